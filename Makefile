@@ -1,0 +1,91 @@
+# check_ephemeral — top-level build.
+#   make               build lib/ (build/linux/libephemeral.a) and check_ephemeral/check_ephemeral
+#   make check         build and run every test suite (installs test packages when root)
+#   make install       PREFIX=/usr DESTDIR= ; plugin into $(PREFIX)/lib/nagios/plugins
+#   make asan          the same tests under AddressSanitizer + UBSan
+#   make clean
+# Further targets (windows, bench, deb, fuzz, ...) live in mk/*.mk.
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WERROR ?= -Werror
+WARN := -std=c11 -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wpointer-arith -Wvla $(WERROR)
+CPPFLAGS += -Ilib -Icheck_ephemeral
+LDLIBS += -lm
+
+PREFIX ?= /usr/local
+ifeq ($(PREFIX),/usr)
+PLUGINDIR ?= /usr/lib/nagios/plugins
+else
+PLUGINDIR ?= $(PREFIX)/lib/nagios/plugins
+endif
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/check-ephemeral
+DESTDIR ?=
+
+B ?= build/linux
+
+# Portable library sources: compiled unchanged for Linux and Windows.
+PORTABLE_SRCS := lib/eph.c lib/strbuf.c lib/threshold.c lib/portpool.c lib/sock.c lib/tally.c \
+	lib/evaluate.c lib/measure.c lib/report.c lib/report_nagios.c
+# The Linux side of lib/sys.h.
+LINUX_SRCS := lib/sys_linux.c lib/nl_diag.c lib/procnet.c
+CLI_SRCS := check_ephemeral/cli.c check_ephemeral/main.c
+
+LIB_OBJS := $(patsubst %.c,$(B)/%.o,$(PORTABLE_SRCS) $(LINUX_SRCS))
+CLI_OBJS := $(patsubst %.c,$(B)/%.o,$(CLI_SRCS))
+LIBA := $(B)/libephemeral.a
+BIN := check_ephemeral/check_ephemeral
+
+# Unit tests: one program per module, tests/test_<module>.c, TAP on stdout.
+UNIT_SRCS := $(wildcard tests/test_*.c)
+UNIT_BINS := $(patsubst tests/%.c,$(B)/tests/%,$(UNIT_SRCS))
+HELPERS := $(B)/tests/sockpop
+
+.PHONY: all check check-build asan install uninstall clean
+
+all: $(BIN)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIBA): $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN): $(CLI_OBJS) $(LIBA)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIBA) $(LDLIBS)
+
+# Tests that exercise the CLI parser link its object directly.
+$(B)/tests/%: tests/%.c $(LIBA) $(B)/check_ephemeral/cli.o tests/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests $(WARN) $(CFLAGS) -o $@ $< $(B)/check_ephemeral/cli.o $(LIBA) $(LDLIBS)
+
+$(B)/tests/sockpop: tests/helper/sockpop.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $<
+
+check-build: $(BIN) $(UNIT_BINS) $(HELPERS)
+
+check: check-build
+	B=$(B) BIN=$(BIN) tests/run.sh
+
+asan:
+	$(MAKE) B=build/asan BIN=build/asan/check_ephemeral \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" check
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PLUGINDIR)
+	install -m 0755 $(BIN) $(DESTDIR)$(PLUGINDIR)/check_ephemeral
+
+uninstall:
+	rm -f $(DESTDIR)$(PLUGINDIR)/check_ephemeral
+
+clean:
+	rm -rf build $(BIN) check_ephemeral/check_ephemeral.exe
+
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)
+-include mk/*.mk

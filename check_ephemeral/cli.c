@@ -1,0 +1,253 @@
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "portpool.h"
+#include "report.h"
+
+enum {
+	OPT_METRIC = 256,
+	OPT_RANGE,
+};
+
+static const struct option long_opts[] = {
+	{ "warning", required_argument, NULL, 'w' },
+	{ "critical", required_argument, NULL, 'c' },
+	{ "metric", required_argument, NULL, OPT_METRIC },
+	{ "protocol", required_argument, NULL, 'p' },
+	{ "range", required_argument, NULL, OPT_RANGE },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char short_opts[] = "+:w:c:p:t:o:vhV46";
+
+static void usage(struct strbuf *out)
+{
+	sb_printf(out,
+		  "%s %s - how close this host is to running out of ephemeral ports\n"
+		  "\n"
+		  "Usage: %s [-w RANGE] [-c RANGE] [--metric pct|used|free|dest]\n"
+		  "       [-p tcp|udp|all] [-4|-6] [--range LO-HI] [-t SECONDS] [-o FORMAT] [-v]\n"
+		  "\n"
+		  "Counts the distinct local ports of the dynamic (ephemeral) range, minus reserved\n"
+		  "ports, that sockets hold in any state (TIME_WAIT and bound-only included).\n"
+		  "\n"
+		  "Options:\n"
+		  "  -w, --warning RANGE    warning threshold for the metric (default 80 for pct/dest)\n"
+		  "  -c, --critical RANGE   critical threshold for the metric (default 90 for pct/dest)\n"
+		  "      --metric NAME      pct:  percent of the pool in use (default)\n"
+		  "                         used: ports in use      free: ports free\n"
+		  "                         dest: percent of the pool held toward the busiest\n"
+		  "                               destination (what connect() has left), TCP only\n"
+		  "  -p, --protocol P       tcp (default), udp or all; the worst state wins\n"
+		  "  -4, -6                 IPv4 or IPv6 sockets only (default both)\n"
+		  "      --range LO-HI      use this range instead of the OS's (reserved ports are\n"
+		  "                         still subtracted)\n"
+		  "  -t, --timeout SECONDS  give up with UNKNOWN after this long (default %d)\n"
+		  "  -o, --output FORMAT    %s (default nagios)\n"
+		  "  -v, --verbose          long output: range, reserved ports, states, source;\n"
+		  "                         -vv adds the thresholds applied\n"
+		  "  -h, --help             this text      -V, --version   the version\n"
+		  "\n"
+		  "RANGE is a Nagios range [@][start:][end]: '80' alerts above 80, '2000:' below\n"
+		  "2000, '~:10' above 10, '@10:20' inside 10..20. A trailing %% is accepted with\n"
+		  "the percent metrics.\n"
+		  "\n"
+		  "Examples:\n"
+		  "  %s -w 80 -c 90                     percent of the pool in use\n"
+		  "  %s --metric free -w 2000: -c 500:  free ports\n"
+		  "  %s --metric dest -w 50 -c 75       busiest destination\n"
+		  "  %s -p all                          TCP and UDP\n"
+		  "\n"
+		  "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for -h and -V).\n",
+		  EPH_NAME, EPH_VERSION, EPH_NAME, EPH_DEFAULT_TIMEOUT, report_names(), EPH_NAME,
+		  EPH_NAME, EPH_NAME, EPH_NAME);
+}
+
+static int parse_threshold(const char *opt, const char *text, struct threshold *t,
+			   struct eph_err *err)
+{
+	int rc = threshold_parse(text, t);
+
+	if (rc != THRESHOLD_OK) {
+		eph_err_set(err, "%s '%.60s': %s; use [@][start:][end], e.g. 80 or 2000: or @10:20",
+			    opt, text, threshold_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* A positive whole number of seconds, digits only. */
+static int parse_timeout(const char *text, unsigned *out, struct eph_err *err)
+{
+	unsigned long v = 0;
+	const char *s = text;
+
+	if (!*s) {
+		goto bad;
+	}
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9') {
+			goto bad;
+		}
+		v = v * 10 + (unsigned long)(*s - '0');
+		if (v > 2147483647ul) {
+			goto bad;
+		}
+	}
+	if (v == 0) {
+		goto bad;
+	}
+	*out = (unsigned)v;
+	return 0;
+bad:
+	eph_err_set(err, "-t '%.40s': the timeout must be a positive whole number of seconds", text);
+	return -1;
+}
+
+int cli_parse(int argc, char **argv, struct eph_config *cfg, struct strbuf *out,
+	      struct eph_err *err)
+{
+	bool warn_set = false, crit_set = false, only4 = false, only6 = false;
+	const char *w_text = NULL, *c_text = NULL;
+	int c;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->metric = EPH_METRIC_PCT;
+	cfg->proto[EPH_TCP] = true;
+	cfg->families = EPH_FAM_ALL;
+	cfg->timeout = EPH_DEFAULT_TIMEOUT;
+	cfg->output = "nagios";
+
+	optind = 0; /* glibc and mingw: start over, so the parser can run more than once */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			if (parse_threshold("-w", optarg, &cfg->warn, err) < 0) {
+				return CLI_ERROR;
+			}
+			warn_set = true;
+			w_text = optarg;
+			break;
+		case 'c':
+			if (parse_threshold("-c", optarg, &cfg->crit, err) < 0) {
+				return CLI_ERROR;
+			}
+			crit_set = true;
+			c_text = optarg;
+			break;
+		case OPT_METRIC:
+			if (strcmp(optarg, "pct") == 0) {
+				cfg->metric = EPH_METRIC_PCT;
+			} else if (strcmp(optarg, "used") == 0) {
+				cfg->metric = EPH_METRIC_USED;
+			} else if (strcmp(optarg, "free") == 0) {
+				cfg->metric = EPH_METRIC_FREE;
+			} else if (strcmp(optarg, "dest") == 0) {
+				cfg->metric = EPH_METRIC_DEST;
+			} else {
+				eph_err_set(err, "--metric '%.40s': use pct, used, free or dest", optarg);
+				return CLI_ERROR;
+			}
+			break;
+		case 'p':
+			if (strcmp(optarg, "tcp") == 0) {
+				cfg->proto[EPH_TCP] = true;
+				cfg->proto[EPH_UDP] = false;
+			} else if (strcmp(optarg, "udp") == 0) {
+				cfg->proto[EPH_TCP] = false;
+				cfg->proto[EPH_UDP] = true;
+			} else if (strcmp(optarg, "all") == 0) {
+				cfg->proto[EPH_TCP] = true;
+				cfg->proto[EPH_UDP] = true;
+			} else {
+				eph_err_set(err, "-p '%.40s': use tcp, udp or all", optarg);
+				return CLI_ERROR;
+			}
+			break;
+		case '4':
+			only4 = true;
+			break;
+		case '6':
+			only6 = true;
+			break;
+		case OPT_RANGE:
+			if (pool_parse_range(optarg, "--range", &cfg->range_lo, &cfg->range_hi, err) <
+			    0) {
+				return CLI_ERROR;
+			}
+			break;
+		case 't':
+			if (parse_timeout(optarg, &cfg->timeout, err) < 0) {
+				return CLI_ERROR;
+			}
+			break;
+		case 'o':
+			if (!report_find(optarg)) {
+				eph_err_set(err, "-o '%.40s': use one of %s", optarg, report_names());
+				return CLI_ERROR;
+			}
+			cfg->output = optarg;
+			break;
+		case 'v':
+			cfg->verbose++;
+			break;
+		case 'h':
+			usage(out);
+			return CLI_EXIT;
+		case 'V':
+			sb_printf(out, "%s %s\n", EPH_NAME, EPH_VERSION);
+			return CLI_EXIT;
+		case ':':
+			eph_err_set(err, "option '%.40s' needs a value; see --help",
+				    argv[optind - 1]);
+			return CLI_ERROR;
+		case '?':
+		default:
+			if (optopt) {
+				eph_err_set(err, "unknown option -%c; see --help", optopt);
+			} else {
+				eph_err_set(err, "unknown option '%.60s'; see --help", argv[optind - 1]);
+			}
+			return CLI_ERROR;
+		}
+	}
+	if (optind < argc) {
+		eph_err_set(err, "unexpected argument '%.60s'; every setting is an option, see --help",
+			    argv[optind]);
+		return CLI_ERROR;
+	}
+	if (only4 != only6) {
+		cfg->families = only4 ? EPH_FAM_V4 : EPH_FAM_V6;
+	}
+	if (cfg->metric == EPH_METRIC_DEST && !cfg->proto[EPH_TCP]) {
+		eph_err_set(err, "--metric dest is about TCP connections; use it with -p tcp or all");
+		return CLI_ERROR;
+	}
+	if (cfg->metric == EPH_METRIC_USED || cfg->metric == EPH_METRIC_FREE) {
+		if ((warn_set && cfg->warn.pct) || (crit_set && cfg->crit.pct)) {
+			eph_err_set(err, "'%.40s': a %% threshold needs --metric pct or dest, not %s",
+				    (warn_set && cfg->warn.pct) ? w_text : c_text,
+				    eph_metric_name(cfg->metric));
+			return CLI_ERROR;
+		}
+	} else {
+		/* The percent metrics have defaults: warning 80, critical 90. */
+		if (!warn_set) {
+			threshold_parse("80", &cfg->warn);
+		}
+		if (!crit_set) {
+			threshold_parse("90", &cfg->crit);
+		}
+	}
+	return CLI_RUN;
+}

@@ -1,0 +1,167 @@
+/* check_ephemeral: argv -> config -> measure -> evaluate -> render -> exit code. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "evaluate.h"
+#include "measure.h"
+#include "report.h"
+#include "sys.h"
+
+/* What the plugin is doing, named in the timeout message. */
+enum stage {
+	STAGE_START,
+	STAGE_RANGE,
+	STAGE_SOCKETS,
+	STAGE_OUTPUT,
+	NSTAGES
+};
+
+static const char *const stage_names[NSTAGES] = {
+	"starting",
+	"reading the port range",
+	"reading the socket table",
+	"writing the output",
+};
+
+/* The timeout line for each stage is built before the timer starts, so the handler only
+ * writes bytes that already exist. */
+static char timeout_lines[NSTAGES][320];
+static size_t timeout_lens[NSTAGES];
+static volatile sig_atomic_t stage;
+static int timeout_code = 3;
+
+static void on_timeout(void)
+{
+	int s = stage;
+
+	sys_write_stdout(timeout_lines[s], timeout_lens[s]);
+	sys_exit_now(timeout_code);
+}
+
+static void prepare_timeouts(const struct renderer *rd, unsigned seconds)
+{
+	for (int i = 0; i < NSTAGES; i++) {
+		struct strbuf sb = { 0 };
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "timed out after %u s while %s (raise -t)", seconds,
+			 stage_names[i]);
+		rd->render_error("", msg, &sb);
+		timeout_lens[i] = sb.len < sizeof(timeout_lines[i]) ? sb.len
+								     : sizeof(timeout_lines[i]) - 1;
+		memcpy(timeout_lines[i], sb_str(&sb), timeout_lens[i]);
+		sb_free(&sb);
+	}
+	timeout_code = rd->error_exit_code;
+}
+
+/* Writes out in one call; a failed write (stdout closed) still ends with a defined code. */
+static int emit(const struct strbuf *out, int code)
+{
+	if (out->overflow || sys_write_stdout(sb_str(out), out->len) < 0) {
+		return 3;
+	}
+	return code;
+}
+
+static int fail(const struct renderer *rd, const char *what, const char *msg)
+{
+	struct strbuf out = { 0 };
+	int code;
+
+	rd->render_error(what, msg, &out);
+	code = emit(&out, rd->error_exit_code);
+	sb_free(&out);
+	return code;
+}
+
+/* Length of the first line, without its newline. */
+static size_t first_line_len(const struct strbuf *sb)
+{
+	const char *nl = memchr(sb_str(sb), '\n', sb->len);
+
+	return nl ? (size_t)(nl - sb_str(sb)) : sb->len;
+}
+
+int main(int argc, char **argv)
+{
+	static struct portpool pools[EPH_NPROTO];
+	static struct tally tallies[EPH_NPROTO];
+	const struct renderer *rd = &report_nagios;
+	struct eph_config cfg;
+	struct result res;
+	struct strbuf out = { 0 };
+	struct eph_err err = { "" };
+	int rc, code = 3;
+
+	sys_init();
+	rc = cli_parse(argc, argv, &cfg, &out, &err);
+	if (cfg.output && report_find(cfg.output)) {
+		rd = report_find(cfg.output);
+	}
+	if (rc == CLI_EXIT) {
+		code = emit(&out, 3);
+		sb_free(&out);
+		return code;
+	}
+	if (rc == CLI_ERROR) {
+		sb_free(&out);
+		return fail(rd, "", err.msg);
+	}
+
+	prepare_timeouts(rd, cfg.timeout);
+	if (sys_timeout_start(cfg.timeout, on_timeout, &err) < 0) {
+		return fail(rd, "", err.msg);
+	}
+
+	memset(&res, 0, sizeof(res));
+	res.cfg = &cfg;
+	for (int p = 0; p < EPH_NPROTO; p++) {
+		struct sys_pool_info pinfo;
+		struct sys_sock_info sinfo;
+		struct sys_query q;
+
+		if (!cfg.proto[p]) {
+			continue;
+		}
+		stage = STAGE_RANGE;
+		if (sys_read_pool((enum eph_proto)p, cfg.range_lo, cfg.range_hi, &pools[p], &pinfo,
+				  &err) < 0) {
+			code = fail(rd, "reading the port range", err.msg);
+			goto out;
+		}
+		stage = STAGE_SOCKETS;
+		tally_init(&tallies[p], (enum eph_proto)p, &pools[p]);
+		q.proto = (enum eph_proto)p;
+		q.families = cfg.families;
+		q.lo = pools[p].lo;
+		q.hi = pools[p].hi;
+		if (measure_sockets(&q, &tallies[p], &sinfo, &err) < 0) {
+			code = fail(rd, "reading the socket table", err.msg);
+			goto out;
+		}
+		if (evaluate_proto(&cfg, &pools[p], &tallies[p], &pinfo, &sinfo, &res.p[p], &err) <
+		    0) {
+			code = fail(rd, "", err.msg);
+			goto out;
+		}
+	}
+	evaluate_merge(&res);
+
+	stage = STAGE_OUTPUT;
+	rd->render(&res, &out);
+	if (strcmp(rd->name, "nagios") == 0 && first_line_len(&out) > EPH_NRPE_MAX) {
+		code = fail(rd, "", "the status line would exceed the 1 KB NRPE limit; please report "
+				    "this as a bug");
+		goto out;
+	}
+	code = emit(&out, rd->exit_code(&res));
+out:
+	for (int p = 0; p < EPH_NPROTO; p++) {
+		tally_free(&tallies[p]);
+	}
+	sb_free(&out);
+	return code;
+}

@@ -1,0 +1,34 @@
+/* What the user asked for: filled by the CLI (check_ephemeral/cli.c), read by everything else. */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sock.h"
+#include "threshold.h"
+
+enum eph_metric {
+	EPH_METRIC_PCT = 0, /* percent of the effective pool in use (default) */
+	EPH_METRIC_USED,    /* ports in use */
+	EPH_METRIC_FREE,    /* ports free */
+	EPH_METRIC_DEST,    /* ports toward the busiest destination, percent of the pool */
+};
+
+#define EPH_DEFAULT_TIMEOUT 10
+
+struct eph_config {
+	struct threshold warn, crit; /* apply to `metric` */
+	enum eph_metric metric;
+	bool proto[EPH_NPROTO];     /* protocols to check */
+	unsigned families;          /* EPH_FAM_* */
+	uint16_t range_lo, range_hi; /* --range; 0 = from the OS */
+	unsigned timeout;           /* seconds, > 0 */
+	int verbose;                /* count of -v */
+	const char *output;         /* renderer name, "nagios" by default */
+};
+
+/* "pct", "used", "free", "dest". */
+const char *eph_metric_name(enum eph_metric m);
+
+#endif

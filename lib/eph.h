@@ -1,0 +1,21 @@
+/* Common definitions of the check_ephemeral library: the error record every function fills,
+ * and the version, set here and nowhere else. */
+#ifndef EPH_H
+#define EPH_H
+
+#include <stddef.h>
+
+#define EPH_VERSION "0.1.0"
+#define EPH_NAME "check_ephemeral"
+
+/* Filled by a library function that returns -1: one line, no trailing newline, that tells the
+ * user what went wrong and, where it can, what to do about it. */
+struct eph_err {
+	char msg[256];
+};
+
+/* Formats msg into err (truncating to its size). err may be NULL. */
+void eph_err_set(struct eph_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,126 @@
+#include "evaluate.h"
+
+#include <math.h>
+#include <string.h>
+
+const char *eph_metric_name(enum eph_metric m)
+{
+	switch (m) {
+	case EPH_METRIC_USED:
+		return "used";
+	case EPH_METRIC_FREE:
+		return "free";
+	case EPH_METRIC_DEST:
+		return "dest";
+	case EPH_METRIC_PCT:
+	default:
+		return "pct";
+	}
+}
+
+static int severity(enum eph_status s)
+{
+	switch (s) {
+	case EPH_OK:
+		return 0;
+	case EPH_UNKNOWN:
+		return 1;
+	case EPH_WARNING:
+		return 2;
+	case EPH_CRITICAL:
+	default:
+		return 3;
+	}
+}
+
+enum eph_status eph_status_worse(enum eph_status a, enum eph_status b)
+{
+	return severity(a) >= severity(b) ? a : b;
+}
+
+const char *eph_status_name(enum eph_status s)
+{
+	switch (s) {
+	case EPH_OK:
+		return "OK";
+	case EPH_WARNING:
+		return "WARNING";
+	case EPH_CRITICAL:
+		return "CRITICAL";
+	case EPH_UNKNOWN:
+	default:
+		return "UNKNOWN";
+	}
+}
+
+double eph_round1(double v)
+{
+	return round(v * 10.0) / 10.0;
+}
+
+int evaluate_proto(const struct eph_config *cfg, const struct portpool *pool,
+		   const struct tally *t, const struct sys_pool_info *pinfo,
+		   const struct sys_sock_info *sinfo, struct proto_result *pr, struct eph_err *err)
+{
+	memset(pr, 0, sizeof(*pr));
+	pr->checked = true;
+	pr->proto = t->proto;
+	pr->pool = pool;
+	pr->tally = t;
+	pr->pool_info = *pinfo;
+	pr->sock_info = *sinfo;
+	pr->range_size = pool_range_size(pool);
+	pr->reserved = pool_reserved_in_range(pool);
+	pr->size = pool_size(pool);
+	if (pr->size == 0) {
+		eph_err_set(err,
+			    "the %s pool is empty: every port of %u-%u is reserved (check "
+			    "ip_local_reserved_ports or --range)",
+			    eph_proto_name(t->proto), pool->lo, pool->hi);
+		return -1;
+	}
+	pr->used = t->used_count;
+	pr->free = pr->size - pr->used;
+	pr->pct = eph_round1(100.0 * (double)pr->used / (double)pr->size);
+	if (t->proto == EPH_TCP) {
+		pr->dest_max = tally_dest_max(t, &pr->dest_key, &pr->dest_exact);
+		pr->dest_pct = eph_round1(100.0 * (double)pr->dest_max / (double)pr->size);
+	}
+
+	switch (cfg->metric) {
+	case EPH_METRIC_USED:
+		pr->value = (double)pr->used;
+		break;
+	case EPH_METRIC_FREE:
+		pr->value = (double)pr->free;
+		break;
+	case EPH_METRIC_DEST:
+		pr->value = pr->dest_pct;
+		break;
+	case EPH_METRIC_PCT:
+	default:
+		pr->value = pr->pct;
+		break;
+	}
+	pr->state = EPH_OK;
+	/* The destination metric is about connect() toward one peer: TCP only. */
+	if (cfg->metric == EPH_METRIC_DEST && t->proto != EPH_TCP) {
+		return 0;
+	}
+	if (threshold_alerts(&cfg->crit, pr->value)) {
+		pr->state = EPH_CRITICAL;
+	} else if (threshold_alerts(&cfg->warn, pr->value)) {
+		pr->state = EPH_WARNING;
+	}
+	return 0;
+}
+
+void evaluate_merge(struct result *r)
+{
+	r->state = EPH_OK;
+	for (int i = 0; i < EPH_NPROTO; i++) {
+		if (r->p[i].checked) {
+			r->state = eph_status_worse(r->state, r->p[i].state);
+		}
+	}
+}

@@ -1,0 +1,66 @@
+/* Policy: turns what was measured into states. Picks the metric, applies the thresholds, merges
+ * the protocols' states (OK < UNKNOWN < WARNING < CRITICAL) and fills a struct result that the
+ * renderers only read. */
+#ifndef EVALUATE_H
+#define EVALUATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "portpool.h"
+#include "sys.h"
+#include "tally.h"
+
+enum eph_status {
+	EPH_OK = 0,
+	EPH_WARNING = 1,
+	EPH_CRITICAL = 2,
+	EPH_UNKNOWN = 3,
+};
+
+/* What one protocol's check found. */
+struct proto_result {
+	bool checked;
+	enum eph_proto proto;
+	const struct portpool *pool;
+	const struct tally *tally;
+	struct sys_pool_info pool_info;
+	struct sys_sock_info sock_info;
+	size_t range_size, reserved, size; /* size = effective pool */
+	size_t used, free;
+	double pct;      /* 100*used/size, rounded to one decimal */
+	size_t dest_max; /* TCP: sockets toward the busiest destination */
+	struct dest_key dest_key;
+	bool dest_exact;
+	double dest_pct; /* 100*dest_max/size, rounded to one decimal */
+	double value;    /* the metric's value, the one thresholds were applied to */
+	enum eph_status state;
+};
+
+struct result {
+	const struct eph_config *cfg;
+	struct proto_result p[EPH_NPROTO];
+	enum eph_status state;
+};
+
+/* Worse of two states, in the Monitoring Plugins order OK < UNKNOWN < WARNING < CRITICAL. */
+enum eph_status eph_status_worse(enum eph_status a, enum eph_status b);
+
+/* "OK", "WARNING", "CRITICAL", "UNKNOWN". */
+const char *eph_status_name(enum eph_status s);
+
+/* Fills pr from a protocol's pool and tally (which must outlive the result) and applies cfg's
+ * thresholds to it. Returns -1 with err set when the numbers cannot be judged (an empty
+ * effective pool). */
+int evaluate_proto(const struct eph_config *cfg, const struct portpool *pool,
+		   const struct tally *t, const struct sys_pool_info *pinfo,
+		   const struct sys_sock_info *sinfo, struct proto_result *pr, struct eph_err *err);
+
+/* Merges the checked protocols' states into r->state. */
+void evaluate_merge(struct result *r);
+
+/* Rounds to one decimal, as every percentage is shown and judged. */
+double eph_round1(double v);
+
+#endif

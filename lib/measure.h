@@ -1,0 +1,14 @@
+/* One protocol's socket read, tallied: the portable glue between sys_read_sockets and tally. */
+#ifndef MEASURE_H
+#define MEASURE_H
+
+#include "sys.h"
+#include "tally.h"
+
+/* Reads the sockets of q into t (initialised over the pool to count against). When the first
+ * read saw more destinations than the tally holds, reads once more to count the candidates
+ * exactly. Returns -1 with err set when any read fails: never a partial tally. */
+int measure_sockets(const struct sys_query *q, struct tally *t, struct sys_sock_info *info,
+		    struct eph_err *err);
+
+#endif

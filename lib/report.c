@@ -1,0 +1,36 @@
+#include "report.h"
+
+#include <string.h>
+
+/* Every output format; a new renderer is one line here. */
+static const struct renderer *const renderers[] = {
+	&report_nagios,
+};
+
+const struct renderer *report_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(renderers) / sizeof(renderers[0]); i++) {
+		if (strcmp(renderers[i]->name, name) == 0) {
+			return renderers[i];
+		}
+	}
+	return NULL;
+}
+
+const char *report_names(void)
+{
+	return "nagios";
+}
+
+void report_dest_str(const struct dest_key *k, struct strbuf *sb)
+{
+	char l[64], rr[64];
+
+	sock_addr_str(k->family, k->laddr, l, sizeof(l));
+	sock_addr_str(k->family, k->raddr, rr, sizeof(rr));
+	if (k->family == 6) {
+		sb_printf(sb, "%s -> [%s]:%u", l, rr, k->rport);
+	} else {
+		sb_printf(sb, "%s -> %s:%u", l, rr, k->rport);
+	}
+}

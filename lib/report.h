@@ -1,0 +1,36 @@
+/* Renderers: each turns a struct result into text and says how a state becomes an exit code.
+ * They only read the result; policy stays in evaluate. */
+#ifndef REPORT_H
+#define REPORT_H
+
+#include "evaluate.h"
+#include "strbuf.h"
+
+/* NRPE v2 passes at most 1024 bytes back: the first line and its perfdata must fit. */
+#define EPH_NRPE_MAX 1023
+
+struct renderer {
+	const char *name;
+	/* Writes the whole output of a successful measurement. */
+	void (*render)(const struct result *r, struct strbuf *sb);
+	/* Writes the output of a failed run (bad option, unreadable /proc, ...). what is the stage
+	 * that failed ("reading the port range"), msg the reason. */
+	void (*render_error)(const char *what, const char *msg, struct strbuf *sb);
+	/* The exit code for a measured result, and for a failure. */
+	int (*exit_code)(const struct result *r);
+	int error_exit_code;
+};
+
+/* The renderer called name ("nagios", ...), or NULL. */
+const struct renderer *report_find(const char *name);
+
+/* Comma-separated names of every renderer, for --help and error messages. */
+const char *report_names(void);
+
+extern const struct renderer report_nagios;
+
+/* Helpers the renderers share. */
+/* "127.0.0.1 -> 10.0.0.1:443" ("[::1]:443" for IPv6). */
+void report_dest_str(const struct dest_key *k, struct strbuf *sb);
+
+#endif

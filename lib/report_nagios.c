@@ -1,0 +1,175 @@
+/* The Nagios / Monitoring Plugins format: "EPHEMERAL STATE - summary | perfdata", then long
+ * output lines with -v. */
+#include "report.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void perf(struct strbuf *sb, const char *proto, const char *label, double v, bool pct,
+		 const struct threshold *w, const struct threshold *c, size_t max)
+{
+	char num[48], ws[100], cs[100];
+
+	threshold_format(w, ws, sizeof(ws));
+	threshold_format(c, cs, sizeof(cs));
+	eph_fmt_num(v, pct ? 1 : 0, num, sizeof(num));
+	sb_printf(sb, " '%s_%s'=%s%s;%s;%s;0", proto, label, num, pct ? "%" : "", ws, cs);
+	if (max) {
+		sb_printf(sb, ";%zu", max);
+	}
+}
+
+static void perfdata(const struct result *r, const struct proto_result *p, struct strbuf *sb)
+{
+	static const struct threshold none;
+	const struct eph_config *cfg = r->cfg;
+	const char *n = eph_proto_name(p->proto);
+	enum eph_metric m = cfg->metric;
+	const struct threshold *w = &cfg->warn, *c = &cfg->crit;
+
+	if (m == EPH_METRIC_DEST && p->proto != EPH_TCP) {
+		w = c = &none; /* thresholds are not applied to UDP then */
+	}
+	perf(sb, n, "used", (double)p->used, false, m == EPH_METRIC_USED ? w : &none,
+	     m == EPH_METRIC_USED ? c : &none, p->size);
+	perf(sb, n, "pct", p->pct, true, m == EPH_METRIC_PCT ? w : &none,
+	     m == EPH_METRIC_PCT ? c : &none, 100);
+	perf(sb, n, "free", (double)p->free, false, m == EPH_METRIC_FREE ? w : &none,
+	     m == EPH_METRIC_FREE ? c : &none, p->size);
+	if (p->proto != EPH_TCP) {
+		return;
+	}
+	perf(sb, n, "established", (double)p->tally->states[EPH_TCP_ESTABLISHED], false, &none,
+	     &none, 0);
+	perf(sb, n, "time_wait", (double)p->tally->states[EPH_TCP_TIME_WAIT], false, &none, &none,
+	     0);
+	perf(sb, n, "bound", (double)p->tally->states[EPH_BOUND], false, &none, &none, 0);
+	perf(sb, n, "dest", (double)p->dest_max, false, &none, &none, p->size);
+	perf(sb, n, "dest_pct", p->dest_pct, true, m == EPH_METRIC_DEST ? w : &none,
+	     m == EPH_METRIC_DEST ? c : &none, 100);
+}
+
+static void summary(const struct proto_result *p, struct strbuf *sb)
+{
+	char pct[32];
+
+	sb_printf(sb, "%s %zu of %zu ports in use (%s%%)", eph_proto_name(p->proto), p->used,
+		  p->size, eph_fmt_num(p->pct, 1, pct, sizeof(pct)));
+	if (p->proto == EPH_TCP) {
+		sb_printf(sb, ", worst destination %s%zu", p->dest_exact ? "" : "~", p->dest_max);
+	}
+}
+
+static void long_output(const struct result *r, const struct proto_result *p, struct strbuf *sb)
+{
+	const struct tally *t = p->tally;
+	const char *n = eph_proto_name(p->proto);
+	char pct[32];
+	bool first = true;
+
+	sb_printf(sb, "%s: range %u-%u (%zu ports) from %s\n", n, p->pool->lo, p->pool->hi,
+		  p->range_size, p->pool_info.range_source);
+	sb_printf(sb, "%s: reserved in range: %zu (", n, p->reserved);
+	pool_format_reserved(p->pool, sb, 200);
+	sb_printf(sb, ") from %s; effective pool %zu ports\n", p->pool_info.reserved_source,
+		  p->size);
+	sb_printf(sb, "%s: %zu sockets on %zu ports in the pool:", n, t->sockets, p->used);
+	for (int s = 0; s < EPH_NSTATES; s++) {
+		if (t->states[s]) {
+			sb_printf(sb, "%s %s %zu", first ? "" : ",", eph_state_name((enum eph_state)s),
+				  t->states[s]);
+			first = false;
+		}
+	}
+	if (first) {
+		sb_puts(sb, " none");
+	}
+	sb_printf(sb, "; IPv4 %zu, IPv6 %zu\n", t->family[0], t->family[1]);
+	if (p->proto == EPH_TCP) {
+		if (p->dest_max) {
+			sb_printf(sb, "%s: busiest destination ", n);
+			report_dest_str(&p->dest_key, sb);
+			sb_printf(sb, " holds %s%zu ports (%s%% of the pool)%s\n",
+				  p->dest_exact ? "" : "at least ", p->dest_max,
+				  eph_fmt_num(p->dest_pct, 1, pct, sizeof(pct)),
+				  p->dest_exact ? "" : ", more destinations than can be told apart");
+		} else {
+			sb_printf(sb, "%s: no connection toward any destination\n", n);
+		}
+		if (!p->sock_info.bound_visible) {
+			sb_printf(sb, "%s: bound-only sockets: the kernel cannot show them, tcp_bound is 0\n",
+				  n);
+		}
+	}
+	sb_printf(sb, "%s: source %s", n, p->sock_info.source);
+	if (p->sock_info.restarts) {
+		sb_printf(sb, ", %u restart(s) because the table changed", p->sock_info.restarts);
+	}
+	if (p->sock_info.note[0]) {
+		sb_printf(sb, "; %s", p->sock_info.note);
+	}
+	if (p->pool_info.note[0]) {
+		sb_printf(sb, "; %s", p->pool_info.note);
+	}
+	sb_puts(sb, "\n");
+	if (r->cfg->verbose >= 2) {
+		char ws[100], cs[100];
+
+		sb_printf(sb, "%s: metric %s = %s, warning '%s', critical '%s' -> %s\n", n,
+			  eph_metric_name(r->cfg->metric), eph_fmt_num(p->value, 1, pct, sizeof(pct)),
+			  threshold_format(&r->cfg->warn, ws, sizeof(ws)),
+			  threshold_format(&r->cfg->crit, cs, sizeof(cs)), eph_status_name(p->state));
+	}
+}
+
+static void render_nagios(const struct result *r, struct strbuf *sb)
+{
+	bool first = true;
+
+	sb_printf(sb, "EPHEMERAL %s - ", eph_status_name(r->state));
+	for (int i = 0; i < EPH_NPROTO; i++) {
+		if (r->p[i].checked) {
+			if (!first) {
+				sb_puts(sb, "; ");
+			}
+			summary(&r->p[i], sb);
+			first = false;
+		}
+	}
+	sb_puts(sb, " |");
+	for (int i = 0; i < EPH_NPROTO; i++) {
+		if (r->p[i].checked) {
+			perfdata(r, &r->p[i], sb);
+		}
+	}
+	sb_puts(sb, "\n");
+	if (r->cfg->verbose > 0) {
+		for (int i = 0; i < EPH_NPROTO; i++) {
+			if (r->p[i].checked) {
+				long_output(r, &r->p[i], sb);
+			}
+		}
+	}
+}
+
+static void render_nagios_error(const char *what, const char *msg, struct strbuf *sb)
+{
+	if (what && *what) {
+		sb_printf(sb, "EPHEMERAL UNKNOWN - %s: %s\n", what, msg);
+	} else {
+		sb_printf(sb, "EPHEMERAL UNKNOWN - %s\n", msg);
+	}
+}
+
+static int nagios_exit(const struct result *r)
+{
+	return (int)r->state;
+}
+
+const struct renderer report_nagios = {
+	.name = "nagios",
+	.render = render_nagios,
+	.render_error = render_nagios_error,
+	.exit_code = nagios_exit,
+	.error_exit_code = 3,
+};

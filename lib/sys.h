@@ -1,0 +1,73 @@
+/* The one interface between the portable code and an operating system. lib/sys_linux.c and
+ * lib/sys_windows.c implement it; the Makefile links one of them. Nothing above this header
+ * knows which. */
+#ifndef SYS_H
+#define SYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "eph.h"
+#include "portpool.h"
+#include "sock.h"
+
+/* Where the pool came from, for the long output. */
+struct sys_pool_info {
+	char range_source[96];    /* e.g. "/proc/sys/net/ipv4/ip_local_port_range", "--range" */
+	char reserved_source[96]; /* e.g. "/proc/sys/net/ipv4/ip_local_reserved_ports" */
+	char note[160];           /* anything the user should know, "" when nothing */
+};
+
+/* Reads the dynamic port range of proto and the reserved/excluded ports into pool. With
+ * override_lo/hi non-zero, the range is theirs ("--range") but reserved ports are still read.
+ * Returns -1 with err set when the OS's settings cannot be read or make no sense. */
+int sys_read_pool(enum eph_proto proto, uint16_t override_lo, uint16_t override_hi,
+		  struct portpool *pool, struct sys_pool_info *info, struct eph_err *err);
+
+struct sys_query {
+	enum eph_proto proto;
+	unsigned families; /* EPH_FAM_* bits */
+	uint16_t lo, hi;   /* only sockets whose local port lies in lo..hi are wanted */
+};
+
+/* What the socket reader could see, for the long output. */
+struct sys_sock_info {
+	char source[96];    /* e.g. "netlink inet_diag", "/proc/net/tcp (fallback)" */
+	bool bound_visible; /* false: bound-only sockets cannot be seen (EPH_BOUND is never sent) */
+	char note[160];     /* e.g. why the fallback was used, "" when nothing */
+	unsigned restarts;  /* dumps restarted because the table changed under them */
+};
+
+/* Called once per socket. r == NULL means "forget every socket of this query sent so far": the
+ * reader restarts (the table changed while it was read). A non-zero return stops the read and
+ * becomes sys_read_sockets' -1 with the callback's err message kept. */
+typedef int (*sock_fn)(const struct sock_rec *r, void *ctx);
+
+/* Sends every socket of q->proto and q->families whose local port lies in q->lo..q->hi (and
+ * possibly others, which the callback must ignore) to fn. Either all sockets were delivered
+ * and 0 is returned, or -1 with err set: a partial read is never a success. */
+int sys_read_sockets(const struct sys_query *q, sock_fn fn, void *ctx, struct sys_sock_info *info,
+		     struct eph_err *err);
+
+/* How long a closed connection stays in TIME_WAIT, in seconds. configured is false when it is
+ * the OS default rather than a setting (Linux: always 60, fixed in the kernel). */
+int sys_time_wait_lifetime(unsigned *seconds, bool *configured, struct eph_err *err);
+
+/* Process-wide setup before anything else runs (Linux: a closed pipe on stdout must give an
+ * error from write, not kill the plugin with SIGPIPE). */
+void sys_init(void);
+
+/* Writes all of buf to standard output, unbuffered; safe in a signal handler. Returns -1 when
+ * it could not (stdout closed, broken pipe). */
+int sys_write_stdout(const char *buf, size_t len);
+
+/* Ends the process at once with code, without flushing stdio; safe in a signal handler. */
+void sys_exit_now(int code) __attribute__((noreturn));
+
+/* Calls fn once, seconds from now: from a signal handler on Linux, from a timer thread on
+ * Windows. fn may only call sys_write_stdout and sys_exit_now. Returns -1 with err set when no
+ * timer could be set. */
+int sys_timeout_start(unsigned seconds, void (*fn)(void), struct eph_err *err);
+
+#endif

@@ -1,0 +1,169 @@
+#include "threshold.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Parses the decimal number in s[0..len) strictly: optional sign, digits, optional "." and
+ * digits, at least one digit. strtod alone would take "inf", "0x10" and "1e9", which no user of
+ * a Nagios plugin means, so the text is checked first and strtod converts only what passed. */
+static int parse_number(const char *s, size_t len, double *out)
+{
+	char tmp[64];
+	size_t i = 0, digits = 0;
+	char *end;
+
+	if (len == 0 || len >= sizeof(tmp)) {
+		return -1;
+	}
+	if (s[i] == '+' || s[i] == '-') {
+		i++;
+	}
+	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+		digits++;
+	}
+	if (i < len && s[i] == '.') {
+		for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+			digits++;
+		}
+	}
+	if (i != len || digits == 0) {
+		return -1;
+	}
+	memcpy(tmp, s, len);
+	tmp[len] = '\0';
+	*out = strtod(tmp, &end);
+	if (*end != '\0' || !isfinite(*out)) {
+		return -1;
+	}
+	return 0;
+}
+
+int threshold_parse(const char *text, struct threshold *out)
+{
+	struct threshold t = { .set = true };
+	const char *p = text, *colon, *end;
+	size_t len;
+
+	if (!text || !*text) {
+		return THRESHOLD_EEMPTY;
+	}
+	len = strlen(p);
+	if (p[len - 1] == '%') {
+		t.pct = true;
+		len--;
+	}
+	end = p + len;
+	if (p < end && *p == '@') {
+		t.inside = true;
+		p++;
+	}
+	if (p == end) {
+		return THRESHOLD_EEMPTY;
+	}
+	colon = memchr(p, ':', (size_t)(end - p));
+	if (colon) {
+		if (memchr(colon + 1, ':', (size_t)(end - colon - 1))) {
+			return THRESHOLD_ECOLON;
+		}
+		if (colon - p == 1 && *p == '~') {
+			t.lo_inf = true;
+		} else if (colon == p) {
+			t.lo = 0; /* ":10" is "0:10", as in the Monitoring Plugins */
+		} else if (parse_number(p, (size_t)(colon - p), &t.lo) < 0) {
+			return THRESHOLD_ENUMBER;
+		}
+		if (colon + 1 == end) {
+			t.hi_inf = true;
+		} else if (parse_number(colon + 1, (size_t)(end - colon - 1), &t.hi) < 0) {
+			return THRESHOLD_ENUMBER;
+		}
+	} else if (parse_number(p, (size_t)(end - p), &t.hi) < 0) {
+		return THRESHOLD_ENUMBER;
+	}
+	if (!t.lo_inf && !t.hi_inf && t.lo > t.hi) {
+		return THRESHOLD_EORDER;
+	}
+	*out = t;
+	return THRESHOLD_OK;
+}
+
+const char *threshold_strerror(int code)
+{
+	switch (code) {
+	case THRESHOLD_OK:
+		return "no error";
+	case THRESHOLD_EEMPTY:
+		return "the range is empty";
+	case THRESHOLD_ENUMBER:
+		return "start and end must be decimal numbers (or ~ for minus infinity)";
+	case THRESHOLD_ECOLON:
+		return "a range has at most one ':'";
+	case THRESHOLD_EORDER:
+		return "the start is above the end";
+	default:
+		return "invalid range";
+	}
+}
+
+bool threshold_alerts(const struct threshold *t, double value)
+{
+	bool within;
+
+	if (!t->set) {
+		return false;
+	}
+	within = (t->lo_inf || value >= t->lo) && (t->hi_inf || value <= t->hi);
+	return t->inside ? within : !within;
+}
+
+char *eph_fmt_num(double v, int decimals, char *buf, size_t size)
+{
+	char *dot, *e;
+
+	if (!isfinite(v)) {
+		v = 0;
+	}
+	snprintf(buf, size, "%.*f", decimals, v);
+	dot = strchr(buf, '.');
+	if (dot) {
+		e = buf + strlen(buf) - 1;
+		while (e > dot && *e == '0') {
+			*e-- = '\0';
+		}
+		if (e == dot) {
+			*e = '\0';
+		}
+	}
+	if (strcmp(buf, "-0") == 0) {
+		snprintf(buf, size, "0");
+	}
+	return buf;
+}
+
+char *threshold_format(const struct threshold *t, char *buf, size_t size)
+{
+	char lo[48], hi[48];
+
+	if (!t->set) {
+		if (size) {
+			buf[0] = '\0';
+		}
+		return buf;
+	}
+	eph_fmt_num(t->lo, 6, lo, sizeof(lo));
+	eph_fmt_num(t->hi, 6, hi, sizeof(hi));
+	if (t->lo_inf) {
+		snprintf(lo, sizeof(lo), "~");
+	}
+	if (t->hi_inf) {
+		hi[0] = '\0';
+	}
+	if (!t->lo_inf && t->lo == 0 && !t->hi_inf) {
+		snprintf(buf, size, "%s%s", t->inside ? "@" : "", hi);
+	} else {
+		snprintf(buf, size, "%s%s:%s", t->inside ? "@" : "", lo, hi);
+	}
+	return buf;
+}

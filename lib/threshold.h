@@ -1,0 +1,52 @@
+/* Nagios-style threshold ranges, "[@][start:][end]", as in the Monitoring Plugins guidelines.
+ *
+ *   text      alerts when the value is
+ *   10        < 0 or > 10
+ *   10:       < 10
+ *   ~:10      > 10
+ *   10:20     < 10 or > 20
+ *   @10:20    inside 10..20 (endpoints included)
+ *
+ * An omitted start is 0, an omitted end is +infinity, "~" is -infinity. Endpoints belong to the
+ * range. Numbers are decimal ("2.5", "-1"); no exponents, hex, "inf" or "nan". One trailing "%"
+ * is accepted and remembered in pct, so that a caller can allow it only for percentages. */
+#ifndef THRESHOLD_H
+#define THRESHOLD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct threshold {
+	double lo, hi;
+	bool lo_inf, hi_inf; /* lo is -inf / hi is +inf */
+	bool inside;         /* "@": alert inside the range instead of outside */
+	bool pct;            /* the text ended in "%" */
+	bool set;            /* false: never alerts */
+};
+
+enum {
+	THRESHOLD_OK = 0,
+	THRESHOLD_EEMPTY = -1,  /* empty text */
+	THRESHOLD_ENUMBER = -2, /* a start or end that is not a decimal number */
+	THRESHOLD_ECOLON = -3,  /* more than one ":" */
+	THRESHOLD_EORDER = -4,  /* start above end */
+};
+
+/* Parses text into out. Returns THRESHOLD_OK, or a THRESHOLD_E* code with out unchanged. */
+int threshold_parse(const char *text, struct threshold *out);
+
+/* A short English reason for a THRESHOLD_E* code. */
+const char *threshold_strerror(int code);
+
+/* True when value should raise the alert this threshold stands for. */
+bool threshold_alerts(const struct threshold *t, double value);
+
+/* Writes the range in perfdata form ("80", "10:", "~:10", "@10:20"; no "%") into buf, "" when
+ * unset. Returns buf. */
+char *threshold_format(const struct threshold *t, char *buf, size_t size);
+
+/* Formats a value for perfdata and text: fixed point, no exponent, trailing zeros dropped,
+ * at most `decimals` decimals. Returns buf. */
+char *eph_fmt_num(double v, int decimals, char *buf, size_t size);
+
+#endif
