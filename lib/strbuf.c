@@ -57,8 +57,6 @@ void sb_printf(struct strbuf *sb, const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	/* ap was started just above; clang 14's analyzer misses that (a false positive). */
-	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized) */
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
 	if (n < 0 || !sb_grow(sb, (size_t)n)) {
