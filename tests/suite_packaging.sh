@@ -35,6 +35,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
 
 version=$(sed -n 's/^#define EPH_VERSION "\(.*\)"$/\1/p' lib/eph.h)
 
@@ -137,7 +138,7 @@ else
 fi
 
 # --- the Debian package --------------------------------------------------------------------
-N_DEB=14
+N_DEB=15
 if ! has dpkg-deb || ! has dpkg-shlibdeps || ! has dpkg-gencontrol; then
 	for i in $(seq "$N_DEB"); do skip "dpkg-dev is not installed"; done
 	echo "1..$n"
@@ -154,6 +155,15 @@ else
 	for i in $(seq $((N_DEB - 1))); do skip "make deb failed"; done
 	echo "1..$n"
 	exit 1
+fi
+# Same tree, same bytes: gzip -9n, time stamps clamped to the last commit, no build path.
+sum1=$(sha256sum <"$deb")
+rm -rf build/deb
+if submake deb >"$tmp/deb2.log" 2>&1 && [ "$(sha256sum <"$deb")" = "$sum1" ]; then
+	ok "a second make deb gives the same bytes (reproducible)"
+else
+	notok "a second make deb gives the same bytes (reproducible)"
+	sed 's/^/# /' "$tmp/deb2.log" | tail -n 10
 fi
 field() { dpkg-deb -f "$deb" "$1"; }
 check "control: Package $pkg, Version $version, Architecture $arch, Section net" \
