@@ -33,22 +33,41 @@ static size_t utf8_len(const unsigned char *s)
 
 void eph_err_set(struct eph_err *err, const char *fmt, ...)
 {
+	char tmp[sizeof(err->msg)];
+	size_t j = 0;
 	va_list ap;
-	unsigned char *s;
 
 	if (!err) {
 		return;
 	}
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
-	/* Messages quote what the user typed or a file held. A newline there would split the one
-	 * status line, and a stray byte (or a multi-byte character cut by %.60s) makes the line
-	 * invalid UTF-8 for every consumer: show such bytes as '?'. */
-	for (s = (unsigned char *)err->msg; *s;) {
+	/* The message must stay one line: it often quotes what it could not read (a /proc file
+	 * ends in "\n", an argument may hold anything), and a newline would cut the status line
+	 * in two. Control characters are written as \n, \r, \t or "?". */
+	for (size_t i = 0; tmp[i] != '\0' && j + 1 < sizeof(err->msg); i++) {
+		unsigned char c = (unsigned char)tmp[i];
+		char esc = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : 0;
+
+		if (esc) {
+			if (j + 2 >= sizeof(err->msg)) {
+				break;
+			}
+			err->msg[j++] = '\\';
+			err->msg[j++] = esc;
+		} else {
+			err->msg[j++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+		}
+	}
+	err->msg[j] = '\0';
+	/* A stray byte of an argument, or a character cut by %.60s or by the size, would make the
+	 * line invalid UTF-8 for every consumer (JSON above all): show such bytes as '?' too
+	 * (found by fuzzing the argv parser). */
+	for (unsigned char *s = (unsigned char *)err->msg; *s;) {
 		size_t n = *s < 0x80 ? 1 : utf8_len(s);
 
-		if (n == 0 || *s < 0x20 || *s == 0x7F) {
+		if (n == 0) {
 			*s = '?';
 			n = 1;
 		}

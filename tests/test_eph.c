@@ -1,27 +1,50 @@
-/* eph_err_set: messages quote user input and file contents, yet must stay one line of valid
- * UTF-8 (found by fuzzing the argv parser: "-w $'1\n2'" split the status line). */
+/* Unit tests of lib/eph.c: the error record every library function fills must hold one line,
+ * whatever text it quotes. Portable: also built with mingw and run under wine. */
+#include <string.h>
+
 #include "eph.h"
 #include "tap.h"
 
 int main(void)
 {
-	struct eph_err e;
+	struct eph_err err;
+	char big[600];
 
-	eph_err_set(&e, "-w '%s': bad", "80");
-	is_str(e.msg, "-w '80': bad", "plain text passes unchanged");
-	eph_err_set(&e, "x '%s'", "a\nb\rc\td\x7f");
-	is_str(e.msg, "x 'a?b?c?d?'", "control characters become '?'");
-	eph_err_set(&e, "%s", "Gr\xc3\xbc\xc3\x9f \xe2\x82\xac \xf0\x9f\x98\x80");
-	is_str(e.msg, "Gr\xc3\xbc\xc3\x9f \xe2\x82\xac \xf0\x9f\x98\x80", "valid UTF-8 is kept");
-	eph_err_set(&e, "%s", "a\xff" "b\xc3" "c\xc0\xaf" "d\xed\xa0\x80");
-	is_str(e.msg, "a?b?c??d???", "invalid bytes, overlongs and surrogates become '?'");
-	eph_err_set(&e, "'%.2s'", "\xc3\xbc\xc3\xbc");
-	is_str(e.msg, "'\xc3\xbc'", "precision keeping whole characters is untouched");
-	eph_err_set(&e, "'%.3s'", "\xc3\xbc\xc3\xbc");
-	is_str(e.msg, "'\xc3\xbc?'", "a character cut by a precision becomes '?'");
-	eph_err_set(&e, "%s", "\xe2\x82");
-	is_str(e.msg, "??", "a sequence cut by the end of the message becomes '?'");
-	eph_err_set(NULL, "%s", "ignored");
-	ok(1, "a NULL err is allowed");
+	eph_err_set(&err, "cannot read %s: %s", "/proc/x", "No such file or directory");
+	is_str(err.msg, "cannot read /proc/x: No such file or directory", "a message is formatted");
+
+	/* A /proc file ends in a newline; quoting it must not cut the status line in two. */
+	eph_err_set(&err, "got '%s'", "32768\t60999\nx\n");
+	is_str(err.msg, "got '32768\\t60999\\nx\\n'", "newline and tab are written as \\n and \\t");
+	eph_err_set(&err, "got '%s'", "a\rb\001c\177d");
+	is_str(err.msg, "got 'a\\rb?c?d'", "other control characters become '?'");
+	eph_err_set(&err, "%s", "héllo");
+	is_str(err.msg, "héllo", "UTF-8 text passes unchanged");
+
+	/* Long text is cut to the record's size, still NUL-terminated and one line. */
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	eph_err_set(&err, "%s", big);
+	is_int(strlen(err.msg), sizeof(err.msg) - 1, "a long message is cut to %u bytes",
+	       (unsigned)sizeof(err.msg) - 1);
+	memset(big, '\n', sizeof(big) - 1);
+	eph_err_set(&err, "%s", big);
+	ok(strlen(err.msg) < sizeof(err.msg) && strchr(err.msg, '\n') == NULL &&
+		   strlen(err.msg) % 2 == 0,
+	   "a message of newlines is cut between escapes (%u bytes)", (unsigned)strlen(err.msg));
+
+	/* Arguments may hold any bytes (found by fuzzing): the line stays valid UTF-8. */
+	eph_err_set(&err, "%s", "Gr\xc3\xbc\xc3\x9f \xe2\x82\xac \xf0\x9f\x98\x80");
+	is_str(err.msg, "Gr\xc3\xbc\xc3\x9f \xe2\x82\xac \xf0\x9f\x98\x80",
+	       "2-, 3- and 4-byte UTF-8 is kept");
+	eph_err_set(&err, "%s", "a\xff" "b\xc3" "c\xc0\xaf" "d\xed\xa0\x80");
+	is_str(err.msg, "a?b?c??d???", "invalid bytes, overlongs and surrogates become '?'");
+	eph_err_set(&err, "'%.3s'", "\xc3\xbc\xc3\xbc");
+	is_str(err.msg, "'\xc3\xbc?'", "a character cut by a precision becomes '?'");
+	eph_err_set(&err, "%s", "\xe2\x82");
+	is_str(err.msg, "??", "a sequence cut at the end becomes '?'");
+
+	eph_err_set(NULL, "%s", "ignored"); /* must not crash */
+	ok(1, "a NULL record is allowed");
 	return done_testing();
 }
