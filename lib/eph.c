@@ -48,7 +48,7 @@ void eph_err_set(struct eph_err *err, const char *fmt, ...)
 	 * in two. Control characters are written as \n, \r, \t or "?". */
 	for (size_t i = 0; tmp[i] != '\0' && j + 1 < sizeof(err->msg); i++) {
 		unsigned char c = (unsigned char)tmp[i];
-		char esc = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : 0;
+		char esc = (char)(c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : 0);
 
 		if (esc) {
 			if (j + 2 >= sizeof(err->msg)) {
@@ -57,7 +57,7 @@ void eph_err_set(struct eph_err *err, const char *fmt, ...)
 			err->msg[j++] = '\\';
 			err->msg[j++] = esc;
 		} else {
-			err->msg[j++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+			err->msg[j++] = (char)((c < 0x20 || c == 0x7f) ? '?' : c);
 		}
 	}
 	err->msg[j] = '\0';
