@@ -88,7 +88,7 @@ static int parse_threshold(const char *opt, const char *text, struct threshold *
 /* A positive whole number of seconds, digits only. */
 static int parse_timeout(const char *text, unsigned *out, struct eph_err *err)
 {
-	unsigned long v = 0;
+	unsigned long long v = 0; /* unsigned long is 32 bits on Windows: it would wrap */
 	const char *s = text;
 
 	if (!*s) {
