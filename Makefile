@@ -28,7 +28,8 @@ B ?= build/linux
 
 # Portable library sources: compiled unchanged for Linux and Windows.
 PORTABLE_SRCS := lib/eph.c lib/strbuf.c lib/threshold.c lib/portpool.c lib/sock.c lib/tally.c \
-	lib/evaluate.c lib/measure.c lib/report.c lib/report_nagios.c
+	lib/evaluate.c lib/measure.c lib/report.c lib/report_nagios.c \
+	lib/report_sam.c lib/report_json.c lib/report_prom.c lib/json.c lib/histlog.c
 # The Linux side of lib/sys.h.
 LINUX_SRCS := lib/sys_linux.c lib/nl_diag.c lib/procnet.c
 CLI_SRCS := check_ephemeral/cli.c check_ephemeral/main.c
@@ -75,7 +76,7 @@ check: check-build
 # No -Werror here: with the sanitizers gcc warns about paths that cannot happen (a NULL '%s' in
 # tap.h's is_str); tests/suite_static.sh holds the -Werror builds.
 asan:
-	$(MAKE) B=build/asan BIN=build/asan/check_ephemeral.asan WERROR= \
+	$(MAKE) B=build/asan BIN=build/asan/check_ephemeral-asan WERROR= \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" check
 
