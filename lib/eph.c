@@ -33,7 +33,8 @@ static size_t utf8_len(const unsigned char *s)
 
 void eph_err_set(struct eph_err *err, const char *fmt, ...)
 {
-	char tmp[sizeof(err->msg)];
+	/* Sized from the type, not from err->msg: cppcheck reads that as a NULL dereference. */
+	char tmp[sizeof(((struct eph_err *)NULL)->msg)];
 	size_t j = 0;
 	va_list ap;
 
