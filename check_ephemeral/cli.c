@@ -5,12 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attrib.h"
 #include "portpool.h"
 #include "report.h"
 
 enum {
 	OPT_METRIC = 256,
 	OPT_RANGE,
+	OPT_TOP,
 };
 
 static const struct option long_opts[] = {
@@ -21,6 +23,7 @@ static const struct option long_opts[] = {
 	{ "range", required_argument, NULL, OPT_RANGE },
 	{ "timeout", required_argument, NULL, 't' },
 	{ "output", required_argument, NULL, 'o' },
+	{ "top", required_argument, NULL, OPT_TOP },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -36,6 +39,7 @@ static void usage(struct strbuf *out)
 		  "\n"
 		  "Usage: %s [-w RANGE] [-c RANGE] [--metric pct|used|free|dest]\n"
 		  "       [-p tcp|udp|all] [-4|-6] [--range LO-HI] [-t SECONDS] [-o FORMAT] [-v]\n"
+		  "       [--top N]\n"
 		  "\n"
 		  "Counts the distinct local ports of the dynamic (ephemeral) range, minus reserved\n"
 		  "ports, that sockets hold in any state (TIME_WAIT and bound-only included).\n"
@@ -55,6 +59,9 @@ static void usage(struct strbuf *out)
 		  "  -o, --output FORMAT    %s (default nagios)\n"
 		  "  -v, --verbose          long output: range, reserved ports, states, source;\n"
 		  "                         -vv adds the thresholds applied\n"
+		  "      --top N            long output: the N processes (or users), destinations\n"
+		  "                         and local addresses holding most ports, and the close\n"
+		  "                         rate (default 5 when not OK, 0 when OK; 0..%d)\n"
 		  "  -h, --help             this text      -V, --version   the version\n"
 		  "\n"
 		  "RANGE is a Nagios range [@][start:][end]: '80' alerts above 80, '2000:' below\n"
@@ -68,8 +75,8 @@ static void usage(struct strbuf *out)
 		  "  %s -p all                          TCP and UDP\n"
 		  "\n"
 		  "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for -h and -V).\n",
-		  EPH_NAME, EPH_VERSION, EPH_NAME, EPH_DEFAULT_TIMEOUT, report_names(), EPH_NAME,
-		  EPH_NAME, EPH_NAME, EPH_NAME);
+		  EPH_NAME, EPH_VERSION, EPH_NAME, EPH_DEFAULT_TIMEOUT, report_names(), ATTRIB_TOP_MAX,
+		  EPH_NAME, EPH_NAME, EPH_NAME, EPH_NAME);
 }
 
 static int parse_threshold(const char *opt, const char *text, struct threshold *t,
@@ -113,6 +120,31 @@ bad:
 	return -1;
 }
 
+/* --top: a whole number of rows, 0 (no tables) to ATTRIB_TOP_MAX. */
+static int parse_top(const char *text, int *out, struct eph_err *err)
+{
+	int v = 0;
+
+	if (!*text) {
+		goto bad;
+	}
+	for (const char *s = text; *s; s++) {
+		if (*s < '0' || *s > '9') {
+			goto bad;
+		}
+		v = v * 10 + (*s - '0');
+		if (v > ATTRIB_TOP_MAX) {
+			goto bad;
+		}
+	}
+	*out = v;
+	return 0;
+bad:
+	eph_err_set(err, "--top '%.40s': give the number of rows, 0 (no tables) to %d", text,
+		    ATTRIB_TOP_MAX);
+	return -1;
+}
+
 int cli_parse(int argc, char **argv, struct eph_config *cfg, struct strbuf *out,
 	      struct eph_err *err)
 {
@@ -126,6 +158,7 @@ int cli_parse(int argc, char **argv, struct eph_config *cfg, struct strbuf *out,
 	cfg->families = EPH_FAM_ALL;
 	cfg->timeout = EPH_DEFAULT_TIMEOUT;
 	cfg->output = "nagios";
+	cfg->top = -1;
 
 	optind = 0; /* glibc and mingw: start over, so the parser can run more than once */
 	opterr = 0;
@@ -197,6 +230,11 @@ int cli_parse(int argc, char **argv, struct eph_config *cfg, struct strbuf *out,
 				return CLI_ERROR;
 			}
 			cfg->output = optarg;
+			break;
+		case OPT_TOP:
+			if (parse_top(optarg, &cfg->top, err) < 0) {
+				return CLI_ERROR;
+			}
 			break;
 		case 'v':
 			cfg->verbose++;

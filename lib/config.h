@@ -26,6 +26,8 @@ struct eph_config {
 	unsigned timeout;           /* seconds, > 0 */
 	int verbose;                /* count of -v */
 	const char *output;         /* renderer name, "nagios" by default */
+	int top;                    /* --top N rows per owner table; -1: automatic (shown when
+				     * the state is not OK) */
 };
 
 /* "pct", "used", "free", "dest". */
