@@ -77,12 +77,7 @@ asan:
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" check
 
-install: $(BIN)
-	install -d $(DESTDIR)$(PLUGINDIR)
-	install -m 0755 $(BIN) $(DESTDIR)$(PLUGINDIR)/check_ephemeral
-
-uninstall:
-	rm -f $(DESTDIR)$(PLUGINDIR)/check_ephemeral
+# install and uninstall: mk/install.mk.
 
 clean:
 	rm -rf build $(BIN) check_ephemeral/check_ephemeral.exe
