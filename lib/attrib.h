@@ -23,7 +23,7 @@
 #define ATTRIB_TOP_MAX 50    /* --top limit: keeps the long output bounded */
 #define ATTRIB_LADDR_MAX 64  /* local addresses told apart; the rest share one "other" row */
 #define ATTRIB_SOCK_MAX 262144 /* owned sockets remembered (24 bytes each); more: lower bounds */
-#define ATTRIB_SCAN_MAX_MS 5000 /* the owner search never takes longer, whatever -t allows */
+#define ATTRIB_SCAN_MAX_MS 3000 /* the owner search never takes longer, whatever -t allows */
 #define ATTRIB_SCAN_MAX_LINKS 2000000 /* nor reads more descriptors */
 
 /* One local address (0.0.0.0 and :: included: listeners and bound sockets). */

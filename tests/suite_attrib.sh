@@ -8,8 +8,10 @@
 set -u
 cd "${TOP:-$(dirname "$0")/..}" || exit 2
 B="${B:-build/linux}" BIN="${BIN:-check_ephemeral/check_ephemeral}"
-H="$PWD/$B/tests/portholder"
-BIN="$PWD/$BIN"
+case $B in /*) ;; *) B="$PWD/$B" ;; esac
+case $BIN in /*) ;; *) BIN="$PWD/$BIN" ;; esac
+export B BIN
+H="$B/tests/portholder"
 
 if [ -z "${ATTRIB_INNER:-}" ]; then
 	if [ "$(id -u)" != 0 ]; then

@@ -15,7 +15,12 @@
  *   fds COUNT                  COUNT more descriptors (dups of stdin): a process that is slow
  *                              to search (raise RLIMIT_NOFILE first, e.g. ulimit -n)
  * Then it prints "ready PID" on stdout and waits for a signal. Any failure: a message on stderr
- * and exit 1 before "ready". */
+ * and exit 1 before "ready".
+ *
+ * Why not sockpop: its est lets connect() pick the port (IP_BIND_ADDRESS_NO_PORT), and connect()
+ * may give one port to connections toward different destinations, so per-address and
+ * per-process port counts would vary from run to run; here each socket binds its port first,
+ * so every count the --top tests assert is exact. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <netdb.h>

@@ -145,6 +145,7 @@ static void test_real(void)
 	struct stat st;
 	uint64_t ino;
 	uint32_t pid = 0;
+	int rc;
 	struct sys_owner_scan s;
 	struct eph_err err = { "" };
 	char name[64];
@@ -156,8 +157,12 @@ static void test_real(void)
 	ino = (uint64_t)st.st_ino;
 	memset(&s, 0, sizeof(s));
 	s.deadline_ms = sys_clock_ms() + 5000;
-	ok(sys_pid_for_inodes(&ino, 1, &pid, &s, &err) == 0 && pid == (uint32_t)getpid(),
-	   "real /proc: this test's socket belongs to this test (pid %u)", pid);
+	rc = sys_pid_for_inodes(&ino, 1, &pid, &s, &err);
+	/* On a busy host the search may stop first; it must say so then. */
+	ok(rc == 0 && (pid == (uint32_t)getpid() || (s.gave_up && pid == EPH_OWNER_NONE)),
+	   "real /proc: this test's socket belongs to this test (pid %u, %zu processes, %zu "
+	   "descriptors, %s)",
+	   pid, s.procs, s.links, s.gave_up ? "stopped" : "finished");
 	ok(sys_process_name((uint32_t)getpid(), name, sizeof(name)) == 0 &&
 		   strcmp(name, "test_procfd") == 0,
 	   "real /proc: named test_procfd ('%s')", name);
