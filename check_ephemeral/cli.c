@@ -95,7 +95,7 @@ static int parse_threshold(const char *opt, const char *text, struct threshold *
 /* A positive whole number of seconds, digits only. */
 static int parse_timeout(const char *text, unsigned *out, struct eph_err *err)
 {
-	unsigned long v = 0;
+	unsigned long long v = 0; /* unsigned long is 32 bits on Windows: it would wrap */
 	const char *s = text;
 
 	if (!*s) {
@@ -143,6 +143,30 @@ bad:
 	eph_err_set(err, "--top '%.40s': give the number of rows, 0 (no tables) to %d", text,
 		    ATTRIB_TOP_MAX);
 	return -1;
+}
+
+/* The reason for an option getopt refused (c is ':' or '?'). glibc and mingw return different
+ * things for "--verbose=2", a value given to an option that takes none, so the text decides. */
+static void bad_option(int c, const char *arg, struct eph_err *err)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (strncmp(arg, "--", 2) == 0 && eq) {
+		for (const struct option *o = long_opts; o->name; o++) {
+			if (o->has_arg == no_argument && strlen(o->name) == (size_t)(eq - arg - 2) &&
+			    strncmp(o->name, arg + 2, (size_t)(eq - arg - 2)) == 0) {
+				eph_err_set(err, "option '--%s' takes no value; see --help", o->name);
+				return;
+			}
+		}
+	}
+	if (c == ':') {
+		eph_err_set(err, "option '%.40s' needs a value; see --help", arg);
+	} else if (strncmp(arg, "--", 2) == 0 || !optopt) {
+		eph_err_set(err, "unknown option '%.60s'; see --help", arg);
+	} else {
+		eph_err_set(err, "unknown option -%c; see --help", optopt);
+	}
 }
 
 int cli_parse(int argc, char **argv, struct eph_config *cfg, struct strbuf *out,
@@ -246,16 +270,9 @@ int cli_parse(int argc, char **argv, struct eph_config *cfg, struct strbuf *out,
 			sb_printf(out, "%s %s\n", EPH_NAME, EPH_VERSION);
 			return CLI_EXIT;
 		case ':':
-			eph_err_set(err, "option '%.40s' needs a value; see --help",
-				    argv[optind - 1]);
-			return CLI_ERROR;
 		case '?':
 		default:
-			if (optopt) {
-				eph_err_set(err, "unknown option -%c; see --help", optopt);
-			} else {
-				eph_err_set(err, "unknown option '%.60s'; see --help", argv[optind - 1]);
-			}
+			bad_option(c, argv[optind - 1], err);
 			return CLI_ERROR;
 		}
 	}

@@ -118,7 +118,7 @@ if submake install B="$B" BIN="$BIN" DESTDIR="$dest" PREFIX=/usr >"$tmp/install.
 else
 	notok "make install DESTDIR=... PREFIX=/usr"
 	sed 's/^/# /' "$tmp/install.log" | tail -n 10
-	for i in 1 2 3 4 5; do skip "make install failed"; done
+	for _ in 1 2 3 4 5; do skip "make install failed"; done
 fi
 
 # The default PREFIX is /usr/local, and each directory can be set on its own.
@@ -140,7 +140,7 @@ fi
 # --- the Debian package --------------------------------------------------------------------
 N_DEB=15
 if ! has dpkg-deb || ! has dpkg-shlibdeps || ! has dpkg-gencontrol; then
-	for i in $(seq "$N_DEB"); do skip "dpkg-dev is not installed"; done
+	for _ in $(seq "$N_DEB"); do skip "dpkg-dev is not installed"; done
 	echo "1..$n"
 	exit 0
 fi
@@ -152,7 +152,7 @@ if submake deb >"$tmp/deb.log" 2>&1 && [ -f "$deb" ]; then
 else
 	notok "make deb builds $deb"
 	sed 's/^/# /' "$tmp/deb.log" | tail -n 20
-	for i in $(seq $((N_DEB - 1))); do skip "make deb failed"; done
+	for _ in $(seq $((N_DEB - 1))); do skip "make deb failed"; done
 	echo "1..$n"
 	exit 1
 fi
@@ -248,15 +248,15 @@ elif [ -e "$plugin" ] || [ -L "$plugin" ]; then
 	why_not="$plugin already exists (${owner:-from no package}); not overwriting it"
 fi
 if [ -n "$why_not" ]; then
-	for i in 1 2 3; do skip "$why_not"; done
+	for _ in 1 2 3; do skip "$why_not"; done
 	echo "1..$n"
 	exit 0
 fi
 
 # Another dpkg or apt on the machine holds the lock for a while: wait for it, bounded.
 dpkg_retry() {
-	local i
-	for i in $(seq 30); do
+
+	for _ in $(seq 30); do
 		if dpkg "$@" >"$tmp/dpkg.log" 2>&1; then
 			return 0
 		fi
