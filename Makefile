@@ -73,7 +73,7 @@ check: check-build
 	B=$(B) BIN=$(BIN) tests/run.sh
 
 asan:
-	$(MAKE) B=build/asan BIN=build/asan/check_ephemeral \
+	$(MAKE) B=build/asan BIN=build/asan/check_ephemeral-asan \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" check
 

@@ -100,7 +100,7 @@ static void fmt(double v, int decimals, const char *want)
 	char buf[64];
 
 	eph_fmt_num(v, decimals, buf, sizeof(buf));
-	is_str(buf, want, "eph_fmt_num(%g, %d) is '%s'", v, decimals, want);
+	is_str(buf, want, "eph_fmt_num(%g, %d)", v, decimals);
 	ok(strchr(buf, 'e') == NULL && strchr(buf, 'E') == NULL, "eph_fmt_num(%g) has no exponent",
 	   v);
 }
