@@ -13,6 +13,9 @@ enum {
 	OPT_METRIC = 256,
 	OPT_RANGE,
 	OPT_TOP,
+	OPT_SAM_STATUS,
+	OPT_OUTPUT_FILE,
+	OPT_LOG,
 };
 
 static const struct option long_opts[] = {
@@ -24,6 +27,9 @@ static const struct option long_opts[] = {
 	{ "timeout", required_argument, NULL, 't' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "top", required_argument, NULL, OPT_TOP },
+	{ "sam-status", no_argument, NULL, OPT_SAM_STATUS },
+	{ "output-file", required_argument, NULL, OPT_OUTPUT_FILE },
+	{ "log", required_argument, NULL, OPT_LOG },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -39,7 +45,7 @@ static void usage(struct strbuf *out)
 		  "\n"
 		  "Usage: %s [-w RANGE] [-c RANGE] [--metric pct|used|free|dest]\n"
 		  "       [-p tcp|udp|all] [-4|-6] [--range LO-HI] [-t SECONDS] [-o FORMAT] [-v]\n"
-		  "       [--top N]\n"
+		  "       [--top N] [--sam-status] [--output-file PATH] [--log FILE]\n"
 		  "\n"
 		  "Counts the distinct local ports of the dynamic (ephemeral) range, minus reserved\n"
 		  "ports, that sockets hold in any state (TIME_WAIT and bound-only included).\n"
@@ -57,6 +63,11 @@ static void usage(struct strbuf *out)
 		  "                         still subtracted)\n"
 		  "  -t, --timeout SECONDS  give up with UNKNOWN after this long (default %d)\n"
 		  "  -o, --output FORMAT    %s (default nagios)\n"
+		  "      --sam-status       -o solarwinds: exit with SAM's code for the state\n"
+		  "                         (0 Up, 2 Warning, 3 Critical, 4 Unknown) instead of 0\n"
+		  "      --output-file PATH write the output to PATH (atomically: a temporary file\n"
+		  "                         renamed over it), not to stdout; errors go to both\n"
+		  "      --log FILE         append one CSV line per protocol to FILE (history)\n"
 		  "  -v, --verbose          long output: range, reserved ports, states, source;\n"
 		  "                         -vv adds the thresholds applied\n"
 		  "      --top N            long output: the N processes (or users), destinations\n"
@@ -143,6 +154,30 @@ bad:
 	eph_err_set(err, "--top '%.40s': give the number of rows, 0 (no tables) to %d", text,
 		    ATTRIB_TOP_MAX);
 	return -1;
+}
+
+const char *cli_output_format(int argc, char **argv)
+{
+	const char *found = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = NULL;
+
+		if (strcmp(a, "--") == 0) {
+			break;
+		}
+		if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+			v = i + 1 < argc ? argv[++i] : NULL;
+		} else if (strncmp(a, "--output=", 9) == 0) {
+			v = a + 9;
+		} else if (strncmp(a, "-o", 2) == 0) {
+			v = a + 2;
+		}
+		if (v && report_find(v)) {
+			found = v;
+		}
+	}
+	return found;
 }
 
 /* The reason for an option getopt refused (c is ':' or '?'). glibc and mingw return different
@@ -260,6 +295,23 @@ int cli_parse(int argc, char **argv, struct eph_config *cfg, struct strbuf *out,
 				return CLI_ERROR;
 			}
 			break;
+		case OPT_SAM_STATUS:
+			cfg->sam_status = true;
+			break;
+		case OPT_OUTPUT_FILE:
+			if (!*optarg) {
+				eph_err_set(err, "--output-file needs a file name");
+				return CLI_ERROR;
+			}
+			cfg->output_file = optarg;
+			break;
+		case OPT_LOG:
+			if (!*optarg) {
+				eph_err_set(err, "--log needs a file name");
+				return CLI_ERROR;
+			}
+			cfg->log_file = optarg;
+			break;
 		case 'v':
 			cfg->verbose++;
 			break;
@@ -279,6 +331,10 @@ int cli_parse(int argc, char **argv, struct eph_config *cfg, struct strbuf *out,
 	if (optind < argc) {
 		eph_err_set(err, "unexpected argument '%.60s'; every setting is an option, see --help",
 			    argv[optind]);
+		return CLI_ERROR;
+	}
+	if (cfg->sam_status && strcmp(cfg->output, "solarwinds") != 0) {
+		eph_err_set(err, "--sam-status sets SolarWinds exit codes; use it with -o solarwinds");
 		return CLI_ERROR;
 	}
 	if (only4 != only6) {

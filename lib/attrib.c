@@ -322,6 +322,7 @@ static bool laddr_before(const struct attrib_laddr_row *x, const struct attrib_l
 
 static void laddr_rows(struct attrib *a, struct attrib_tables *out)
 {
+	static uint32_t ids[ATTRIB_LADDR_MAX + 1][ATTRIB_LADDR_IDS];
 	size_t owners[ATTRIB_LADDR_MAX + 1] = { 0 };
 
 	/* Distinct owners per address: one sorted walk over (address, owner). */
@@ -334,6 +335,9 @@ static void laddr_rows(struct attrib *a, struct attrib_tables *out)
 		}
 		if (i == 0 || s->laddr != a->socks[i - 1].laddr ||
 		    key_of(s) != key_of(&a->socks[i - 1])) {
+			if (owners[s->laddr] < ATTRIB_LADDR_IDS) {
+				ids[s->laddr][owners[s->laddr]] = key_of(s);
+			}
 			owners[s->laddr]++;
 		}
 	}
@@ -357,6 +361,8 @@ static void laddr_rows(struct attrib *a, struct attrib_tables *out)
 		row.listening = l->listening;
 		row.time_wait = l->time_wait;
 		row.owners = owners[i];
+		row.n_owner_ids = owners[i] < ATTRIB_LADDR_IDS ? owners[i] : ATTRIB_LADDR_IDS;
+		memcpy(row.owner_ids, ids[i], row.n_owner_ids * sizeof(row.owner_ids[0]));
 		out->laddrs_total++;
 		if (out->top == 0 ||
 		    (out->n_laddrs == out->top && !laddr_before(&row, &out->laddrs[out->top - 1]))) {

@@ -22,6 +22,7 @@
 #define ATTRIB_TOP_DEFAULT 5 /* rows per table when the state is not OK and --top is not given */
 #define ATTRIB_TOP_MAX 50    /* --top limit: keeps the long output bounded */
 #define ATTRIB_LADDR_MAX 64  /* local addresses told apart; the rest share one "other" row */
+#define ATTRIB_LADDR_IDS 16  /* owner ids listed per local address (the history log) */
 #define ATTRIB_SOCK_MAX 262144 /* owned sockets remembered (24 bytes each); more: lower bounds */
 #define ATTRIB_SCAN_MAX_MS 3000 /* the owner search never takes longer, whatever -t allows */
 #define ATTRIB_SCAN_MAX_LINKS 2000000 /* nor reads more descriptors */
@@ -90,6 +91,8 @@ struct attrib_laddr_row {
 	double pct; /* 100*used/pool size, one decimal */
 	size_t sockets, listening, time_wait;
 	size_t owners; /* distinct processes (users in the per-user view) with a socket on it */
+	uint32_t owner_ids[ATTRIB_LADDR_IDS]; /* the first of them, ascending */
+	size_t n_owner_ids;
 };
 
 struct attrib_tables {

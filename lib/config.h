@@ -28,6 +28,9 @@ struct eph_config {
 	const char *output;         /* renderer name, "nagios" by default */
 	int top;                    /* --top N rows per owner table; -1: automatic (shown when
 				     * the state is not OK) */
+	bool sam_status;            /* -o solarwinds: exit with SAM's code for the state */
+	const char *output_file;    /* --output-file: write the output there (atomically) */
+	const char *log_file;       /* --log: append CSV history lines there */
 };
 
 /* "pct", "used", "free", "dest". */

@@ -4,7 +4,7 @@
 # owners as root (per process) and as nobody (per user), destinations, local addresses,
 # TIME_WAIT churn, and -t holding while a process with many descriptors slows the search.
 # Root only: unshare needs it.
-# needs-packages: iproute2 util-linux
+# needs-packages: iproute2 util-linux python3
 set -u
 cd "${TOP:-$(dirname "$0")/..}" || exit 2
 B="${B:-build/linux}" BIN="${BIN:-check_ephemeral/check_ephemeral}"
@@ -107,6 +107,44 @@ check "root: local address table header" has "$out" "tcp: local addresses (2 of 
 check "root: 127.0.0.1 row" has "$out" "tcp:   127.0.0.1: 151 of 900 (16.8%), listening 1, PIDs 1"
 check "root: 127.0.0.2 row" has "$out" "tcp:   127.0.0.2: 30 of 900 (3.3%), listening 0, PIDs 2"
 check "root: churn line" has "$out" "tcp: churn 2 connections closed/s (120 in TIME_WAIT / 60 s, the lifetime fixed by the OS); the pool sustains 15/s (900 ports / 60 s): now at 13.3% of it"
+
+# The same tables in JSON, and per local address in the history log.
+if command -v python3 >/dev/null; then
+	"$BIN" --top 5 -o json --log "$tmp/hist.csv" >"$tmp/out.json"
+	got=$(python3 - "$tmp/out.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+a = d["attribution"]["tcp"]
+print(a["view"], a["top"], a["pool_size"], a["owners_total"], a["unresolved"], a["partial"])
+for o in a["owners"]:
+    print("owner", o["pid"], o["name"], o["ports"], o["pct"], o["sockets"])
+print("no_owner", a["no_owner"]["total"], a["no_owner"]["time_wait"], a["no_owner"]["other"])
+for x in a["destinations"]:
+    print("dest", x["local"], x["remote"], x["remote_port"], x["ports"], x["pct"])
+for x in a["local_addresses"]:
+    print("laddr", x["address"], x["in_use"], x["max"], x["pct"], x["listening"], x["owners"])
+c = d["protocols"]["tcp"]["churn"]
+print("churn", c["per_second"], c["sustainable_per_second"], c["time_wait_lifetime"], c["lifetime"])
+PY
+)
+	want="process 5 900 2 0 False
+owner $A holder_a 41 4.6 41
+owner $Bp holder_b 20 2.2 20
+no_owner 120 120 0
+dest 127.0.0.1 127.0.0.1 5003 120 13.3
+dest 127.0.0.1 127.0.0.1 5001 30 3.3
+dest 127.0.0.2 127.0.0.1 5001 20 2.2
+dest 127.0.0.2 127.0.0.1 5002 10 1.1
+laddr 127.0.0.1 151 900 16.8 1 1
+laddr 127.0.0.2 30 900 3.3 0 2
+churn 2 15 60 fixed"
+	check "json: the same tables, number by number" [ "$got" = "$want" ] || printf '# got:\n%s\n' "$got" | sed 's/^/# /'
+	lo=$(( A < Bp ? A : Bp )) hi=$(( A < Bp ? Bp : A ))
+	check "--log: a row per local address with its PIDs" eval \
+		'grep -q ",tcp,127.0.0.1,151,900,16.8,1,$A\$" "$tmp/hist.csv" && grep -q ",tcp,127.0.0.2,30,900,3.3,0,$lo $hi\$" "$tmp/hist.csv"'
+else
+	echo "# python3 missing: JSON and log checks skipped"
+fi
 
 out=$("$BIN" --top 1)
 check "--top 1: one process row" [ "$(grep -c '^tcp:   pid ' <<<"$out")" = 1 ]
