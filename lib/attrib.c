@@ -412,11 +412,10 @@ void attrib_report(struct attrib *a, const struct tally *t, size_t top,
 			 err.msg);
 		note_add(out, msg);
 	} else if (by_user && out->scan.denied > 0) {
-		snprintf(msg, sizeof(msg),
-			 "owners per user: this user may not read the descriptors of %zu of %zu "
-			 "processes (root sees processes)",
-			 out->scan.denied, out->scan.procs);
-		note_add(out, msg);
+		/* No counts here: the number of processes changes from run to run, and the
+		 * long output should not (the JSON "search" member has them). */
+		note_add(out, "owners per user: this user may not read other users' processes "
+			      "(root sees processes)");
 	}
 	if (out->scan.gave_up) {
 		snprintf(msg, sizeof(msg),

@@ -200,9 +200,11 @@ static void test_per_user(void)
 	attrib_report(&a, NULL, 5, &fake, 0, &t);
 	ok(t.per_user, "unreadable processes: per user");
 	ok(!t.partial, "per user is complete");
-	ok(strstr(t.note, "owners per user: this user may not read the descriptors of 9 of 10 "
-			  "processes") != NULL,
-	   "the note says why: %s", t.note);
+	is_str(t.note,
+	       "owners per user: this user may not read other users' processes (root sees "
+	       "processes)",
+	       "the note says why");
+	ok(t.scan.denied == 9 && t.scan.procs == 10, "the counts stay in the search record");
 	is_int(t.n_owners, 2, "2 users");
 	is_int(t.owners[0].id, 0, "root first");
 	is_str(t.owners[0].name, "root", "named root");
