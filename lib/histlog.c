@@ -5,7 +5,7 @@
 
 const char *histlog_header(void)
 {
-	return "Computer,DateTime,Protocol,LocalAddress,InUse,Max,PercentUsage,Listening,PIDs\n";
+	return "Computer,DateTime,LocalAddress,InUse,Max,PercentUsage,Listening,PIDs,Protocol\n";
 }
 
 /* RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. Line breaks
@@ -38,7 +38,7 @@ void histlog_row(const struct histlog_row *row, struct strbuf *sb)
 	field(sb, row->computer);
 	sb_puts(sb, ",");
 	field(sb, row->when);
-	sb_printf(sb, ",%s,", eph_proto_name(row->proto));
+	sb_puts(sb, ",");
 	field(sb, row->local_address);
 	sb_printf(sb, ",%zu,%zu,%s,", row->in_use, row->max,
 		  eph_fmt_num(row->pct, 1, pct, sizeof(pct)));
@@ -47,7 +47,7 @@ void histlog_row(const struct histlog_row *row, struct strbuf *sb)
 	}
 	sb_puts(sb, ",");
 	field(sb, row->pids);
-	sb_puts(sb, "\n");
+	sb_printf(sb, ",%s\n", eph_proto_name(row->proto));
 }
 
 /* One line per local address of the --top tables (when they were made): its ports, listeners

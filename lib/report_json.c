@@ -273,15 +273,10 @@ static void render_json_error(const char *what, const char *msg, struct strbuf *
 	sb_puts(sb, "}}\n");
 }
 
-static int json_exit(const struct result *r)
-{
-	return (int)r->state;
-}
-
 const struct renderer report_json = {
 	.name = "json",
 	.render = render_json,
 	.render_error = render_json_error,
-	.exit_code = json_exit,
+	.exit_code = report_exit_state,
 	.error_exit_code = 3,
 };

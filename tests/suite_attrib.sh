@@ -141,7 +141,7 @@ churn 2 15 60 fixed"
 	check "json: the same tables, number by number" [ "$got" = "$want" ] || printf '# got:\n%s\n' "$got" | sed 's/^/# /'
 	lo=$(( A < Bp ? A : Bp )) hi=$(( A < Bp ? Bp : A ))
 	check "--log: a row per local address with its PIDs" eval \
-		'grep -q ",tcp,127.0.0.1,151,900,16.8,1,$A\$" "$tmp/hist.csv" && grep -q ",tcp,127.0.0.2,30,900,3.3,0,$lo $hi\$" "$tmp/hist.csv"'
+		'grep -q ",127.0.0.1,151,900,16.8,1,$A,tcp\$" "$tmp/hist.csv" && grep -q ",127.0.0.2,30,900,3.3,0,$lo $hi,tcp\$" "$tmp/hist.csv"'
 else
 	echo "# python3 missing: JSON and log checks skipped"
 fi

@@ -397,17 +397,17 @@ static void test_histlog(void)
 	};
 
 	is_str(histlog_header(),
-	       "Computer,DateTime,Protocol,LocalAddress,InUse,Max,PercentUsage,Listening,PIDs\n",
+	       "Computer,DateTime,LocalAddress,InUse,Max,PercentUsage,Listening,PIDs,Protocol\n",
 	       "log header");
 	setup("80", "90", true);
 	histlog_format(&res, "web01", "2026-11-26T01:55:56+01:00", &sb);
 	is_str(sb_str(&sb),
-	       "web01,2026-11-26T01:55:56+01:00,tcp,*,20,90,22.2,1,\n"
-	       "web01,2026-11-26T01:55:56+01:00,udp,*,3,90,3.3,,\n",
+	       "web01,2026-11-26T01:55:56+01:00,*,20,90,22.2,1,,tcp\n"
+	       "web01,2026-11-26T01:55:56+01:00,*,3,90,3.3,,,udp\n",
 	       "log lines: one per protocol, local address *");
 	sb_reset(&sb);
 	histlog_row(&row, &sb);
-	is_str(sb_str(&sb), "\"a,\"\"b\"\" c\",2026-11-26T01:55:56+01:00,tcp,::1,5,90,5.6,2,12 34\n",
+	is_str(sb_str(&sb), "\"a,\"\"b\"\" c\",2026-11-26T01:55:56+01:00,::1,5,90,5.6,2,12 34,tcp\n",
 	       "log row: RFC 4180 quoting, line break flattened");
 	sb_free(&sb);
 }
