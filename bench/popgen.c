@@ -36,6 +36,7 @@
 #define LPORT_EST 2000   /* listener for destination i: LPORT_EST + i */
 #define LPORT_TW 4500    /* listener that accepts and closes, for TIME_WAIT: LPORT_TW + i */
 #define MAX_DEST 2000    /* keeps both listener blocks below 6500 */
+#define MAX_WORKERS 1024
 #define PER_DEST 15000   /* connects per destination; under a third of the connect pool keeps
 			  * the kernel's port search short */
 
@@ -226,6 +227,12 @@ static void worker(long est, long bound, long udp, int wid, int out, pid_t paren
 	if (getppid() != parent) {
 		_exit(1);
 	}
+	/* Only the parent may hold the listeners, or they outlive it and the next run cannot
+	 * bind them. */
+	for (int i = 0; i < ndest; i++) {
+		close(dests[i].est_lfd);
+		close(dests[i].tw_lfd);
+	}
 	for (; e < est; e++) {
 		int fd = connect_next(&cursor, false);
 		if (fd < 0) {
@@ -247,7 +254,7 @@ int main(int argc, char **argv)
 {
 	long total = 0;
 	unsigned lo = 0, hi = 0;
-	int opt;
+	int opt, rc = 1;
 	char line[64];
 
 	while ((opt = getopt(argc, argv, "n:r:")) != -1) {
@@ -291,11 +298,16 @@ int main(int argc, char **argv)
 
 	long budget = fd_budget();
 	pid_t parent = getpid();
+	static pid_t workers[MAX_WORKERS];
 	double t0 = now();
 	long est = 0, bound = 0, udp = 0;
 	int nworkers = 0;
 	/* Workers run one after another: each needs the previous one's ports to be taken. */
 	while (est < n_est || bound < n_bound || udp < n_udp) {
+		if (nworkers == MAX_WORKERS) {
+			fprintf(stderr, "popgen: too many workers\n");
+			goto out;
+		}
 		long left = budget;
 		long we = n_est - est < left ? n_est - est : left;
 		left -= we;
@@ -317,10 +329,12 @@ int main(int argc, char **argv)
 			worker(we, wb, wu, nworkers, p[1], parent);
 		}
 		close(p[1]);
+		workers[nworkers] = pid;
 		FILE *f = fdopen(p[0], "r");
 		if (!f || fscanf(f, "%ld %ld %ld", &got[0], &got[1], &got[2]) != 3) {
 			fprintf(stderr, "popgen: worker %d failed\n", nworkers);
-			return 1;
+			nworkers++;
+			goto out;
 		}
 		fclose(f);
 		nworkers++;
@@ -330,7 +344,7 @@ int main(int argc, char **argv)
 		if (got[0] < we || got[1] < wb || got[2] < wu) {
 			fprintf(stderr, "popgen: ran out of ports (est %ld/%ld bound %ld/%ld udp %ld/%ld)\n",
 				est, n_est, bound, n_bound, udp, n_udp);
-			return 1;
+			goto out;
 		}
 	}
 	printf("base est=%ld bound=%ld udp=%ld tw_target=%ld dests=%d workers=%d secs=%.2f\n", est,
@@ -353,6 +367,15 @@ int main(int argc, char **argv)
 		printf("tw n=%ld secs=%.2f\n", tw, now() - t0);
 		fflush(stdout);
 	}
-	/* Our workers die with us (PR_SET_PDEATHSIG); nothing else is signalled. */
-	return 0;
+	rc = 0;
+out:
+	/* Stop our own workers and wait for them, so that their sockets are gone when we
+	 * return and the next population can start at once. */
+	for (int i = 0; i < nworkers; i++) {
+		kill(workers[i], SIGKILL);
+	}
+	for (int i = 0; i < nworkers; i++) {
+		waitpid(workers[i], NULL, 0);
+	}
+	return rc;
 }
