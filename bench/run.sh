@@ -112,6 +112,9 @@ CMD_ce_tcp=("$PLUGIN" -p tcp -t 60)
 CMD_ce_all=("$PLUGIN" -p all -t 60)
 CMD_floor_tcp=("$BUILD/floor" tcp "$LO" "$HI")
 CMD_floor_all=("$BUILD/floor" all "$LO" "$HI")
+# Two variants that say where the floor's time goes (see docs/performance.md).
+CMD_floor_nobound=("$BUILD/floor" tcp-nobound "$LO" "$HI")
+CMD_floor_legacy=("$BUILD/floor" tcp-legacy "$LO" "$HI")
 CMD_ss_filter=(bash -c "ss -Htan state all '( sport >= :$LO and sport <= :$HI )' | wc -l")
 CMD_ss_all=(bash -c "ss -Htan | wc -l")
 CMD_netstat=(bash -c "netstat -ant | awk -v lo=$LO -v hi=$HI '\$1 ~ /^tcp/ { n = split(\$4, a, \":\"); p = a[n] + 0; if (p >= lo && p <= hi) c++ } END { print c + 0 }'")
@@ -119,7 +122,7 @@ CMD_netstat=(bash -c "netstat -ant | awk -v lo=$LO -v hi=$HI '\$1 ~ /^tcp/ { n =
 CMD_proc_awk=(awk -v lo="$LO" -v hi="$HI" 'function hex(s,  i, v) { v = 0; for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789ABCDEF", substr(s, i, 1)) - 1; return v } FNR > 1 { split($2, a, ":"); p = hex(a[2]); if (p >= lo && p <= hi) c++ } END { print c + 0 }' /proc/net/tcp /proc/net/tcp6)
 CMD_exec_true=(/bin/true)
 
-NAMES=(floor_tcp floor_all ss_filter ss_all netstat proc_awk exec_true)
+NAMES=(floor_tcp floor_all floor_nobound floor_legacy ss_filter ss_all netstat proc_awk exec_true)
 if [ "$HAVE_PLUGIN" = 1 ]; then
 	NAMES=(ce_tcp ce_all "${NAMES[@]}")
 fi
