@@ -223,7 +223,8 @@ END {
 		for (g = 1; g <= 3; g++) {
 			if (!has(t, tg[g])) continue
 			r = wall(t, tg[g]) / ce
-			printf "| %s | %.2f× | %s | %s |\n", tl[tg[g]], r, fl > 0 ? sprintf("%.2f×", wall(t, tg[g]) / fl) : "", yesno(r >= goal[g] + 0)
+			best = (fl > 0) ? sprintf("%.2f×", wall(t, tg[g]) / fl) : ""
+			printf "| %s | %.2f× | %s | %s |\n", tl[tg[g]], r, best, yesno(r >= goal[g] + 0)
 		}
 		min = -1; max = 0; where = ""
 		for (s = 1; s <= nsizes; s++) {
