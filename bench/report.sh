@@ -43,6 +43,8 @@ reader. Numbers are from one run on one machine: compare ratios, not absolute ti
   Times are medians; the spread is min–max wall time. \`bench/tm\` measures wall time with a
   monotonic clock and user/sys/peak RSS with \`wait4()\`, which includes the whole pipeline
   (\`bash\`, \`ss\`/\`netstat\`, \`wc\`/\`awk\`); peak RSS is the largest single process.
+  user and sys come from the kernel's tick-based accounting: under about 10 ms a run shows 0
+  or a whole tick, so trust wall time there.
 - floor = \`bench/floor\`: one inet_diag dump per family (and protocol for \`all\`) with the same
   kernel source-port filter, that only counts the replies. × floor compares with floor tcp,
   except check_ephemeral -p all and floor all, which compare with floor all.
