@@ -28,6 +28,8 @@ reader. Numbers are from one run on one machine: compare ratios, not absolute ti
 - Date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit, ${version:-check_ephemeral version unknown}
 - Machine: $(nproc) cores, ${cpu:-unknown CPU}, $mem RAM, $os, kernel $(uname -r)
 - Tools: $(ss -V 2>/dev/null | head -n 1), netstat from net-tools, mawk
+- Load average when the report was written: $(cut -d' ' -f1-3 /proc/loadavg) (other jobs on the
+  machine widen the spread; rerun on a quiet machine, or under \`nice -n -10\`, for tighter figures)
 - Namespace: private (\`unshare -n\`), \`ip_local_port_range\` $LO-$HI, reserved $RESERVED
 
 ## Method
