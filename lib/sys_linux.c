@@ -196,6 +196,11 @@ int sys_time_wait_lifetime(unsigned *seconds, bool *configured, struct eph_err *
 	return 0;
 }
 
+bool sys_time_wait_fixed(void)
+{
+	return true;
+}
+
 void sys_init(void)
 {
 	signal(SIGPIPE, SIG_IGN);
