@@ -277,7 +277,9 @@ static void owner_rows(struct attrib *a, struct attrib_tables *out)
 {
 	size_t i = 0;
 
-	qsort(a->socks, a->n_socks, sizeof(*a->socks), cmp_owner_port);
+	if (a->n_socks > 1) { /* qsort(NULL, 0, ...) is undefined behaviour */
+		qsort(a->socks, a->n_socks, sizeof(*a->socks), cmp_owner_port);
+	}
 	while (i < a->n_socks) {
 		struct attrib_owner_row row;
 		uint32_t key = key_of(&a->socks[i]);
