@@ -328,7 +328,9 @@ static void laddr_rows(struct attrib *a, struct attrib_tables *out)
 	size_t owners[ATTRIB_LADDR_MAX + 1] = { 0 };
 
 	/* Distinct owners per address: one sorted walk over (address, owner). */
-	qsort(a->socks, a->n_socks, sizeof(*a->socks), cmp_laddr_owner);
+	if (a->n_socks > 1) {
+		qsort(a->socks, a->n_socks, sizeof(*a->socks), cmp_laddr_owner);
+	}
 	for (size_t i = 0; i < a->n_socks; i++) {
 		const struct attrib_sock *s = &a->socks[i];
 
