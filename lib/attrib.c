@@ -277,8 +277,7 @@ static void owner_rows(struct attrib *a, struct attrib_tables *out)
 {
 	size_t i = 0;
 
-	/* qsort's base must not be NULL, even for no elements (C11 7.22.5). */
-	if (a->n_socks > 1) {
+	if (a->n_socks > 1) { /* qsort(NULL, 0, ...) is undefined behaviour */
 		qsort(a->socks, a->n_socks, sizeof(*a->socks), cmp_owner_port);
 	}
 	while (i < a->n_socks) {
