@@ -113,6 +113,13 @@ for extra in "" "--sam-status"; do
 	is "$(sam_check "$out")" "state " "solarwinds failure $extra: one valid pair"
 	like "$out" "^Statistic.state: 3"$'\n'"Message.state: UNKNOWN - --range: " "solarwinds failure $extra: the reason"
 done
+# A wrong command line, wherever -o stands: still SAM's lines and exit code.
+out=$(run --bogus -o solarwinds)
+is "$?" 4 "solarwinds, unknown option before -o: exit 4"
+is "$out" $'Statistic.state: 3\nMessage.state: UNKNOWN - unknown option \'--bogus\'; see --help' "solarwinds, unknown option before -o: one SAM pair"
+out=$(run --sam-status)
+is "$?" 3 "--sam-status without -o solarwinds: UNKNOWN"
+like "$out" "^EPHEMERAL UNKNOWN - --sam-status sets SolarWinds exit codes; use it with -o solarwinds" "--sam-status alone: says what to fix"
 out=$(run --range 40090-40099 -o solarwinds)
 is "$?" 4 "solarwinds: empty pool (all reserved) exits 4"
 like "$out" "Message.state: UNKNOWN - the tcp pool is empty" "solarwinds: empty pool message"

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "evaluate.h"
 #include "histlog.h"
 #include "json.h"
@@ -412,8 +413,24 @@ static void test_histlog(void)
 	sb_free(&sb);
 }
 
+static void test_output_format(void)
+{
+	char *a1[] = { "x", "-w", "5", "-o", "json", NULL };
+	char *a2[] = { "x", "--output=solarwinds", "--bogus", NULL };
+	char *a3[] = { "x", "-oprometheus", "-o", "nope", NULL };
+	char *a4[] = { "x", "--", "-o", "json", NULL };
+	char *a5[] = { "x", "-o", NULL };
+
+	is_str(cli_output_format(5, a1), "json", "-o json found before parsing");
+	is_str(cli_output_format(3, a2), "solarwinds", "--output=solarwinds found");
+	is_str(cli_output_format(4, a3), "prometheus", "an unknown later -o does not win");
+	ok(cli_output_format(4, a4) == NULL, "nothing after --");
+	ok(cli_output_format(2, a5) == NULL, "-o without a value");
+}
+
 int main(void)
 {
+	test_output_format();
 	test_json_escape();
 	test_sam();
 	test_json();
