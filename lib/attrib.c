@@ -277,7 +277,7 @@ static void owner_rows(struct attrib *a, struct attrib_tables *out)
 {
 	size_t i = 0;
 
-	if (a->n_socks) { /* qsort's base may not be NULL, even for no elements */
+	if (a->n_socks > 1) { /* qsort(NULL, 0, ...) is undefined behaviour */
 		qsort(a->socks, a->n_socks, sizeof(*a->socks), cmp_owner_port);
 	}
 	while (i < a->n_socks) {
@@ -328,7 +328,7 @@ static void laddr_rows(struct attrib *a, struct attrib_tables *out)
 	size_t owners[ATTRIB_LADDR_MAX + 1] = { 0 };
 
 	/* Distinct owners per address: one sorted walk over (address, owner). */
-	if (a->n_socks) {
+	if (a->n_socks > 1) {
 		qsort(a->socks, a->n_socks, sizeof(*a->socks), cmp_laddr_owner);
 	}
 	for (size_t i = 0; i < a->n_socks; i++) {

@@ -96,12 +96,12 @@ struct attrib_laddr_row {
 };
 
 struct attrib_tables {
+	size_t top;       /* rows asked for per table */
+	size_t pool_size; /* effective pool, the base of every share */
 	enum eph_proto proto;
 	bool per_user;    /* owner rows are users: some processes could not be read */
 	bool partial;     /* owner figures are lower bounds; note says why */
 	bool dests_exact; /* false: more destinations than the tally tells apart */
-	size_t top;       /* rows asked for per table */
-	size_t pool_size; /* effective pool, the base of every share */
 	char note[400];   /* what the reader must know about the owner rows; "" when nothing */
 	struct sys_owner_scan scan;
 

@@ -61,7 +61,7 @@ static void attrib_rows(const struct proto_result *p, const struct histlog_row *
 	for (size_t i = 0; i < t->n_laddrs; i++) {
 		const struct attrib_laddr_row *l = &t->laddrs[i];
 		char addr[64], pids[ATTRIB_LADDR_IDS * 11 + 8];
-		struct histlog_row row = *host;
+		struct histlog_row row = *host; /* a copy: it points at addr and pids */
 		size_t len = 0;
 
 		if (l->other) {
