@@ -1,5 +1,6 @@
 #include "histlog.h"
 
+#include <stdio.h>
 #include <string.h>
 
 const char *histlog_header(void)
@@ -49,6 +50,42 @@ void histlog_row(const struct histlog_row *row, struct strbuf *sb)
 	sb_printf(sb, ",%s\n", eph_proto_name(row->proto));
 }
 
+/* One line per local address of the --top tables (when they were made): its ports, listeners
+ * and owner PIDs, space-separated (empty in the per-user view, where PIDs are unknown; "..."
+ * after the first ATTRIB_LADDR_IDS). */
+static void attrib_rows(const struct proto_result *p, const struct histlog_row *host,
+			struct strbuf *sb)
+{
+	const struct attrib_tables *t = p->attrib;
+
+	for (size_t i = 0; i < t->n_laddrs; i++) {
+		const struct attrib_laddr_row *l = &t->laddrs[i];
+		char addr[64], pids[ATTRIB_LADDR_IDS * 11 + 8];
+		struct histlog_row row = *host; /* a copy: it points at addr and pids */
+		size_t len = 0;
+
+		if (l->other) {
+			snprintf(addr, sizeof(addr), "other");
+		} else {
+			sock_addr_str(l->family, l->addr, addr, sizeof(addr));
+		}
+		pids[0] = '\0';
+		for (size_t k = 0; !t->per_user && k < l->n_owner_ids; k++) {
+			len += (size_t)snprintf(pids + len, sizeof(pids) - len, "%s%u", k ? " " : "",
+						l->owner_ids[k]);
+		}
+		if (!t->per_user && l->owners > l->n_owner_ids) {
+			snprintf(pids + len, sizeof(pids) - len, " ...");
+		}
+		row.local_address = addr;
+		row.in_use = l->used;
+		row.pct = l->pct;
+		row.listening = l->listening;
+		row.pids = pids;
+		histlog_row(&row, sb);
+	}
+}
+
 void histlog_format(const struct result *r, const char *computer, const char *when,
 		    struct strbuf *sb)
 {
@@ -59,9 +96,7 @@ void histlog_format(const struct result *r, const char *computer, const char *wh
 		if (!p->checked) {
 			continue;
 		}
-		/* The whole host. Per-address rows (issue 5's attribution tables: ports, listeners
-		 * and owner PIDs per local address) follow this one, built the same way with
-		 * local_address set to the address. */
+		/* The whole host, then one row per local address when the --top tables exist. */
 		memset(&row, 0, sizeof(row));
 		row.computer = computer;
 		row.when = when;
@@ -74,5 +109,8 @@ void histlog_format(const struct result *r, const char *computer, const char *wh
 		row.listening = p->tally->states[EPH_TCP_LISTEN];
 		row.pids = "";
 		histlog_row(&row, sb);
+		if (p->attrib) {
+			attrib_rows(p, &row, sb);
+		}
 	}
 }

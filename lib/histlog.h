@@ -8,7 +8,9 @@
  *
  * LocalAddress "*" is the whole host. Listening counts the TCP listeners on ports of the pool
  * (empty for UDP, which has no such state); PIDs lists the owners of the address's ports,
- * separated by spaces (empty until the attribution tables provide them). Fields are quoted
+ * separated by spaces. Per-address rows (LocalAddress an address, or "other" for those beyond
+ * the ones told apart) are written when the --top tables were made (--top N, or a state that
+ * is not OK); PIDs is empty on the "*" row and in the per-user view. Fields are quoted
  * per RFC 4180 when they need it. Portable: the file itself is written by sys_append_file. */
 #ifndef HISTLOG_H
 #define HISTLOG_H

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "evaluate.h"
 #include "histlog.h"
 #include "json.h"
@@ -89,6 +90,7 @@ static void setup(const char *warn, const char *crit, bool udp)
 	memset(&res, 0, sizeof(res));
 	res.cfg = &cfg;
 	evaluate_proto(&cfg, &pool, &tt, &pi, &si, &res.p[EPH_TCP], &err);
+	evaluate_churn(&res.p[EPH_TCP], 60, false, false);
 	if (udp) {
 		evaluate_proto(&cfg, &pool, &tu, &pi, &si, &res.p[EPH_UDP], &err);
 	}
@@ -365,6 +367,14 @@ static void test_prom(void)
 	   "dest_max for TCP only");
 	ok(strstr(s, "\nephemeral_check_state 0\n") && strstr(s, "\nephemeral_check_success 1\n"),
 	   "check state and success");
+	ok(strstr(s, "\nephemeral_churn_per_second{protocol=\"tcp\"} 0.08\n") &&
+		   strstr(s, "\nephemeral_churn_sustainable_per_second{protocol=\"tcp\"} 1.5\n") &&
+		   !strstr(s, "ephemeral_churn_per_second{protocol=\"udp\"}"),
+	   "churn: 5 TIME_WAIT / 60 s, pool 90 / 60 s, TCP only");
+	free(s);
+	res.p[EPH_TCP].churn_set = false;
+	s = render(&report_prometheus);
+	ok(!strstr(s, "churn"), "churn unknown: its families are left out whole");
 	free(s);
 	setup("10", "20", false);
 	s = render(&report_prometheus);
@@ -412,8 +422,24 @@ static void test_histlog(void)
 	sb_free(&sb);
 }
 
+static void test_output_format(void)
+{
+	char *a1[] = { "x", "-w", "5", "-o", "json", NULL };
+	char *a2[] = { "x", "--output=solarwinds", "--bogus", NULL };
+	char *a3[] = { "x", "-oprometheus", "-o", "nope", NULL };
+	char *a4[] = { "x", "--", "-o", "json", NULL };
+	char *a5[] = { "x", "-o", NULL };
+
+	is_str(cli_output_format(5, a1), "json", "-o json found before parsing");
+	is_str(cli_output_format(3, a2), "solarwinds", "--output=solarwinds found");
+	is_str(cli_output_format(4, a3), "prometheus", "an unknown later -o does not win");
+	ok(cli_output_format(4, a4) == NULL, "nothing after --");
+	ok(cli_output_format(2, a5) == NULL, "-o without a value");
+}
+
 int main(void)
 {
+	test_output_format();
 	test_json_escape();
 	test_sam();
 	test_json();
