@@ -378,6 +378,15 @@ static void test_parse(void)
 	rc = parse(&m, 3, EPH_TCP, &g, &nle, &err);
 	ok(rc == NL_PARSE_ERR && strstr(err.msg, "truncated") != NULL,
 	   "an NLMSG_ERROR too short for its error code: %s", err.msg);
+	/* Found by fuzzing: negating INT_MIN overflowed. No kernel errno is that large. */
+	memset(&m, 0, sizeof(m));
+	put_error(&m, 3, INT32_MIN);
+	rc = parse(&m, 3, EPH_TCP, &g, &nle, &err);
+	ok(rc == NL_PARSE_ERR && nle == EPROTO, "NLMSG_ERROR INT_MIN is EPROTO: %s", err.msg);
+	memset(&m, 0, sizeof(m));
+	put_done(&m, 3, NLM_F_MULTI, INT32_MIN);
+	rc = parse(&m, 3, EPH_TCP, &g, &nle, &err);
+	ok(rc == NL_PARSE_ERR && nle == EPROTO, "NLMSG_DONE error INT_MIN is EPROTO: %s", err.msg);
 
 	/* NLM_F_DUMP_INTR: the table changed under the dump, on a record or on DONE. */
 	memset(&m, 0, sizeof(m));
