@@ -63,7 +63,10 @@ static enum eph_state map_state(uint8_t proto_udp, uint8_t st)
 	if (proto_udp) {
 		return EPH_UDP_SOCK;
 	}
-	if (st == TCP_BOUND_INACTIVE) {
+	/* Bound-only sockets come from the bind-table walk that bit 13 asks for; the kernel
+	 * reports them with their real state, TCP_CLOSE (7), or as TCP_BOUND_INACTIVE. A closed
+	 * socket without a port is never dumped, so CLOSE here always means "bound, idle". */
+	if (st == TCP_BOUND_INACTIVE || st == EPH_TCP_CLOSE) {
 		return EPH_BOUND;
 	}
 	if (st >= EPH_TCP_ESTABLISHED && st <= EPH_TCP_NEW_SYN_RECV) {

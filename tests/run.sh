@@ -46,7 +46,11 @@ for suite in tests/suite_*.sh; do
 		continue
 	fi
 	total=$((p + f))
-	if [ -z "$plan" ] || [ "${plan#1..}" != "$total" ] || [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+	bad=""
+	[ -z "$plan" ] && bad=1
+	[ -n "$plan" ] && [ "${plan#1..}" != "$total" ] && bad=1
+	[ "$rc" != 0 ] && [ "$f" = 0 ] && bad=1
+	if [ -n "$bad" ]; then
 		# A crash, a missing plan or a plan that does not match: one failure of its own.
 		f=$((f + 1))
 		broken="$broken $name"
