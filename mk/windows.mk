@@ -64,7 +64,7 @@ $(WB)/tests/helper/netsh.exe: tests/helper/fake_netsh.c
 	@mkdir -p $(dir $@)
 	$(WIN_CC) $(WIN_CPPFLAGS) $(WIN_WARN) $(WIN_CFLAGS) $(WIN_LDFLAGS) -o $@ $<
 
-$(WIN_SETUP): nsis/check_ephemeral.nsi $(WIN_EXE) nsis/README.txt nsis/nsclient.ini
+$(WIN_SETUP): nsis/check_ephemeral.nsi $(WIN_EXE) nsis/README.txt
 	@mkdir -p $(dir $@)
 	$(MAKENSIS) -V2 -NOCD -DVERSION=$(EPH_VERSION_STR) -DEXE=$(WIN_EXE) -DOUTFILE=$@ \
 		nsis/check_ephemeral.nsi
