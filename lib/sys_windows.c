@@ -40,11 +40,14 @@ static const char *const proto_names[EPH_NPROTO] = { "tcp", "udp" };
 static int run_netsh(const char *args, char *out, size_t size, size_t *len, struct eph_err *err)
 {
 	SECURITY_ATTRIBUTES sa = { sizeof(sa), NULL, TRUE };
+	JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits;
 	PROCESS_INFORMATION pi = { 0 };
-	HANDLE rd = NULL, wr = NULL, nul = INVALID_HANDLE_VALUE;
+	HANDLE rd = NULL, wr = NULL, nul = INVALID_HANDLE_VALUE, job = NULL, inherit[2];
+	LPPROC_THREAD_ATTRIBUTE_LIST attrs = NULL;
 	wchar_t exe[MAX_PATH], cmd[MAX_PATH + 256];
-	STARTUPINFOW si;
+	STARTUPINFOEXW si;
 	ULONGLONG deadline;
+	SIZE_T attrs_size = 0;
 	DWORD code = 0;
 	UINT n;
 	int rc = -1;
@@ -71,16 +74,55 @@ static int run_netsh(const char *args, char *out, size_t size, size_t *len, stru
 	SetHandleInformation(rd, HANDLE_FLAG_INHERIT, 0);
 	nul = CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa, OPEN_EXISTING,
 			  0, NULL);
+	if (nul == INVALID_HANDLE_VALUE) {
+		eph_err_set(err, "netsh: cannot open NUL (error %lu)", GetLastError());
+		goto out;
+	}
 	memset(&si, 0, sizeof(si));
-	si.cb = sizeof(si);
-	si.dwFlags = STARTF_USESTDHANDLES;
-	si.hStdInput = nul;
-	si.hStdOutput = wr;
-	si.hStdError = wr;
-	if (!CreateProcessW(exe, cmd, NULL, NULL, TRUE, CREATE_NO_WINDOW, NULL, NULL, &si, &pi)) {
+	si.StartupInfo.cb = sizeof(si);
+	si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
+	si.StartupInfo.hStdInput = nul;
+	si.StartupInfo.hStdOutput = wr;
+	si.StartupInfo.hStdError = wr;
+	/* Only these two handles are inherited: our own stdout (the agent's pipe, inheritable)
+	 * must not reach netsh, or the agent waits for a netsh we gave up on. */
+	inherit[0] = nul;
+	inherit[1] = wr;
+	InitializeProcThreadAttributeList(NULL, 1, 0, &attrs_size);
+	attrs = malloc(attrs_size);
+	if (!attrs || !InitializeProcThreadAttributeList(attrs, 1, 0, &attrs_size)) {
+		free(attrs);
+		attrs = NULL;
+		eph_err_set(err, "netsh: cannot prepare its handles (error %lu)", GetLastError());
+		goto out;
+	}
+	if (!UpdateProcThreadAttribute(attrs, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, inherit,
+				       sizeof(inherit), NULL, NULL)) {
+		eph_err_set(err, "netsh: cannot prepare its handles (error %lu)", GetLastError());
+		goto out;
+	}
+	si.lpAttributeList = attrs;
+	if (!CreateProcessW(exe, cmd, NULL, NULL, TRUE,
+			    CREATE_NO_WINDOW | CREATE_SUSPENDED | EXTENDED_STARTUPINFO_PRESENT, NULL,
+			    NULL, &si.StartupInfo, &pi)) {
 		eph_err_set(err, "netsh: cannot start it (error %lu)", GetLastError());
 		goto out;
 	}
+	/* A job that kills netsh when its last handle closes: if -t ends this process while netsh
+	 * hangs, netsh goes too. Best effort: Windows 7 cannot nest jobs, and the agent may have
+	 * put us in one. */
+	job = CreateJobObjectW(NULL, NULL);
+	if (job) {
+		memset(&limits, 0, sizeof(limits));
+		limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+		if (!SetInformationJobObject(job, JobObjectExtendedLimitInformation, &limits,
+					     sizeof(limits)) ||
+		    !AssignProcessToJobObject(job, pi.hProcess)) {
+			CloseHandle(job);
+			job = NULL;
+		}
+	}
+	ResumeThread(pi.hThread);
 	CloseHandle(wr);
 	wr = NULL;
 	/* Poll rather than block in ReadFile, so that a hanging netsh costs at most the wait. */
@@ -138,6 +180,13 @@ out:
 		}
 		CloseHandle(pi.hProcess);
 		CloseHandle(pi.hThread);
+	}
+	if (job) {
+		CloseHandle(job);
+	}
+	if (attrs) {
+		DeleteProcThreadAttributeList(attrs);
+		free(attrs);
 	}
 	if (nul != INVALID_HANDLE_VALUE) {
 		CloseHandle(nul);

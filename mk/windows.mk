@@ -31,7 +31,7 @@ WIN_SETUP := $(WB)/check_ephemeral-$(EPH_VERSION_STR)-setup.exe
 WIN_UNIT_EXCLUDE := tests/test_nl_diag.c tests/test_procnet.c tests/test_sys_linux.c
 WIN_UNIT_TESTS := $(filter-out $(WIN_UNIT_EXCLUDE),$(wildcard tests/test_*.c))
 WIN_UNIT_BINS := $(patsubst tests/%.c,$(WB)/tests/%.exe,$(WIN_UNIT_TESTS))
-WIN_HELPERS := $(WB)/tests/helper/netsh.exe
+WIN_HELPERS := $(WB)/tests/helper/netsh.exe $(WB)/tests/helper/crash.exe
 
 .PHONY: windows windows-exe windows-tests windows-installer
 
@@ -59,8 +59,13 @@ $(WB)/tests/%.exe: tests/%.c $(WIN_LIBA) $(WB)/check_ephemeral/cli.o tests/tap.h
 	$(WIN_CC) $(WIN_CPPFLAGS) -Itests $(WIN_WARN) $(WIN_CFLAGS) $(WIN_LDFLAGS) -o $@ $< \
 		$(WB)/check_ephemeral/cli.o $(WIN_LIBA) $(WIN_LDLIBS)
 
-# A stand-in for netsh.exe that prints canned output (tests/suite_win_netsh.sh).
+# netsh.exe: a stand-in that prints canned output (tests/suite_win_netsh.sh); crash.exe proves
+# that a crash under wine fails a test.
 $(WB)/tests/helper/netsh.exe: tests/helper/fake_netsh.c
+	@mkdir -p $(dir $@)
+	$(WIN_CC) $(WIN_CPPFLAGS) $(WIN_WARN) $(WIN_CFLAGS) $(WIN_LDFLAGS) -o $@ $<
+
+$(WB)/tests/helper/crash.exe: tests/helper/crash.c
 	@mkdir -p $(dir $@)
 	$(WIN_CC) $(WIN_CPPFLAGS) $(WIN_WARN) $(WIN_CFLAGS) $(WIN_LDFLAGS) -o $@ $<
 

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The unit tests cross-built with mingw and run under wine (same tests/test_*.c, same tap.h),
+# a check that a crash fails, and the plugin's basic contract under wine: exit codes, the
+# range fallback when wine's netsh says nothing, and the -t timer thread.
+# needs-packages: gcc-mingw-w64-x86-64 wine wine64
+set -u
+. "$TOP/tests/lib.sh"
+. "$TOP/tests/lib_win.sh"
+
+win_require
+win_build windows-tests || { ok 1 "make windows-tests"; done_testing; exit 1; }
+trap win_cleanup EXIT
+win_prefix || { ok 1 "fresh wine prefix"; done_testing; exit 1; }
+
+# Every unit test, renumbered into this stream as tests/suite_unit.sh does.
+cd "$TOP" || exit 2
+for t in "$WB"/tests/test_*.exe; do
+	name=$(basename "$t" .exe)
+	out=$(wrun "$t")
+	rc=$?
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*) ok 0 "$name: ${line#ok * - }" ;;
+		"not ok "*) ok 1 "$name: ${line#not ok * - }" ;;
+		"1.."* | "") ;;
+		*) echo "# $name: $line" ;;
+		esac
+	done <<<"$out"
+	if [ "$rc" != 0 ] && ! grep -q '^not ok' <<<"$out"; then
+		ok 1 "$name exited $rc without a failed check (crash?)"
+	fi
+	grep -q '^1\.\.[0-9]' <<<"$out" || ok 1 "$name printed no plan"
+done
+
+out=$(wrun "$WB/tests/helper/crash.exe")
+rc=$?
+[ "$rc" != 0 ]
+ok $? "a crashing program exits non-zero under wine (exit $rc)"
+
+# The plugin itself.
+out=$(wrun "$WIN_EXE" -V)
+is "$?" 3 "-V exits 3"
+like "$out" "^check_ephemeral 0\.|^check_ephemeral v?[0-9]" "-V names the version"
+out=$(wrun "$WIN_EXE" --no-such-option)
+is "$?" 3 "a bad option is UNKNOWN"
+like "$out" "^EPHEMERAL UNKNOWN" "and says so on the first line"
+out=$(wrun "$WIN_EXE" -p all -v)
+is "$?" 0 "default run: OK"
+first=${out%%$'\n'*}
+like "$first" "^EPHEMERAL OK - tcp [0-9]+ of 16384 ports in use" "the default pool is 16384 ports"
+like "$first" "'udp_used'=[0-9]+;;;0;16384" "UDP is counted against its own pool"
+like "$out" $'\ntcp: range 49152-65535 \\(16384 ports\\) from the Windows default' \
+	"wine's silent netsh falls back to the default, not to 0 ports"
+like "$out" "netsh dynamicport: no output" "and the long output says why"
+like "$out" "source GetExtendedTcpTable" "-v names the iphlpapi source"
+like "$out" "running under wine" "and that wine cannot show bound-only sockets"
+[[ "$out" != *$'\r'* ]]
+ok $? "CRs are stripped by the harness"
+
+# -t: the timer thread ends a stuck run with UNKNOWN naming the stage. A fake netsh that
+# sleeps stands in for a hung one.
+cp "$WB/tests/helper/netsh.exe" "$WINEPREFIX/drive_c/windows/system32/netsh.exe"
+start=$(date +%s)
+out=$(WINEDLLOVERRIDES="$WINE_OVERRIDES;netsh.exe=n" FAKE_NETSH_SLEEP=20 wrun "$WIN_EXE" -t 2)
+rc=$?
+end=$(date +%s)
+is "$rc" 3 "-t 2 with a stuck netsh: UNKNOWN"
+like "$out" "^EPHEMERAL UNKNOWN.*timed out after 2 s while reading the port range" \
+	"the timeout names the stage"
+[ $((end - start)) -lt 15 ]
+ok $? "and comes in time ($((end - start)) s)"
+done_testing
