@@ -28,7 +28,8 @@ B ?= build/linux
 
 # Portable library sources: compiled unchanged for Linux and Windows.
 PORTABLE_SRCS := lib/eph.c lib/strbuf.c lib/threshold.c lib/portpool.c lib/sock.c lib/tally.c \
-	lib/evaluate.c lib/measure.c lib/report.c lib/report_nagios.c lib/winparse.c
+	lib/evaluate.c lib/measure.c lib/report.c lib/report_nagios.c \
+	lib/report_sam.c lib/report_json.c lib/report_prom.c lib/json.c lib/histlog.c lib/winparse.c
 # The Linux side of lib/sys.h.
 LINUX_SRCS := lib/sys_linux.c lib/nl_diag.c lib/procnet.c
 CLI_SRCS := check_ephemeral/cli.c check_ephemeral/main.c
@@ -73,16 +74,11 @@ check: check-build
 	B=$(B) BIN=$(BIN) tests/run.sh
 
 asan:
-	$(MAKE) B=build/asan BIN=build/asan/check_ephemeral \
+	$(MAKE) B=build/asan BIN=build/asan/check_ephemeral-asan \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" check
 
-install: $(BIN)
-	install -d $(DESTDIR)$(PLUGINDIR)
-	install -m 0755 $(BIN) $(DESTDIR)$(PLUGINDIR)/check_ephemeral
-
-uninstall:
-	rm -f $(DESTDIR)$(PLUGINDIR)/check_ephemeral
+# install and uninstall: mk/install.mk.
 
 clean:
 	rm -rf build $(BIN) check_ephemeral/check_ephemeral.exe

@@ -11,6 +11,9 @@
 enum {
 	OPT_METRIC = 256,
 	OPT_RANGE,
+	OPT_SAM_STATUS,
+	OPT_OUTPUT_FILE,
+	OPT_LOG,
 };
 
 static const struct option long_opts[] = {
@@ -21,6 +24,9 @@ static const struct option long_opts[] = {
 	{ "range", required_argument, NULL, OPT_RANGE },
 	{ "timeout", required_argument, NULL, 't' },
 	{ "output", required_argument, NULL, 'o' },
+	{ "sam-status", no_argument, NULL, OPT_SAM_STATUS },
+	{ "output-file", required_argument, NULL, OPT_OUTPUT_FILE },
+	{ "log", required_argument, NULL, OPT_LOG },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -36,6 +42,7 @@ static void usage(struct strbuf *out)
 		  "\n"
 		  "Usage: %s [-w RANGE] [-c RANGE] [--metric pct|used|free|dest]\n"
 		  "       [-p tcp|udp|all] [-4|-6] [--range LO-HI] [-t SECONDS] [-o FORMAT] [-v]\n"
+		  "       [--sam-status] [--output-file PATH] [--log FILE]\n"
 		  "\n"
 		  "Counts the distinct local ports of the dynamic (ephemeral) range, minus reserved\n"
 		  "ports, that sockets hold in any state (TIME_WAIT and bound-only included).\n"
@@ -53,6 +60,11 @@ static void usage(struct strbuf *out)
 		  "                         still subtracted)\n"
 		  "  -t, --timeout SECONDS  give up with UNKNOWN after this long (default %d)\n"
 		  "  -o, --output FORMAT    %s (default nagios)\n"
+		  "      --sam-status       -o solarwinds: exit with SAM's code for the state\n"
+		  "                         (0 Up, 2 Warning, 3 Critical, 4 Unknown) instead of 0\n"
+		  "      --output-file PATH write the output to PATH (atomically: a temporary file\n"
+		  "                         renamed over it), not to stdout; errors go to both\n"
+		  "      --log FILE         append one CSV line per protocol to FILE (history)\n"
 		  "  -v, --verbose          long output: range, reserved ports, states, source;\n"
 		  "                         -vv adds the thresholds applied\n"
 		  "  -h, --help             this text      -V, --version   the version\n"
@@ -88,7 +100,7 @@ static int parse_threshold(const char *opt, const char *text, struct threshold *
 /* A positive whole number of seconds, digits only. */
 static int parse_timeout(const char *text, unsigned *out, struct eph_err *err)
 {
-	unsigned long v = 0;
+	unsigned long long v = 0; /* unsigned long is 32 bits on Windows: it would wrap */
 	const char *s = text;
 
 	if (!*s) {
@@ -111,6 +123,54 @@ static int parse_timeout(const char *text, unsigned *out, struct eph_err *err)
 bad:
 	eph_err_set(err, "-t '%.40s': the timeout must be a positive whole number of seconds", text);
 	return -1;
+}
+
+const char *cli_output_format(int argc, char **argv)
+{
+	const char *found = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = NULL;
+
+		if (strcmp(a, "--") == 0) {
+			break;
+		}
+		if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+			v = i + 1 < argc ? argv[++i] : NULL;
+		} else if (strncmp(a, "--output=", 9) == 0) {
+			v = a + 9;
+		} else if (strncmp(a, "-o", 2) == 0) {
+			v = a + 2;
+		}
+		if (v && report_find(v)) {
+			found = v;
+		}
+	}
+	return found;
+}
+
+/* The reason for an option getopt refused (c is ':' or '?'). glibc and mingw return different
+ * things for "--verbose=2", a value given to an option that takes none, so the text decides. */
+static void bad_option(int c, const char *arg, struct eph_err *err)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (strncmp(arg, "--", 2) == 0 && eq) {
+		for (const struct option *o = long_opts; o->name; o++) {
+			if (o->has_arg == no_argument && strlen(o->name) == (size_t)(eq - arg - 2) &&
+			    strncmp(o->name, arg + 2, (size_t)(eq - arg - 2)) == 0) {
+				eph_err_set(err, "option '--%s' takes no value; see --help", o->name);
+				return;
+			}
+		}
+	}
+	if (c == ':') {
+		eph_err_set(err, "option '%.40s' needs a value; see --help", arg);
+	} else if (strncmp(arg, "--", 2) == 0 || !optopt) {
+		eph_err_set(err, "unknown option '%.60s'; see --help", arg);
+	} else {
+		eph_err_set(err, "unknown option -%c; see --help", optopt);
+	}
 }
 
 int cli_parse(int argc, char **argv, struct eph_config *cfg, struct strbuf *out,
@@ -198,6 +258,23 @@ int cli_parse(int argc, char **argv, struct eph_config *cfg, struct strbuf *out,
 			}
 			cfg->output = optarg;
 			break;
+		case OPT_SAM_STATUS:
+			cfg->sam_status = true;
+			break;
+		case OPT_OUTPUT_FILE:
+			if (!*optarg) {
+				eph_err_set(err, "--output-file needs a file name");
+				return CLI_ERROR;
+			}
+			cfg->output_file = optarg;
+			break;
+		case OPT_LOG:
+			if (!*optarg) {
+				eph_err_set(err, "--log needs a file name");
+				return CLI_ERROR;
+			}
+			cfg->log_file = optarg;
+			break;
 		case 'v':
 			cfg->verbose++;
 			break;
@@ -208,22 +285,19 @@ int cli_parse(int argc, char **argv, struct eph_config *cfg, struct strbuf *out,
 			sb_printf(out, "%s %s\n", EPH_NAME, EPH_VERSION);
 			return CLI_EXIT;
 		case ':':
-			eph_err_set(err, "option '%.40s' needs a value; see --help",
-				    argv[optind - 1]);
-			return CLI_ERROR;
 		case '?':
 		default:
-			if (optopt) {
-				eph_err_set(err, "unknown option -%c; see --help", optopt);
-			} else {
-				eph_err_set(err, "unknown option '%.60s'; see --help", argv[optind - 1]);
-			}
+			bad_option(c, argv[optind - 1], err);
 			return CLI_ERROR;
 		}
 	}
 	if (optind < argc) {
 		eph_err_set(err, "unexpected argument '%.60s'; every setting is an option, see --help",
 			    argv[optind]);
+		return CLI_ERROR;
+	}
+	if (cfg->sam_status && strcmp(cfg->output, "solarwinds") != 0) {
+		eph_err_set(err, "--sam-status sets SolarWinds exit codes; use it with -o solarwinds");
 		return CLI_ERROR;
 	}
 	if (only4 != only6) {

@@ -16,4 +16,9 @@ enum cli_rc {
 int cli_parse(int argc, char **argv, struct eph_config *cfg, struct strbuf *out,
 	      struct eph_err *err);
 
+/* The output format named by -o/--output in argv, or NULL: looked up before parsing, so that an
+ * error in any other option is already reported in the format the monitoring system reads
+ * (SolarWinds needs its own lines and exit code even then). The last -o wins, as in parsing. */
+const char *cli_output_format(int argc, char **argv);
+
 #endif

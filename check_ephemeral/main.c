@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "evaluate.h"
+#include "histlog.h"
 #include "measure.h"
 #include "report.h"
 #include "sys.h"
@@ -66,15 +67,45 @@ static int emit(const struct strbuf *out, int code)
 	return code;
 }
 
+/* --output-file, once the command line is known. */
+static const char *output_file;
+
 static int fail(const struct renderer *rd, const char *what, const char *msg)
 {
 	struct strbuf out = { 0 };
 	int code;
 
 	rd->render_error(what, msg, &out);
+	/* The file shows the failure too, rather than the last good numbers; stdout has it for
+	 * whoever ran the plugin (cron mails it). When the file is what failed, stdout only. */
+	if (output_file && !out.overflow) {
+		sys_write_file_atomic(output_file, sb_str(&out), out.len, NULL);
+	}
 	code = emit(&out, rd->error_exit_code);
 	sb_free(&out);
 	return code;
+}
+
+/* Appends this run's lines to the history log (--log). */
+static int write_log(const struct result *r, const char *path, struct eph_err *err)
+{
+	struct strbuf lines = { 0 };
+	char host[256], when[40];
+	int rc = -1;
+
+	if (sys_host_name(host, sizeof(host), err) < 0 ||
+	    sys_local_time_iso8601(when, sizeof(when), err) < 0) {
+		return -1;
+	}
+	histlog_format(r, host, when, &lines);
+	if (lines.overflow) {
+		eph_err_set(err, "out of memory formatting the log lines");
+		goto out;
+	}
+	rc = sys_append_file(path, histlog_header(), sb_str(&lines), lines.len, err);
+out:
+	sb_free(&lines);
+	return rc;
 }
 
 /* Length of the first line, without its newline. */
@@ -97,8 +128,11 @@ int main(int argc, char **argv)
 	int rc, code = 3;
 
 	sys_init();
+	if (cli_output_format(argc, argv)) {
+		rd = report_find(cli_output_format(argc, argv));
+	}
 	rc = cli_parse(argc, argv, &cfg, &out, &err);
-	if (cfg.output && report_find(cfg.output)) {
+	if (rc == CLI_RUN) {
 		rd = report_find(cfg.output);
 	}
 	if (rc == CLI_EXIT) {
@@ -111,6 +145,7 @@ int main(int argc, char **argv)
 		return fail(rd, "", err.msg);
 	}
 
+	output_file = cfg.output_file;
 	prepare_timeouts(rd, cfg.timeout);
 	if (sys_timeout_start(cfg.timeout, on_timeout, &err) < 0) {
 		return fail(rd, "", err.msg);
@@ -155,6 +190,24 @@ int main(int argc, char **argv)
 	if (strcmp(rd->name, "nagios") == 0 && first_line_len(&out) > EPH_NRPE_MAX) {
 		code = fail(rd, "", "the status line would exceed the 1 KB NRPE limit; please report "
 				    "this as a bug");
+		goto out;
+	}
+	/* The log first: when it cannot be written, the output says so instead. */
+	if (cfg.log_file && write_log(&res, cfg.log_file, &err) < 0) {
+		code = fail(rd, "writing the log", err.msg);
+		goto out;
+	}
+	if (cfg.output_file) {
+		if (out.overflow) {
+			code = fail(rd, "", "out of memory building the output");
+			goto out;
+		}
+		if (sys_write_file_atomic(cfg.output_file, sb_str(&out), out.len, &err) < 0) {
+			output_file = NULL;
+			code = fail(rd, "writing --output-file", err.msg);
+			goto out;
+		}
+		code = rd->exit_code(&res);
 		goto out;
 	}
 	code = emit(&out, rd->exit_code(&res));

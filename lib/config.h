@@ -26,6 +26,9 @@ struct eph_config {
 	unsigned timeout;           /* seconds, > 0 */
 	int verbose;                /* count of -v */
 	const char *output;         /* renderer name, "nagios" by default */
+	bool sam_status;            /* -o solarwinds: exit with SAM's code for the state */
+	const char *output_file;    /* --output-file: write the output there (atomically) */
+	const char *log_file;       /* --log: append CSV history lines there */
 };
 
 /* "pct", "used", "free", "dest". */

@@ -160,6 +160,7 @@ int procnet_parse(FILE *f, enum eph_proto proto, int family, uint16_t lo, uint16
 			continue;
 		}
 		if (parse_line(line, proto, family, &r) < 0) {
+			line[strcspn(line, "\n")] = '\0'; /* quote the line, not its end */
 			eph_err_set(err, "cannot read line %lu of the /proc/net table: '%.60s'", lineno,
 				    line);
 			return -1;

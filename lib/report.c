@@ -5,6 +5,9 @@
 /* Every output format; a new renderer is one line here. */
 static const struct renderer *const renderers[] = {
 	&report_nagios,
+	&report_solarwinds,
+	&report_json,
+	&report_prometheus,
 };
 
 const struct renderer *report_find(const char *name)
@@ -19,7 +22,7 @@ const struct renderer *report_find(const char *name)
 
 const char *report_names(void)
 {
-	return "nagios";
+	return "nagios, solarwinds, json, prometheus";
 }
 
 void report_dest_str(const struct dest_key *k, struct strbuf *sb)

@@ -28,6 +28,9 @@ const struct renderer *report_find(const char *name);
 const char *report_names(void);
 
 extern const struct renderer report_nagios;
+extern const struct renderer report_solarwinds;
+extern const struct renderer report_json;
+extern const struct renderer report_prometheus;
 
 /* Helpers the renderers share. */
 /* "127.0.0.1 -> 10.0.0.1:443" ("[::1]:443" for IPv6). */

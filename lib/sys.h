@@ -70,4 +70,27 @@ void sys_exit_now(int code) __attribute__((noreturn));
  * timer could be set. */
 int sys_timeout_start(unsigned seconds, void (*fn)(void), struct eph_err *err);
 
+/* Replaces the file at path with len bytes of buf so that a reader sees either the old content
+ * or the new one, never a mix: writes a temporary file in the same directory, flushes it to
+ * disk and renames it over path (Windows: MoveFileExW with MOVEFILE_REPLACE_EXISTING). The new
+ * file is readable by everyone (0644), as collectors run as another user. Returns -1 with err
+ * naming the path and the reason; the temporary file is removed then and path is unchanged. */
+int sys_write_file_atomic(const char *path, const char *buf, size_t len, struct eph_err *err);
+
+/* Appends len bytes of lines to the file at path in one write, so that lines of runs appending
+ * at the same time never interleave. When the file does not exist or is empty, header comes
+ * first: a new file is created with the header already in it (it appears under its name
+ * complete), so no other run can append before the header. Returns -1 with err naming the
+ * path and the reason. */
+int sys_append_file(const char *path, const char *header, const char *lines, size_t len,
+		    struct eph_err *err);
+
+/* This computer's name (Linux: the host name; Windows: the NetBIOS computer name), in buf.
+ * Returns -1 with err set when the OS gives none. */
+int sys_host_name(char *buf, size_t size, struct eph_err *err);
+
+/* The current local time as ISO 8601 with the UTC offset, "2026-11-26T01:55:56+01:00", in buf
+ * (size >= 32). Returns -1 with err set when the clock or time zone cannot be read. */
+int sys_local_time_iso8601(char *buf, size_t size, struct eph_err *err);
+
 #endif

@@ -1,0 +1,302 @@
+#!/usr/bin/env bash
+# Packaging: the man page renders without warnings, the version agrees everywhere, `make install`
+# and `make uninstall` put in place and take away exactly the expected files, and the Debian
+# package is complete, lintian-clean, installs on this machine, runs, and leaves nothing behind.
+# The dpkg -i part needs root and a host where nothing else owns the plugin's path.
+# needs-packages: groff-base man-db dpkg-dev lintian
+set -u
+TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
+B=${B:-build/linux}
+BIN=${BIN:-check_ephemeral/check_ephemeral}
+cd "$TOP" || exit 2
+
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); echo "not ok $n - $1"; }
+check() { # check DESCRIPTION COMMAND...: one result from a command's exit status
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else notok "$what"; fi
+}
+skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
+has() { command -v "$1" >/dev/null 2>&1; }
+# The suite runs under `make check`: a make started from here must not inherit its jobserver or
+# its command-line variables; B and BIN say which build is being tested.
+submake() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory "$@"; }
+
+tmp=$(mktemp -d /tmp/eph-pkg.XXXXXX)
+pkg=monitoring-plugin-check-ephemeral
+installed_by_us=0
+cleanup() {
+	# A run stopped half-way must not leave the package on the host.
+	if [ "$installed_by_us" = 1 ]; then
+		dpkg --purge "$pkg" >/dev/null 2>&1
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+version=$(sed -n 's/^#define EPH_VERSION "\(.*\)"$/\1/p' lib/eph.h)
+
+# --- man page and version -------------------------------------------------------------------
+if has groff; then
+	groff -ww -z -man docs/check_ephemeral.1 >"$tmp/groff.out" 2>&1
+	check "groff -ww -z -man docs/check_ephemeral.1: no warnings" test ! -s "$tmp/groff.out"
+	sed 's/^/# /' "$tmp/groff.out" | head -n 20
+else
+	skip "groff is not installed (groff-base)"
+fi
+if has man; then
+	LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings=w -l docs/check_ephemeral.1 >"$tmp/man.txt" 2>"$tmp/man.err"
+	rc=$?
+	check "man -l renders the page without warnings" test "$rc" = 0 -a ! -s "$tmp/man.err"
+	sed 's/^/# /' "$tmp/man.err" | head -n 20
+	missing=""
+	for s in NAME SYNOPSIS OPTIONS "EXIT STATUS"; do
+		grep -q "^$s" "$tmp/man.txt" || missing="$missing, $s"
+	done
+	check "man -l output has NAME, SYNOPSIS, OPTIONS and EXIT STATUS${missing:+ (lacks ${missing#, })}" \
+		test -z "$missing"
+else
+	skip "man is not installed (man-db)"
+	skip "man is not installed (man-db)"
+fi
+
+check "lib/eph.h defines EPH_VERSION ($version)" test -n "$version"
+check "make version prints EPH_VERSION" test "$(submake -s version)" = "$version"
+th=$(sed -n 's/^\.TH [^ ]* [^ ]* "[^"]*" "check_ephemeral \([^"]*\)".*/\1/p' docs/check_ephemeral.1)
+check "man page .TH names version $version (has '$th')" test "$th" = "$version"
+cl=$(sed -n 's/^## \([0-9][^ ]*\).*/\1/p' CHANGELOG.md | head -n 1)
+check "CHANGELOG.md's newest entry is $version (has '$cl')" test "$cl" = "$version"
+out=$("$BIN" -V 2>&1)
+rc=$?
+check "$BIN -V prints 'check_ephemeral $version' and exits 3 (got $rc, '$out')" \
+	test "$rc" = 3 -a "$out" = "check_ephemeral $version"
+
+# --- make install / make uninstall --------------------------------------------------------
+# What the install must contain: computed from the tree, the rule written in mk/install.mk.
+expected_install() { # PLUGINDIR MANDIR DOCDIR, without leading slash
+	echo "$1/check_ephemeral"
+	echo "$2/man1/check_ephemeral.1"
+	for f in README.md CHANGELOG.md docs/*.md; do
+		[ -f "$f" ] && echo "$3/$(basename "$f")"
+	done
+	if [ -d contrib ]; then
+		find contrib -type f ! -name '.*' | sed "s|^contrib/|$3/examples/|"
+	fi
+}
+files_under() { (cd "$1" && find . \( -type f -o -type l \) -printf '%P\n' | LC_ALL=C sort); }
+
+dest=$tmp/dest
+if submake install B="$B" BIN="$BIN" DESTDIR="$dest" PREFIX=/usr >"$tmp/install.log" 2>&1; then
+	ok "make install DESTDIR=... PREFIX=/usr"
+	expected_install usr/lib/nagios/plugins usr/share/man usr/share/doc/check-ephemeral |
+		LC_ALL=C sort >"$tmp/expected"
+	files_under "$dest" >"$tmp/got"
+	if diff "$tmp/expected" "$tmp/got" >"$tmp/diff"; then
+		ok "make install put exactly the $(wc -l <"$tmp/got") expected files"
+	else
+		notok "make install put exactly the expected files"
+		sed 's/^/# /' "$tmp/diff"
+	fi
+	modes=$(cd "$dest" && find . -type f -printf '%m %P\n' | grep -v -E '^(644 |755 usr/lib/nagios/plugins/check_ephemeral$)')
+	check "plugin mode 0755, everything else 0644${modes:+ (not: $modes)}" test -z "$modes"
+	out=$("$dest/usr/lib/nagios/plugins/check_ephemeral" -V 2>&1)
+	rc=$?
+	check "the installed plugin runs: -V prints '$out', exit $rc" \
+		test "$rc" = 3 -a "$out" = "check_ephemeral $version"
+	if submake uninstall B="$B" BIN="$BIN" DESTDIR="$dest" PREFIX=/usr >"$tmp/uninstall.log" 2>&1; then
+		left=$(files_under "$dest")
+		check "make uninstall leaves no file${left:+ (left: $left)}" test -z "$left"
+		check "make uninstall removes the doc directory" test ! -e "$dest/usr/share/doc/check-ephemeral"
+	else
+		notok "make uninstall"
+		sed 's/^/# /' "$tmp/uninstall.log" | tail -n 10
+		skip "make uninstall failed"
+	fi
+else
+	notok "make install DESTDIR=... PREFIX=/usr"
+	sed 's/^/# /' "$tmp/install.log" | tail -n 10
+	for _ in 1 2 3 4 5; do skip "make install failed"; done
+fi
+
+# The default PREFIX is /usr/local, and each directory can be set on its own.
+dest=$tmp/dest2
+if submake install B="$B" BIN="$BIN" DESTDIR="$dest" DOCDIR=/opt/eph/doc >"$tmp/install2.log" 2>&1; then
+	expected_install usr/local/lib/nagios/plugins usr/local/share/man opt/eph/doc |
+		LC_ALL=C sort >"$tmp/expected"
+	files_under "$dest" >"$tmp/got"
+	check "default PREFIX /usr/local, DOCDIR given: files where expected" diff -q "$tmp/expected" "$tmp/got"
+	submake uninstall DESTDIR="$dest" DOCDIR=/opt/eph/doc >/dev/null 2>&1
+	left=$(files_under "$dest")
+	check "make uninstall with the same variables leaves no file${left:+ (left: $left)}" test -z "$left"
+else
+	notok "make install with the default PREFIX"
+	sed 's/^/# /' "$tmp/install2.log" | tail -n 10
+	skip "make install failed"
+fi
+
+# --- the Debian package --------------------------------------------------------------------
+N_DEB=15
+if ! has dpkg-deb || ! has dpkg-shlibdeps || ! has dpkg-gencontrol; then
+	for _ in $(seq "$N_DEB"); do skip "dpkg-dev is not installed"; done
+	echo "1..$n"
+	exit 0
+fi
+arch=$(dpkg --print-architecture)
+deb=build/${pkg}_${version}_${arch}.deb
+rm -f "$deb"
+if submake deb >"$tmp/deb.log" 2>&1 && [ -f "$deb" ]; then
+	ok "make deb builds $deb"
+else
+	notok "make deb builds $deb"
+	sed 's/^/# /' "$tmp/deb.log" | tail -n 20
+	for _ in $(seq $((N_DEB - 1))); do skip "make deb failed"; done
+	echo "1..$n"
+	exit 1
+fi
+# Same tree, same bytes: gzip -9n, time stamps clamped to the last commit, no build path.
+sum1=$(sha256sum <"$deb")
+rm -rf build/deb
+if submake deb >"$tmp/deb2.log" 2>&1 && [ "$(sha256sum <"$deb")" = "$sum1" ]; then
+	ok "a second make deb gives the same bytes (reproducible)"
+else
+	notok "a second make deb gives the same bytes (reproducible)"
+	sed 's/^/# /' "$tmp/deb2.log" | tail -n 10
+fi
+field() { dpkg-deb -f "$deb" "$1"; }
+check "control: Package $pkg, Version $version, Architecture $arch, Section net" \
+	test "$(field Package) $(field Version) $(field Architecture) $(field Section)" = \
+	"$pkg $version $arch net"
+dep=$(field Depends)
+check "control: Depends on libc6 with a version, from dpkg-shlibdeps ('$dep')" \
+	grep -q -E '^libc6 \(>= [0-9.]+\)' <<<"$dep"
+check "control: Maintainer, Installed-Size and a description" \
+	test -n "$(field Maintainer)" -a -n "$(field Installed-Size)" -a -n "$(field Description)"
+
+doc=usr/share/doc/$pkg
+mkdir -p "$tmp/x"
+dpkg-deb -x "$deb" "$tmp/x"
+dpkg-deb -e "$deb" "$tmp/x/DEBIAN"
+{
+	echo usr/lib/nagios/plugins/check_ephemeral
+	echo usr/share/man/man1/check_ephemeral.1.gz
+	echo "$doc/copyright"
+	echo "$doc/changelog.gz"
+	echo "usr/share/lintian/overrides/$pkg"
+	for f in README.md CHANGELOG.md docs/*.md; do
+		[ -f "$f" ] || continue
+		# Policy 12.3: documentation above 4 kB is compressed.
+		if [ "$(stat -c %s "$f")" -gt 4096 ]; then
+			echo "$doc/$(basename "$f").gz"
+		else
+			echo "$doc/$(basename "$f")"
+		fi
+	done
+	if [ -d contrib ]; then
+		find contrib -type f ! -name '.*' | sed "s|^contrib/|$doc/examples/|"
+	fi
+} | LC_ALL=C sort >"$tmp/expected"
+(cd "$tmp/x" && find . -path ./DEBIAN -prune -o \( -type f -o -type l \) -printf '%P\n' | LC_ALL=C sort) >"$tmp/got"
+if diff "$tmp/expected" "$tmp/got" >"$tmp/diff"; then
+	ok "the package holds exactly the $(wc -l <"$tmp/got") expected files"
+else
+	notok "the package holds exactly the expected files"
+	sed 's/^/# /' "$tmp/diff"
+fi
+check "md5sums lists every file and each sum is right" \
+	bash -c "cd '$tmp/x' && md5sum --quiet -c DEBIAN/md5sums && test \$(wc -l <DEBIAN/md5sums) = $(wc -l <"$tmp/got")"
+# gzip -9n: no file name and a zero time stamp in the header (bytes 3 and 4-7), so that
+# rebuilding gives the same bytes.
+gz_ok=1
+for f in "$tmp/x/$doc/changelog.gz" "$tmp/x/usr/share/man/man1/check_ephemeral.1.gz"; do
+	hdr=$(od -An -tx1 -j3 -N5 "$f" | tr -d ' \n')
+	[ "$hdr" = 0000000000 ] || { gz_ok=0; echo "# $f: gzip header flags/mtime $hdr"; }
+done
+check "changelog.gz and the man page are compressed with gzip -9n" test "$gz_ok" = 1
+clv=$(gzip -dc "$tmp/x/$doc/changelog.gz" | dpkg-parsechangelog -l- -SVersion 2>&1)
+check "changelog.gz is a Debian changelog of version $version (got '$clv')" test "$clv" = "$version"
+check "copyright is machine-readable and names a license" \
+	grep -q -E '^License: [^ ]' "$tmp/x/$doc/copyright"
+out=$("$tmp/x/usr/lib/nagios/plugins/check_ephemeral" -V 2>&1)
+rc=$?
+check "the packaged plugin runs: -V prints '$out', exit $rc" \
+	test "$rc" = 3 -a "$out" = "check_ephemeral $version"
+
+if has lintian; then
+	# Lintian refuses nothing as root but says so on stderr; its findings go to stdout.
+	lintian --fail-on error --pedantic -I "$deb" >"$tmp/lintian.out" 2>"$tmp/lintian.err"
+	rc=$?
+	nerr=$(grep -c '^E:' "$tmp/lintian.out")
+	nwarn=$(grep -c '^W:' "$tmp/lintian.out")
+	check "lintian: no errors ($nerr errors, $nwarn warnings, exit $rc)" test "$rc" = 0 -a "$nerr" = 0
+	sed 's/^/# lintian: /' "$tmp/lintian.out" | head -n 30
+else
+	skip "lintian is not installed"
+fi
+
+# --- dpkg -i on this machine ---------------------------------------------------------------
+plugin=/usr/lib/nagios/plugins/check_ephemeral
+why_not=""
+if [ "$(id -u)" != 0 ]; then
+	why_not="dpkg -i needs root"
+elif dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q -v 'not-installed'; then
+	why_not="$pkg is already installed here; the test would replace and then remove it"
+elif [ -e "$plugin" ] || [ -L "$plugin" ]; then
+	owner=$(dpkg -S "$plugin" 2>/dev/null | cut -d: -f1)
+	why_not="$plugin already exists (${owner:-from no package}); not overwriting it"
+fi
+if [ -n "$why_not" ]; then
+	for _ in 1 2 3; do skip "$why_not"; done
+	echo "1..$n"
+	exit 0
+fi
+
+# Another dpkg or apt on the machine holds the lock for a while: wait for it, bounded.
+dpkg_retry() {
+
+	for _ in $(seq 30); do
+		if dpkg "$@" >"$tmp/dpkg.log" 2>&1; then
+			return 0
+		fi
+		grep -q -i 'lock' "$tmp/dpkg.log" || return 1
+		sleep 4
+	done
+	return 1
+}
+# Everything of the package dpkg will put on the host, directories it creates included.
+pathlist=$(dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|; s|/$||' | grep -v '^$')
+preexisting=$(for p in $pathlist; do [ -e "$p" ] && echo "$p"; done)
+
+installed_by_us=1
+if dpkg_retry -i "$deb"; then
+	out=$("$plugin" -V 2>&1)
+	rc=$?
+	manpath=$(man -w check_ephemeral 2>/dev/null)
+	check "dpkg -i; $plugin -V prints '$out', exit $rc; man finds '$manpath'" \
+		test "$rc" = 3 -a "$out" = "check_ephemeral $version" \
+		-a "$manpath" = /usr/share/man/man1/check_ephemeral.1.gz
+else
+	notok "dpkg -i $deb"
+	sed 's/^/# /' "$tmp/dpkg.log" | tail -n 10
+fi
+if dpkg_retry -r "$pkg" && dpkg_retry --purge "$pkg"; then
+	installed_by_us=0
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null)
+	check "dpkg -r and --purge: the package is gone (dpkg status '${st:-none}')" \
+		test -z "$st" -o "$st" = not-installed
+else
+	notok "dpkg -r / --purge $pkg"
+	sed 's/^/# /' "$tmp/dpkg.log" | tail -n 10
+fi
+# What existed before (/usr, /usr/share/doc ...) stays; nothing the package brought may.
+left=""
+for p in $pathlist; do
+	if [ -e "$p" ] && ! grep -q -x -F "$p" <<<"$preexisting"; then
+		left="$left $p"
+	fi
+done
+check "nothing of the package is left on the host${left:+ (left:$left)}" test -z "$left"
+
+echo "1..$n"

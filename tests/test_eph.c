@@ -1,0 +1,39 @@
+/* Unit tests of lib/eph.c: the error record every library function fills must hold one line,
+ * whatever text it quotes. Portable: also built with mingw and run under wine. */
+#include <string.h>
+
+#include "eph.h"
+#include "tap.h"
+
+int main(void)
+{
+	struct eph_err err;
+	char big[600];
+
+	eph_err_set(&err, "cannot read %s: %s", "/proc/x", "No such file or directory");
+	is_str(err.msg, "cannot read /proc/x: No such file or directory", "a message is formatted");
+
+	/* A /proc file ends in a newline; quoting it must not cut the status line in two. */
+	eph_err_set(&err, "got '%s'", "32768\t60999\nx\n");
+	is_str(err.msg, "got '32768\\t60999\\nx\\n'", "newline and tab are written as \\n and \\t");
+	eph_err_set(&err, "got '%s'", "a\rb\001c\177d");
+	is_str(err.msg, "got 'a\\rb?c?d'", "other control characters become '?'");
+	eph_err_set(&err, "%s", "héllo");
+	is_str(err.msg, "héllo", "UTF-8 text passes unchanged");
+
+	/* Long text is cut to the record's size, still NUL-terminated and one line. */
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	eph_err_set(&err, "%s", big);
+	is_int(strlen(err.msg), sizeof(err.msg) - 1, "a long message is cut to %u bytes",
+	       (unsigned)sizeof(err.msg) - 1);
+	memset(big, '\n', sizeof(big) - 1);
+	eph_err_set(&err, "%s", big);
+	ok(strlen(err.msg) < sizeof(err.msg) && strchr(err.msg, '\n') == NULL &&
+		   strlen(err.msg) % 2 == 0,
+	   "a message of newlines is cut between escapes (%u bytes)", (unsigned)strlen(err.msg));
+
+	eph_err_set(NULL, "%s", "ignored"); /* must not crash */
+	ok(1, "a NULL record is allowed");
+	return done_testing();
+}
