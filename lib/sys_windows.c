@@ -722,3 +722,208 @@ int sys_timeout_start(unsigned seconds, void (*fn)(void), struct eph_err *err)
 	CloseHandle(t);
 	return 0;
 }
+
+/* A path from argv (the ANSI code page) as UTF-16 for the W functions. */
+static bool wide_path(const char *path, wchar_t *out, size_t size)
+{
+	return MultiByteToWideChar(CP_ACP, 0, path, -1, out, (int)size) > 0;
+}
+
+/* Writes len bytes of buf into a new file "<path>.<pid>.tmp" beside path and flushes it to
+ * disk. Returns -1 with GetLastError() set; the temporary file is removed then. */
+static int write_temp(const wchar_t *wpath, const char *buf, size_t len, wchar_t *tmp,
+		      size_t tmp_size)
+{
+	HANDLE h;
+	DWORD n = 0, saved;
+	BOOL good;
+
+	if ((size_t)_snwprintf(tmp, tmp_size, L"%ls.%lu.tmp", wpath, GetCurrentProcessId()) >=
+	    tmp_size) {
+		SetLastError(ERROR_FILENAME_EXCED_RANGE);
+		return -1;
+	}
+	tmp[tmp_size - 1] = L'\0';
+	h = CreateFileW(tmp, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+	if (h == INVALID_HANDLE_VALUE) {
+		return -1;
+	}
+	good = len <= MAXDWORD && WriteFile(h, buf, (DWORD)len, &n, NULL) && n == len &&
+	       FlushFileBuffers(h);
+	saved = good ? 0 : (GetLastError() ? GetLastError() : ERROR_WRITE_FAULT);
+	CloseHandle(h);
+	if (!good) {
+		DeleteFileW(tmp);
+		SetLastError(saved);
+		return -1;
+	}
+	return 0;
+}
+
+int sys_write_file_atomic(const char *path, const char *buf, size_t len, struct eph_err *err)
+{
+	wchar_t wpath[MAX_PATH * 4], tmp[MAX_PATH * 4 + 32];
+	DWORD saved;
+
+	if (!wide_path(path, wpath, sizeof(wpath) / sizeof(wpath[0]))) {
+		eph_err_set(err, "cannot use the path %.120s", path);
+		return -1;
+	}
+	if (write_temp(wpath, buf, len, tmp, sizeof(tmp) / sizeof(tmp[0])) < 0) {
+		eph_err_set(err,
+			    "cannot write a temporary file beside %.120s: error %lu (the folder must "
+			    "exist and be writable by this user)",
+			    path, GetLastError());
+		return -1;
+	}
+	if (!MoveFileExW(tmp, wpath, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
+		saved = GetLastError();
+		DeleteFileW(tmp);
+		eph_err_set(err, "cannot replace %.120s: error %lu", path, saved);
+		return -1;
+	}
+	return 0;
+}
+
+/* Makes path exist with header as its content, atomically: the header goes into a temporary
+ * file that is then moved to the final name without replacing; when another run was first,
+ * its file has the header too. */
+static int create_with_header(const wchar_t *wpath, const char *header)
+{
+	wchar_t tmp[MAX_PATH * 4 + 32];
+	DWORD saved;
+
+	if (write_temp(wpath, header, strlen(header), tmp, sizeof(tmp) / sizeof(tmp[0])) < 0) {
+		return -1;
+	}
+	if (MoveFileExW(tmp, wpath, MOVEFILE_WRITE_THROUGH)) {
+		return 0;
+	}
+	saved = GetLastError();
+	DeleteFileW(tmp);
+	if (saved == ERROR_ALREADY_EXISTS || saved == ERROR_FILE_EXISTS) {
+		return 0;
+	}
+	SetLastError(saved);
+	return -1;
+}
+
+static HANDLE open_append(const wchar_t *wpath)
+{
+	/* FILE_APPEND_DATA without FILE_WRITE_DATA: every write goes to the end of the file,
+	 * as one piece, whoever else appends. */
+	return CreateFileW(wpath, FILE_APPEND_DATA | SYNCHRONIZE,
+			   FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+			   OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+}
+
+int sys_append_file(const char *path, const char *header, const char *lines, size_t len,
+		    struct eph_err *err)
+{
+	wchar_t wpath[MAX_PATH * 4];
+	struct strbuf sb = { 0 };
+	const char *what = "open";
+	HANDLE h = INVALID_HANDLE_VALUE;
+	LARGE_INTEGER size;
+	DWORD n = 0, saved = 0;
+	int rc = -1;
+
+	if (!wide_path(path, wpath, sizeof(wpath) / sizeof(wpath[0]))) {
+		saved = ERROR_INVALID_NAME;
+		goto out;
+	}
+	h = open_append(wpath);
+	if (h == INVALID_HANDLE_VALUE && GetLastError() == ERROR_FILE_NOT_FOUND) {
+		what = "create";
+		if (create_with_header(wpath, header) < 0) {
+			saved = GetLastError();
+			goto out;
+		}
+		what = "open";
+		h = open_append(wpath);
+	}
+	if (h == INVALID_HANDLE_VALUE) {
+		saved = GetLastError();
+		goto out;
+	}
+	what = "append to";
+	if (!GetFileSizeEx(h, &size)) {
+		saved = GetLastError();
+		goto out;
+	}
+	/* An empty file (created by the administrator) gets the header in the same write. */
+	if (size.QuadPart == 0) {
+		sb_puts(&sb, header);
+	}
+	sb_append(&sb, lines, len);
+	if (sb.overflow || sb.len > MAXDWORD) {
+		saved = ERROR_NOT_ENOUGH_MEMORY;
+		goto out;
+	}
+	if (!WriteFile(h, sb_str(&sb), (DWORD)sb.len, &n, NULL)) {
+		saved = GetLastError();
+		goto out;
+	}
+	if (n != sb.len) {
+		saved = ERROR_DISK_FULL;
+		goto out;
+	}
+	rc = 0;
+out:
+	if (h != INVALID_HANDLE_VALUE) {
+		CloseHandle(h);
+	}
+	if (rc < 0) {
+		eph_err_set(err, "cannot %s the log %.120s: error %lu (it must be writable by this user)",
+			    what, path, saved);
+	}
+	sb_free(&sb);
+	return rc;
+}
+
+int sys_host_name(char *buf, size_t size, struct eph_err *err)
+{
+	DWORD n = size > MAXDWORD ? MAXDWORD : (DWORD)size;
+
+	if (!GetComputerNameA(buf, &n)) {
+		eph_err_set(err, "cannot read the computer name: error %lu", GetLastError());
+		return -1;
+	}
+	if (!buf[0]) {
+		eph_err_set(err, "the computer name is empty");
+		return -1;
+	}
+	return 0;
+}
+
+int sys_local_time_iso8601(char *buf, size_t size, struct eph_err *err)
+{
+	SYSTEMTIME utc, local;
+	FILETIME fu, fl;
+	ULARGE_INTEGER u, l;
+	long long offset_min;
+	unsigned long a;
+
+	if (size < 32) {
+		eph_err_set(err, "cannot read the local time");
+		return -1;
+	}
+	/* One clock reading, converted with the current zone rules (DST included). */
+	GetSystemTime(&utc);
+	if (!SystemTimeToTzSpecificLocalTime(NULL, &utc, &local) ||
+	    !SystemTimeToFileTime(&utc, &fu) || !SystemTimeToFileTime(&local, &fl)) {
+		eph_err_set(err, "cannot read the local time: error %lu", GetLastError());
+		return -1;
+	}
+	u.LowPart = fu.dwLowDateTime;
+	u.HighPart = fu.dwHighDateTime;
+	l.LowPart = fl.dwLowDateTime;
+	l.HighPart = fl.dwHighDateTime;
+	/* 100 ns units; zone offsets are whole minutes. */
+	offset_min = ((long long)l.QuadPart - (long long)u.QuadPart) / 600000000LL;
+	a = (unsigned long)(offset_min < 0 ? -offset_min : offset_min);
+	snprintf(buf, size, "%04u-%02u-%02uT%02u:%02u:%02u%c%02lu:%02lu", local.wYear, local.wMonth,
+		 local.wDay, local.wHour, local.wMinute, local.wSecond, offset_min < 0 ? '-' : '+',
+		 a / 60, a % 60);
+	return 0;
+}
