@@ -58,6 +58,28 @@ like "$out" "running under wine" "and that wine cannot show bound-only sockets"
 [[ "$out" != *$'\r'* ]]
 ok $? "CRs are stripped by the harness"
 
+# The other renderers and the file writers (sys_write_file_atomic, sys_append_file,
+# sys_host_name, sys_local_time_iso8601 on Windows).
+out=$(wrun "$WIN_EXE" -o solarwinds -p all --range 1-2)
+is "$?" 0 "-o solarwinds exits 0"
+like "$out" $'^Statistic\\.state: 0\nMessage\\.state: OK' "-o solarwinds: Statistic/Message pairs"
+out=$(wrun "$WIN_EXE" -o json --range 1-2)
+like "$out" '"source": "--range"' "-o json names the range source"
+rm -f "$WINEPREFIX/drive_c/out.prom"
+out=$(wrun "$WIN_EXE" -o prometheus --range 1-2 --output-file 'C:\out.prom')
+is "$?" 0 "--output-file exits 0"
+like "$(cat "$WINEPREFIX/drive_c/out.prom" 2>/dev/null)" 'ephemeral_ports_range_size\{protocol="tcp"\} 2' \
+	"--output-file writes the file"
+ls "$WINEPREFIX"/drive_c/out.prom.*.tmp >/dev/null 2>&1
+is "$?" 2 "and leaves no temporary file"
+wrun "$WIN_EXE" --range 1-2 --log 'C:\hist.csv' >/dev/null
+wrun "$WIN_EXE" --range 1-2 -p all --log 'C:\hist.csv' >/dev/null
+log=$(tr -d '\r' <"$WINEPREFIX/drive_c/hist.csv" 2>/dev/null)
+is "$(grep -c '^Computer,' <<<"$log")" 1 "--log: one header"
+is "$(grep -c ',tcp,' <<<"$log"),$(grep -c ',udp,' <<<"$log")" "2,1" "--log: one line per protocol and run"
+like "$log" $'\n[^,]+,[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{2}:[0-9]{2},tcp,' \
+	"--log: computer name and ISO 8601 local time with offset"
+
 # -t: the timer thread ends a stuck run with UNKNOWN naming the stage. A fake netsh that
 # sleeps stands in for a hung one.
 cp "$WB/tests/helper/netsh.exe" "$WINEPREFIX/drive_c/windows/system32/netsh.exe"
