@@ -384,8 +384,10 @@ int sys_read_pool(enum eph_proto proto, uint16_t override_lo, uint16_t override_
 {
 	struct eph_err wmi_err = { "" }, netsh_err = { "" }, exc_err = { "" };
 	uint16_t lo = DEFAULT_LO, hi = DEFAULT_HI;
-	char cmd[96];
+	char cmd[96], tw_text[48] = "";
+	bool fallback = false, tw_set = false;
 	size_t ranges = 0;
+	unsigned tw = 0;
 
 	(void)err; /* every source can fail: the default remains, and the note says why */
 	memset(info, 0, sizeof(*info));
@@ -404,8 +406,21 @@ int sys_read_pool(enum eph_proto proto, uint16_t override_lo, uint16_t override_
 		hi = DEFAULT_HI;
 		snprintf(info->range_source, sizeof(info->range_source),
 			 "the Windows default (WMI and netsh gave no range)");
-		snprintf(info->note, sizeof(info->note), "%.75s; %.75s", wmi_err.msg,
-			 netsh_err.msg);
+		fallback = true;
+	}
+	/* TIME_WAIT decides how fast closed connections give their ports back (FACTS §3). */
+	if (proto == EPH_TCP && sys_time_wait_lifetime(&tw, &tw_set, NULL) == 0) {
+		if (tw_set) {
+			snprintf(tw_text, sizeof(tw_text), "TIME_WAIT %u s (TcpTimedWaitDelay)", tw);
+		} else {
+			snprintf(tw_text, sizeof(tw_text), "TIME_WAIT default (TcpTimedWaitDelay unset)");
+		}
+	}
+	if (fallback) {
+		snprintf(info->note, sizeof(info->note), "%s%s%.60s; %.55s", tw_text,
+			 tw_text[0] ? "; " : "", wmi_err.msg, netsh_err.msg);
+	} else {
+		snprintf(info->note, sizeof(info->note), "%s", tw_text);
 	}
 	pool_set_range(pool, lo, hi);
 	if (netsh_read_excluded(proto, pool, cmd, sizeof(cmd), &ranges, &exc_err) == 0) {
