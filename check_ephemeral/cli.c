@@ -5,12 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attrib.h"
 #include "portpool.h"
 #include "report.h"
 
 enum {
 	OPT_METRIC = 256,
 	OPT_RANGE,
+	OPT_TOP,
 	OPT_SAM_STATUS,
 	OPT_OUTPUT_FILE,
 	OPT_LOG,
@@ -24,6 +26,7 @@ static const struct option long_opts[] = {
 	{ "range", required_argument, NULL, OPT_RANGE },
 	{ "timeout", required_argument, NULL, 't' },
 	{ "output", required_argument, NULL, 'o' },
+	{ "top", required_argument, NULL, OPT_TOP },
 	{ "sam-status", no_argument, NULL, OPT_SAM_STATUS },
 	{ "output-file", required_argument, NULL, OPT_OUTPUT_FILE },
 	{ "log", required_argument, NULL, OPT_LOG },
@@ -42,7 +45,7 @@ static void usage(struct strbuf *out)
 		  "\n"
 		  "Usage: %s [-w RANGE] [-c RANGE] [--metric pct|used|free|dest]\n"
 		  "       [-p tcp|udp|all] [-4|-6] [--range LO-HI] [-t SECONDS] [-o FORMAT] [-v]\n"
-		  "       [--sam-status] [--output-file PATH] [--log FILE]\n"
+		  "       [--top N] [--sam-status] [--output-file PATH] [--log FILE]\n"
 		  "\n"
 		  "Counts the distinct local ports of the dynamic (ephemeral) range, minus reserved\n"
 		  "ports, that sockets hold in any state (TIME_WAIT and bound-only included).\n"
@@ -67,6 +70,9 @@ static void usage(struct strbuf *out)
 		  "      --log FILE         append one CSV line per protocol to FILE (history)\n"
 		  "  -v, --verbose          long output: range, reserved ports, states, source;\n"
 		  "                         -vv adds the thresholds applied\n"
+		  "      --top N            long output: the N processes (or users), destinations\n"
+		  "                         and local addresses holding most ports, and the close\n"
+		  "                         rate (default 5 when not OK, 0 when OK; 0..%d)\n"
 		  "  -h, --help             this text      -V, --version   the version\n"
 		  "\n"
 		  "RANGE is a Nagios range [@][start:][end]: '80' alerts above 80, '2000:' below\n"
@@ -80,8 +86,8 @@ static void usage(struct strbuf *out)
 		  "  %s -p all                          TCP and UDP\n"
 		  "\n"
 		  "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for -h and -V).\n",
-		  EPH_NAME, EPH_VERSION, EPH_NAME, EPH_DEFAULT_TIMEOUT, report_names(), EPH_NAME,
-		  EPH_NAME, EPH_NAME, EPH_NAME);
+		  EPH_NAME, EPH_VERSION, EPH_NAME, EPH_DEFAULT_TIMEOUT, report_names(), ATTRIB_TOP_MAX,
+		  EPH_NAME, EPH_NAME, EPH_NAME, EPH_NAME);
 }
 
 static int parse_threshold(const char *opt, const char *text, struct threshold *t,
@@ -122,6 +128,31 @@ static int parse_timeout(const char *text, unsigned *out, struct eph_err *err)
 	return 0;
 bad:
 	eph_err_set(err, "-t '%.40s': the timeout must be a positive whole number of seconds", text);
+	return -1;
+}
+
+/* --top: a whole number of rows, 0 (no tables) to ATTRIB_TOP_MAX. */
+static int parse_top(const char *text, int *out, struct eph_err *err)
+{
+	int v = 0;
+
+	if (!*text) {
+		goto bad;
+	}
+	for (const char *s = text; *s; s++) {
+		if (*s < '0' || *s > '9') {
+			goto bad;
+		}
+		v = v * 10 + (*s - '0');
+		if (v > ATTRIB_TOP_MAX) {
+			goto bad;
+		}
+	}
+	*out = v;
+	return 0;
+bad:
+	eph_err_set(err, "--top '%.40s': give the number of rows, 0 (no tables) to %d", text,
+		    ATTRIB_TOP_MAX);
 	return -1;
 }
 
@@ -186,6 +217,7 @@ int cli_parse(int argc, char **argv, struct eph_config *cfg, struct strbuf *out,
 	cfg->families = EPH_FAM_ALL;
 	cfg->timeout = EPH_DEFAULT_TIMEOUT;
 	cfg->output = "nagios";
+	cfg->top = -1;
 
 	optind = 0; /* glibc and mingw: start over, so the parser can run more than once */
 	opterr = 0;
@@ -257,6 +289,11 @@ int cli_parse(int argc, char **argv, struct eph_config *cfg, struct strbuf *out,
 				return CLI_ERROR;
 			}
 			cfg->output = optarg;
+			break;
+		case OPT_TOP:
+			if (parse_top(optarg, &cfg->top, err) < 0) {
+				return CLI_ERROR;
+			}
 			break;
 		case OPT_SAM_STATUS:
 			cfg->sam_status = true;

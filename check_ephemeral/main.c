@@ -15,6 +15,7 @@ enum stage {
 	STAGE_START,
 	STAGE_RANGE,
 	STAGE_SOCKETS,
+	STAGE_OWNERS,
 	STAGE_OUTPUT,
 	NSTAGES
 };
@@ -23,6 +24,7 @@ static const char *const stage_names[NSTAGES] = {
 	"starting",
 	"reading the port range",
 	"reading the socket table",
+	"finding the processes that hold ports",
 	"writing the output",
 };
 
@@ -120,6 +122,12 @@ int main(int argc, char **argv)
 {
 	static struct portpool pools[EPH_NPROTO];
 	static struct tally tallies[EPH_NPROTO];
+	static struct attrib attribs[EPH_NPROTO];
+	static struct attrib_tables tables[EPH_NPROTO];
+	uint64_t start = sys_clock_ms();
+	unsigned tw_lifetime = 0;
+	bool tw_configured = false;
+	int top;
 	const struct renderer *rd = &report_nagios;
 	struct eph_config cfg;
 	struct result res;
@@ -173,7 +181,11 @@ int main(int argc, char **argv)
 		q.families = cfg.families;
 		q.lo = pools[p].lo;
 		q.hi = pools[p].hi;
-		if (measure_sockets(&q, &tallies[p], &sinfo, &err) < 0) {
+		/* Owner data is gathered in the same read, unless the tables are switched off;
+		 * whether they are shown is decided once the state is known. */
+		attrib_init(&attribs[p], (enum eph_proto)p, &pools[p]);
+		if (measure_sockets_attrib(&q, &tallies[p], cfg.top != 0 ? &attribs[p] : NULL,
+					   &sinfo, &err) < 0) {
 			code = fail(rd, "reading the socket table", err.msg);
 			goto out;
 		}
@@ -182,8 +194,45 @@ int main(int argc, char **argv)
 			code = fail(rd, "", err.msg);
 			goto out;
 		}
+		if (p == EPH_TCP) {
+			if (sys_time_wait_lifetime(&tw_lifetime, &tw_configured, &err) < 0) {
+				code = fail(rd, "reading the TIME_WAIT lifetime", err.msg);
+				goto out;
+			}
+			evaluate_churn(&res.p[p], tw_lifetime, tw_configured,
+				       !tw_configured && !sys_time_wait_fixed());
+		}
 	}
 	evaluate_merge(&res);
+
+	/* Who holds the ports: asked for, or by default whenever the state is not OK. */
+	top = cfg.top >= 0 ? cfg.top : res.state != EPH_OK ? ATTRIB_TOP_DEFAULT : 0;
+	if (top > 0) {
+		/* The owner search must end before -t does, with time left to write: it gets
+		 * what remains minus a quarter of -t (at least 300 ms), and never more than
+		 * ATTRIB_SCAN_MAX_MS. */
+		uint64_t limit = (uint64_t)cfg.timeout * 1000u, margin = limit / 4;
+		uint64_t deadline, now = sys_clock_ms();
+
+		if (margin < 300) {
+			margin = 300;
+		}
+		deadline = start + (limit > margin ? limit - margin : 0);
+		if (deadline > now + ATTRIB_SCAN_MAX_MS) {
+			deadline = now + ATTRIB_SCAN_MAX_MS;
+		}
+		if (deadline <= now) {
+			deadline = now + 1; /* no time left: the search gives up at once, and says so */
+		}
+		stage = STAGE_OWNERS;
+		for (int p = 0; p < EPH_NPROTO; p++) {
+			if (res.p[p].checked) {
+				attrib_report(&attribs[p], &tallies[p], (size_t)top, &attrib_sys_hooks,
+					      deadline, &tables[p]);
+				res.p[p].attrib = &tables[p];
+			}
+		}
+	}
 
 	stage = STAGE_OUTPUT;
 	rd->render(&res, &out);
@@ -214,6 +263,7 @@ int main(int argc, char **argv)
 out:
 	for (int p = 0; p < EPH_NPROTO; p++) {
 		tally_free(&tallies[p]);
+		attrib_free(&attribs[p]);
 	}
 	sb_free(&out);
 	return code;

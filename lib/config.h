@@ -26,6 +26,8 @@ struct eph_config {
 	unsigned timeout;           /* seconds, > 0 */
 	int verbose;                /* count of -v */
 	const char *output;         /* renderer name, "nagios" by default */
+	int top;                    /* --top N rows per owner table; -1: automatic (shown when
+				     * the state is not OK) */
 	bool sam_status;            /* -o solarwinds: exit with SAM's code for the state */
 	const char *output_file;    /* --output-file: write the output there (atomically) */
 	const char *log_file;       /* --log: append CSV history lines there */

@@ -21,7 +21,9 @@ struct eph_err {
 	char msg[256];
 };
 
-/* Formats msg into err (truncating to its size). err may be NULL. */
+/* Formats msg into err (truncating to its size). Newline, CR and tab are written as \n, \r and
+ * \t; other control characters and bytes that are not valid UTF-8 become '?', so the message
+ * stays one printable line. err may be NULL. */
 void eph_err_set(struct eph_err *err, const char *fmt, ...)
 	__attribute__((format(EPH_PRINTF_ARCHETYPE, 2, 3)));
 

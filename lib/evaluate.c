@@ -115,6 +115,21 @@ int evaluate_proto(const struct eph_config *cfg, const struct portpool *pool,
 	return 0;
 }
 
+void evaluate_churn(struct proto_result *pr, unsigned lifetime, bool configured, bool estimate)
+{
+	if (pr->proto != EPH_TCP || !pr->tally || lifetime == 0) {
+		return;
+	}
+	pr->churn_set = true;
+	pr->tw_lifetime = lifetime;
+	pr->tw_configured = configured;
+	pr->tw_estimate = estimate;
+	/* Every connection closed from this side waits the whole lifetime in TIME_WAIT, so in a
+	 * steady state the count divided by the lifetime is the close rate. */
+	pr->churn = (double)pr->tally->states[EPH_TCP_TIME_WAIT] / (double)lifetime;
+	pr->churn_sustainable = (double)pr->size / (double)lifetime;
+}
+
 void evaluate_merge(struct result *r)
 {
 	r->state = EPH_OK;

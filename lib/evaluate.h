@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "attrib.h"
 #include "config.h"
 #include "portpool.h"
 #include "sys.h"
@@ -36,6 +37,15 @@ struct proto_result {
 	double dest_pct; /* 100*dest_max/size, rounded to one decimal */
 	double value;    /* the metric's value, the one thresholds were applied to */
 	enum eph_status state;
+	/* TCP churn (evaluate_churn): connections closed per second. */
+	bool churn_set;
+	unsigned tw_lifetime;     /* seconds a closed connection stays in TIME_WAIT */
+	bool tw_configured;       /* the lifetime is a setting (Windows TcpTimedWaitDelay) */
+	bool tw_estimate;         /* the lifetime is an assumed default, not known */
+	double churn;             /* TIME_WAIT sockets / lifetime */
+	double churn_sustainable; /* effective pool / lifetime: the rate the pool can carry */
+	/* The --top tables, NULL when not asked for (attrib_report). */
+	const struct attrib_tables *attrib;
 };
 
 struct result {
@@ -56,6 +66,11 @@ const char *eph_status_name(enum eph_status s);
 int evaluate_proto(const struct eph_config *cfg, const struct portpool *pool,
 		   const struct tally *t, const struct sys_pool_info *pinfo,
 		   const struct sys_sock_info *sinfo, struct proto_result *pr, struct eph_err *err);
+
+/* Fills pr's churn (TCP only) from its TIME_WAIT count and the TIME_WAIT lifetime in seconds
+ * (sys_time_wait_lifetime; estimate when that is an assumed default). lifetime 0 leaves it
+ * unset. */
+void evaluate_churn(struct proto_result *pr, unsigned lifetime, bool configured, bool estimate);
 
 /* Merges the checked protocols' states into r->state. */
 void evaluate_merge(struct result *r);

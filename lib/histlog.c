@@ -1,10 +1,11 @@
 #include "histlog.h"
 
+#include <stdio.h>
 #include <string.h>
 
 const char *histlog_header(void)
 {
-	return "Computer,DateTime,Protocol,LocalAddress,InUse,Max,PercentUsage,Listening,PIDs\n";
+	return "Computer,DateTime,LocalAddress,InUse,Max,PercentUsage,Listening,PIDs,Protocol\n";
 }
 
 /* RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. Line breaks
@@ -37,7 +38,7 @@ void histlog_row(const struct histlog_row *row, struct strbuf *sb)
 	field(sb, row->computer);
 	sb_puts(sb, ",");
 	field(sb, row->when);
-	sb_printf(sb, ",%s,", eph_proto_name(row->proto));
+	sb_puts(sb, ",");
 	field(sb, row->local_address);
 	sb_printf(sb, ",%zu,%zu,%s,", row->in_use, row->max,
 		  eph_fmt_num(row->pct, 1, pct, sizeof(pct)));
@@ -46,7 +47,41 @@ void histlog_row(const struct histlog_row *row, struct strbuf *sb)
 	}
 	sb_puts(sb, ",");
 	field(sb, row->pids);
-	sb_puts(sb, "\n");
+	sb_printf(sb, ",%s\n", eph_proto_name(row->proto));
+}
+
+/* One line per local address of the --top tables (when they were made): its ports, listeners
+ * and owner PIDs, space-separated (empty in the per-user view, where PIDs are unknown; "..."
+ * after the first ATTRIB_LADDR_IDS). */
+static void attrib_rows(const struct proto_result *p, struct histlog_row *row, struct strbuf *sb)
+{
+	const struct attrib_tables *t = p->attrib;
+
+	for (size_t i = 0; i < t->n_laddrs; i++) {
+		const struct attrib_laddr_row *l = &t->laddrs[i];
+		char addr[64], pids[ATTRIB_LADDR_IDS * 11 + 8];
+		size_t len = 0;
+
+		if (l->other) {
+			snprintf(addr, sizeof(addr), "other");
+		} else {
+			sock_addr_str(l->family, l->addr, addr, sizeof(addr));
+		}
+		pids[0] = '\0';
+		for (size_t k = 0; !t->per_user && k < l->n_owner_ids; k++) {
+			len += (size_t)snprintf(pids + len, sizeof(pids) - len, "%s%u", k ? " " : "",
+						l->owner_ids[k]);
+		}
+		if (!t->per_user && l->owners > l->n_owner_ids) {
+			snprintf(pids + len, sizeof(pids) - len, " ...");
+		}
+		row->local_address = addr;
+		row->in_use = l->used;
+		row->pct = l->pct;
+		row->listening = l->listening;
+		row->pids = pids;
+		histlog_row(row, sb);
+	}
 }
 
 void histlog_format(const struct result *r, const char *computer, const char *when,
@@ -59,9 +94,7 @@ void histlog_format(const struct result *r, const char *computer, const char *wh
 		if (!p->checked) {
 			continue;
 		}
-		/* The whole host. Per-address rows (issue 5's attribution tables: ports, listeners
-		 * and owner PIDs per local address) follow this one, built the same way with
-		 * local_address set to the address. */
+		/* The whole host, then one row per local address when the --top tables exist. */
 		memset(&row, 0, sizeof(row));
 		row.computer = computer;
 		row.when = when;
@@ -74,5 +107,8 @@ void histlog_format(const struct result *r, const char *computer, const char *wh
 		row.listening = p->tally->states[EPH_TCP_LISTEN];
 		row.pids = "";
 		histlog_row(&row, sb);
+		if (p->attrib) {
+			attrib_rows(p, &row, sb);
+		}
 	}
 }

@@ -1,13 +1,16 @@
 /* The history log (--log FILE): one CSV line per run and protocol (and, with the attribution
  * tables, per local address), in the columns of the classic Windows port-statistics log plus
- * the protocol, so existing spreadsheets and scripts read it:
+ * the protocol as a last column, so existing spreadsheets and scripts that read the classic
+ * columns by position keep working:
  *
- *   Computer,DateTime,Protocol,LocalAddress,InUse,Max,PercentUsage,Listening,PIDs
- *   web01,2026-11-26T01:55:56+01:00,tcp,*,1234,28232,4.4,12,
+ *   Computer,DateTime,LocalAddress,InUse,Max,PercentUsage,Listening,PIDs,Protocol
+ *   web01,2026-11-26T01:55:56+01:00,*,1234,28232,4.4,12,,tcp
  *
  * LocalAddress "*" is the whole host. Listening counts the TCP listeners on ports of the pool
  * (empty for UDP, which has no such state); PIDs lists the owners of the address's ports,
- * separated by spaces (empty until the attribution tables provide them). Fields are quoted
+ * separated by spaces. Per-address rows (LocalAddress an address, or "other" for those beyond
+ * the ones told apart) are written when the --top tables were made (--top N, or a state that
+ * is not OK); PIDs is empty on the "*" row and in the per-user view. Fields are quoted
  * per RFC 4180 when they need it. Portable: the file itself is written by sys_append_file. */
 #ifndef HISTLOG_H
 #define HISTLOG_H

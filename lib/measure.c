@@ -1,9 +1,35 @@
 #include "measure.h"
 
+struct both {
+	struct tally *t;
+	struct attrib *a;
+};
+
+static int both_fn(const struct sock_rec *r, void *ctx)
+{
+	struct both *b = ctx;
+
+	if (!r) {
+		attrib_reset(b->a);
+	} else {
+		attrib_add(b->a, r);
+	}
+	return tally_sock_fn(r, b->t);
+}
+
 int measure_sockets(const struct sys_query *q, struct tally *t, struct sys_sock_info *info,
 		    struct eph_err *err)
 {
-	if (sys_read_sockets(q, tally_sock_fn, t, info, err) < 0) {
+	return measure_sockets_attrib(q, t, NULL, info, err);
+}
+
+int measure_sockets_attrib(const struct sys_query *q, struct tally *t, struct attrib *a,
+			   struct sys_sock_info *info, struct eph_err *err)
+{
+	struct both b = { t, a };
+
+	if (sys_read_sockets(q, a ? both_fn : tally_sock_fn, a ? (void *)&b : (void *)t, info,
+			     err) < 0) {
 		return -1;
 	}
 	if (tally_needs_verify(t)) {

@@ -3,6 +3,7 @@
 #define MEASURE_H
 
 #include "sys.h"
+#include "attrib.h"
 #include "tally.h"
 
 /* Reads the sockets of q into t (initialised over the pool to count against). When the first
@@ -10,5 +11,10 @@
  * exactly. Returns -1 with err set when any read fails: never a partial tally. */
 int measure_sockets(const struct sys_query *q, struct tally *t, struct sys_sock_info *info,
 		    struct eph_err *err);
+
+/* The same, and a (when not NULL) collects the owner data of the first read in the same pass:
+ * the sockets are read once whatever is collected. */
+int measure_sockets_attrib(const struct sys_query *q, struct tally *t, struct attrib *a,
+			   struct sys_sock_info *info, struct eph_err *err);
 
 #endif

@@ -75,6 +75,20 @@ static enum eph_state map_state(uint8_t proto_udp, uint8_t st)
 	return EPH_STATE_UNKNOWN;
 }
 
+/* The errno in an NLMSG_ERROR or NLMSG_DONE payload, which the kernel sends negated. A value
+ * outside 1..4095 (MAX_ERRNO) cannot come from the kernel: report it as EPROTO rather than
+ * negating INT_MIN (found by fuzzing). */
+static int errno_of(int32_t e)
+{
+	if (e < 0 && e > -4096) {
+		return -e;
+	}
+	if (e > 0 && e < 4096) {
+		return e;
+	}
+	return EPROTO;
+}
+
 int nl_diag_parse(const void *buf, size_t len, uint32_t seq, enum eph_proto proto, sock_fn fn,
 		  void *ctx, int *nl_errno, struct eph_err *err)
 {
@@ -120,9 +134,9 @@ int nl_diag_parse(const void *buf, size_t len, uint32_t seq, enum eph_proto prot
 				memcpy(&e, payload, sizeof(e));
 			}
 			if (e < 0) {
-				*nl_errno = -e;
+				*nl_errno = errno_of(e);
 				eph_err_set(err, "the kernel ended the socket dump with error: %s",
-					    strerror(-e));
+					    strerror(*nl_errno));
 				return NL_PARSE_ERR;
 			}
 			return NL_PARSE_DONE;
@@ -138,7 +152,7 @@ int nl_diag_parse(const void *buf, size_t len, uint32_t seq, enum eph_proto prot
 			if (ne.error == 0) {
 				continue; /* an ACK */
 			}
-			*nl_errno = ne.error < 0 ? -ne.error : ne.error;
+			*nl_errno = errno_of(ne.error);
 			eph_err_set(err, "the kernel refused the socket dump: %s", strerror(*nl_errno));
 			return NL_PARSE_ERR;
 		}

@@ -25,6 +25,11 @@ const char *report_names(void)
 	return "nagios, solarwinds, json, prometheus";
 }
 
+int report_exit_state(const struct result *r)
+{
+	return (int)r->state;
+}
+
 void report_dest_str(const struct dest_key *k, struct strbuf *sb)
 {
 	char l[64], rr[64];

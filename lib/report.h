@@ -33,6 +33,9 @@ extern const struct renderer report_json;
 extern const struct renderer report_prometheus;
 
 /* Helpers the renderers share. */
+/* The Monitoring Plugins exit code: the state itself (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN). */
+int report_exit_state(const struct result *r);
+
 /* "127.0.0.1 -> 10.0.0.1:443" ("[::1]:443" for IPv6). */
 void report_dest_str(const struct dest_key *k, struct strbuf *sb);
 

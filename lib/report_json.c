@@ -7,7 +7,7 @@
  *  "protocols": {"tcp": {"range": {...}, "reserved": {...}, "pool_size": N, "used": N,
  *   "free": N, "pct": N, "sockets": N, "states": {...}, "families": {...}, "dest": {...},
  *   "value": N, "state": "OK", "source": {...}}},
- *  "attribution": ...}                     (only with the attribution tables, see below) */
+ *  "attribution": {"tcp": {...}}}        (only with the --top tables, see attrib_json) */
 #include "report.h"
 
 #include <stdio.h>
@@ -114,6 +114,16 @@ static void proto_json(struct strbuf *sb, const struct proto_result *p)
 		sb_puts(sb, ", \"dest\": ");
 		dest(sb, p);
 	}
+	if (p->churn_set) {
+		/* Connections closed per second (TIME_WAIT / lifetime) and what the pool carries. */
+		sb_puts(sb, ", \"churn\": {\"per_second\": ");
+		num(sb, p->churn, 2);
+		sb_puts(sb, ", \"sustainable_per_second\": ");
+		num(sb, p->churn_sustainable, 2);
+		sb_printf(sb, ", \"time_wait_lifetime\": %u, \"lifetime\": ", p->tw_lifetime);
+		json_str(sb, p->tw_estimate ? "estimate" : p->tw_configured ? "configured" : "fixed");
+		sb_puts(sb, "}");
+	}
 	sb_puts(sb, ", \"value\": ");
 	num(sb, p->value, 1);
 	sb_puts(sb, ", \"state\": ");
@@ -132,13 +142,91 @@ static void proto_json(struct strbuf *sb, const struct proto_result *p)
 	sb_puts(sb, "]}}");
 }
 
-/* The attribution tables (issue 5: ports per local address, per process or user) go here, as
- * one more top-level member "attribution" written by a function of that module; it is only
- * written when they were asked for, so the object keeps its shape otherwise. */
+/* One protocol's --top tables, the same rows as the Nagios long output. Every key is always
+ * there (empty lists, zeros, null for what is unknown), so scripts need no special cases. */
+static void attrib_json(struct strbuf *sb, const struct proto_result *p)
+{
+	const struct attrib_tables *t = p->attrib;
+	const struct sys_owner_scan *s = &t->scan;
+	size_t tw = t->ownerless[EPH_TCP_TIME_WAIT];
+	char a[64];
+
+	sb_printf(sb, "{\"top\": %zu, \"pool_size\": %zu, \"view\": ", t->top, t->pool_size);
+	json_str(sb, t->per_user ? "user" : "process");
+	sb_printf(sb, ", \"partial\": %s, \"note\": ", t->partial ? "true" : "false");
+	json_str(sb, t->note[0] ? t->note : NULL);
+	sb_printf(sb,
+		  ", \"search\": {\"needed\": %s, \"processes\": %zu, \"denied\": %zu, "
+		  "\"descriptors\": %zu, \"found\": %zu, \"stopped\": %s, \"ms\": %llu}",
+		  s->needed ? "true" : "false", s->procs, s->denied, s->links, s->found,
+		  s->gave_up ? "true" : "false", (unsigned long long)s->elapsed_ms);
+	sb_printf(sb, ", \"owners_total\": %zu, \"owners\": [", t->owners_total);
+	for (size_t i = 0; i < t->n_owners; i++) {
+		const struct attrib_owner_row *r = &t->owners[i];
+
+		sb_printf(sb, "%s{\"%s\": %u, \"name\": ", i ? ", " : "",
+			  t->per_user ? "uid" : "pid", r->id);
+		json_str(sb, r->name[0] ? r->name : NULL);
+		sb_printf(sb, ", \"ports\": %zu, \"pct\": ", r->ports);
+		num(sb, t->pool_size ? eph_round1(100.0 * (double)r->ports / (double)t->pool_size) : 0,
+		    1);
+		sb_printf(sb, ", \"sockets\": %zu}", r->sockets);
+	}
+	sb_printf(sb,
+		  "], \"unresolved\": %zu, \"no_owner\": {\"total\": %zu, \"time_wait\": %zu, "
+		  "\"other\": %zu}",
+		  t->unresolved, t->ownerless_total, tw, t->ownerless_total - tw);
+	sb_printf(sb, ", \"destinations_total\": %zu, \"destinations_exact\": %s, "
+		      "\"destinations\": [",
+		  t->dests_total, t->dests_exact ? "true" : "false");
+	for (size_t i = 0; i < t->n_dests; i++) {
+		const struct dest_entry *d = &t->dests[i];
+
+		sb_puts(sb, i ? ", {\"local\": " : "{\"local\": ");
+		json_str(sb, sock_addr_str(d->key.family, d->key.laddr, a, sizeof(a)));
+		sb_puts(sb, ", \"remote\": ");
+		json_str(sb, sock_addr_str(d->key.family, d->key.raddr, a, sizeof(a)));
+		sb_printf(sb, ", \"remote_port\": %u, \"ports\": %u, \"pct\": ", d->key.rport,
+			  (unsigned)d->count);
+		num(sb, t->pool_size ? eph_round1(100.0 * d->count / (double)t->pool_size) : 0, 1);
+		sb_puts(sb, "}");
+	}
+	sb_printf(sb, "], \"local_addresses_total\": %zu, \"local_addresses\": [",
+		  t->laddrs_total);
+	for (size_t i = 0; i < t->n_laddrs; i++) {
+		const struct attrib_laddr_row *r = &t->laddrs[i];
+
+		sb_puts(sb, i ? ", {\"address\": " : "{\"address\": ");
+		/* null: the addresses beyond the ones told apart, summed. */
+		json_str(sb, r->other ? NULL : sock_addr_str(r->family, r->addr, a, sizeof(a)));
+		sb_printf(sb, ", \"in_use\": %zu, \"max\": %zu, \"pct\": ", r->used, t->pool_size);
+		num(sb, r->pct, 1);
+		sb_printf(sb,
+			  ", \"listening\": %zu, \"sockets\": %zu, \"time_wait\": %zu, "
+			  "\"owners\": %zu}",
+			  r->listening, r->sockets, r->time_wait, r->owners);
+	}
+	sb_puts(sb, "]}");
+}
+
+/* The --top tables as one more top-level member, only when they were made (asked for, or the
+ * state is not OK), so the object keeps its shape otherwise. */
 static void attribution(struct strbuf *sb, const struct result *r)
 {
-	(void)sb;
-	(void)r;
+	bool first = true;
+
+	for (int i = 0; i < EPH_NPROTO; i++) {
+		if (!r->p[i].checked || !r->p[i].attrib) {
+			continue;
+		}
+		sb_printf(sb, "%s\"%s\": ", first ? ", \"attribution\": {" : ", ",
+			  eph_proto_name(r->p[i].proto));
+		attrib_json(sb, &r->p[i]);
+		first = false;
+	}
+	if (!first) {
+		sb_puts(sb, "}");
+	}
 }
 
 static void render_json(const struct result *r, struct strbuf *sb)
@@ -185,15 +273,10 @@ static void render_json_error(const char *what, const char *msg, struct strbuf *
 	sb_puts(sb, "}}\n");
 }
 
-static int json_exit(const struct result *r)
-{
-	return (int)r->state;
-}
-
 const struct renderer report_json = {
 	.name = "json",
 	.render = render_json,
 	.render_error = render_json_error,
-	.exit_code = json_exit,
+	.exit_code = report_exit_state,
 	.error_exit_code = 3,
 };

@@ -47,6 +47,105 @@ static void perfdata(const struct result *r, const struct proto_result *p, struc
 	perf(sb, n, "dest", (double)p->dest_max, false, &none, &none, p->size);
 	perf(sb, n, "dest_pct", p->dest_pct, true, m == EPH_METRIC_DEST ? w : &none,
 	     m == EPH_METRIC_DEST ? c : &none, 100);
+	if (p->churn_set) {
+		char num[48];
+
+		/* Per second, two decimals: 1 close a minute is 0.02. */
+		sb_printf(sb, " '%s_churn'=%s;;;0", n, eph_fmt_num(p->churn, 2, num, sizeof(num)));
+	}
+}
+
+/* "4.1" for 41 of 1000: a share of the pool, one decimal. */
+static const char *share(size_t part, size_t whole, char *buf, size_t size)
+{
+	return eph_fmt_num(whole ? eph_round1(100.0 * (double)part / (double)whole) : 0, 1, buf,
+			   size);
+}
+
+static void churn_line(const struct proto_result *p, struct strbuf *sb)
+{
+	char a[48], b[48], c[48];
+
+	sb_printf(sb, "tcp: churn %s connections closed/s (%zu in TIME_WAIT / %u s, ",
+		  eph_fmt_num(p->churn, 2, a, sizeof(a)), p->tally->states[EPH_TCP_TIME_WAIT],
+		  p->tw_lifetime);
+	if (p->tw_estimate) {
+		sb_puts(sb, "an estimated lifetime: the OS setting is not configured");
+	} else if (p->tw_configured) {
+		sb_puts(sb, "the configured lifetime");
+	} else {
+		sb_puts(sb, "the lifetime fixed by the OS");
+	}
+	sb_printf(sb, "); the pool sustains %s/s (%zu ports / %u s): ",
+		  eph_fmt_num(p->churn_sustainable, 2, b, sizeof(b)), p->size, p->tw_lifetime);
+	if (p->churn >= p->churn_sustainable) {
+		sb_puts(sb, "at or above it, new connections will fail\n");
+	} else {
+		sb_printf(sb, "now at %s%% of it\n",
+			  eph_fmt_num(eph_round1(100.0 * p->churn / p->churn_sustainable), 1, c,
+				      sizeof(c)));
+	}
+}
+
+static void attrib_text(const struct proto_result *p, struct strbuf *sb)
+{
+	const struct attrib_tables *t = p->attrib;
+	const char *n = eph_proto_name(p->proto);
+	char a[48], ad[64];
+	bool first = true;
+
+	sb_printf(sb, "%s: top %s by ports held (%zu of them; pool %zu ports)\n", n,
+		  t->per_user ? "users" : "processes", t->owners_total, t->pool_size);
+	if (t->note[0]) {
+		sb_printf(sb, "%s: note: %s\n", n, t->note);
+	}
+	for (size_t i = 0; i < t->n_owners; i++) {
+		const struct attrib_owner_row *r = &t->owners[i];
+
+		if (t->per_user) {
+			sb_printf(sb, "%s:   user %s (uid %u)", n, r->name[0] ? r->name : "?", r->id);
+		} else {
+			sb_printf(sb, "%s:   pid %u %s", n, r->id, r->name[0] ? r->name : "?");
+		}
+		sb_printf(sb, ": %s%zu ports (%s%%), %zu sockets\n", t->partial ? ">=" : "", r->ports,
+			  share(r->ports, t->pool_size, a, sizeof(a)), r->sockets);
+	}
+	if (t->ownerless_total) {
+		sb_printf(sb, "%s: held by no process:", n);
+		for (int s = 0; s < EPH_NSTATES; s++) {
+			if (t->ownerless[s]) {
+				sb_printf(sb, "%s %s %zu", first ? "" : ",",
+					  eph_state_name((enum eph_state)s), t->ownerless[s]);
+				first = false;
+			}
+		}
+		sb_puts(sb, " sockets\n");
+	}
+	if (p->proto == EPH_TCP) {
+		sb_printf(sb, "%s: top destinations by ports held (%zu of them%s):\n", n,
+			  t->dests_total, t->dests_exact ? "" : "; more than can be told apart, "
+							       "smaller ones may be missing");
+		for (size_t i = 0; i < t->n_dests; i++) {
+			sb_printf(sb, "%s:   ", n);
+			report_dest_str(&t->dests[i].key, sb);
+			sb_printf(sb, ": %zu ports (%s%% of the pool)\n", (size_t)t->dests[i].count,
+				  share(t->dests[i].count, t->pool_size, a, sizeof(a)));
+		}
+	}
+	sb_printf(sb, "%s: local addresses (%zu of them): in use, of pool, %%, listening, %s\n", n,
+		  t->laddrs_total, t->per_user ? "users" : "PIDs");
+	for (size_t i = 0; i < t->n_laddrs; i++) {
+		const struct attrib_laddr_row *r = &t->laddrs[i];
+
+		if (r->other) {
+			snprintf(ad, sizeof(ad), "other addresses");
+		} else {
+			sock_addr_str(r->family, r->addr, ad, sizeof(ad));
+		}
+		sb_printf(sb, "%s:   %s: %zu of %zu (%s%%), listening %zu, %s %zu\n", n, ad, r->used,
+			  t->pool_size, eph_fmt_num(r->pct, 1, a, sizeof(a)), r->listening,
+			  t->per_user ? "users" : "PIDs", r->owners);
+	}
 }
 
 static void summary(const struct proto_result *p, struct strbuf *sb)
@@ -143,11 +242,20 @@ static void render_nagios(const struct result *r, struct strbuf *sb)
 		}
 	}
 	sb_puts(sb, "\n");
-	if (r->cfg->verbose > 0) {
-		for (int i = 0; i < EPH_NPROTO; i++) {
-			if (r->p[i].checked) {
-				long_output(r, &r->p[i], sb);
-			}
+	for (int i = 0; i < EPH_NPROTO; i++) {
+		const struct proto_result *p = &r->p[i];
+
+		if (!p->checked) {
+			continue;
+		}
+		if (r->cfg->verbose > 0) {
+			long_output(r, p, sb);
+		}
+		if (p->attrib) {
+			attrib_text(p, sb);
+		}
+		if (p->churn_set && (p->attrib || r->cfg->verbose > 0)) {
+			churn_line(p, sb);
 		}
 	}
 }

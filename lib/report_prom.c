@@ -127,42 +127,62 @@ static void by_state(struct strbuf *sb, const struct result *r)
 	}
 }
 
-static void render_prom(const struct result *r, struct strbuf *sb)
+/* The families, in output order. A NULL getter is the place of ephemeral_ports_by_state. */
+static const struct family_def {
+	const char *name, *help;
+	getter get;
+	int decimals;
+	bool tcp_only;
+} families[] = {
+	{ "ephemeral_ports_range_size", "Ports in the dynamic (ephemeral) port range.", get_range,
+	  0, false },
+	{ "ephemeral_ports_reserved",
+	  "Ports of the range that are reserved or excluded from automatic assignment.",
+	  get_reserved, 0, false },
+	{ "ephemeral_ports_pool_size", "Ports in the effective pool: the range minus reserved ports.",
+	  get_size, 0, false },
+	{ "ephemeral_ports_used",
+	  "Distinct ports of the pool held by at least one socket, in any state.", get_used, 0,
+	  false },
+	{ "ephemeral_ports_free", "Ports of the pool held by no socket.", get_free, 0, false },
+	{ "ephemeral_ports_usage_ratio", "Ports used divided by the pool size (0 to 1).", get_ratio,
+	  6, false },
+	{ "ephemeral_sockets", "Sockets whose local port lies in the pool (several can share a port).",
+	  get_sockets, 0, false },
+	{ "ephemeral_ports_by_state", NULL, NULL, 0, false },
+	{ "ephemeral_ports_dest_max",
+	  "Ports held toward the busiest destination (local address, remote address, remote port): "
+	  "connect() to it fails when this reaches the pool size.",
+	  get_dest, 0, true },
+	{ "ephemeral_ports_dest_ratio", "ephemeral_ports_dest_max divided by the pool size (0 to 1).",
+	  get_dest_ratio, 6, true },
+	{ "ephemeral_check_protocol_state",
+	  "State of this protocol's check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.", get_state, 0,
+	  false },
+};
+
+/* The two unlabelled families every output ends with, a failed run's too. */
+static void check_state(struct strbuf *sb, enum eph_status state, bool success)
 {
-	per_proto(sb, r, "ephemeral_ports_range_size",
-		  "Ports in the dynamic (ephemeral) port range.", get_range, 0, false);
-	per_proto(sb, r, "ephemeral_ports_reserved",
-		  "Ports of the range that are reserved or excluded from automatic assignment.",
-		  get_reserved, 0, false);
-	per_proto(sb, r, "ephemeral_ports_pool_size",
-		  "Ports in the effective pool: the range minus reserved ports.", get_size, 0,
-		  false);
-	per_proto(sb, r, "ephemeral_ports_used",
-		  "Distinct ports of the pool held by at least one socket, in any state.", get_used,
-		  0, false);
-	per_proto(sb, r, "ephemeral_ports_free", "Ports of the pool held by no socket.", get_free,
-		  0, false);
-	per_proto(sb, r, "ephemeral_ports_usage_ratio",
-		  "Ports used divided by the pool size (0 to 1).", get_ratio, 6, false);
-	per_proto(sb, r, "ephemeral_sockets",
-		  "Sockets whose local port lies in the pool (several can share a port).",
-		  get_sockets, 0, false);
-	by_state(sb, r);
-	per_proto(sb, r, "ephemeral_ports_dest_max",
-		  "Ports held toward the busiest destination (local address, remote address, remote "
-		  "port): connect() to it fails when this reaches the pool size.",
-		  get_dest, 0, true);
-	per_proto(sb, r, "ephemeral_ports_dest_ratio",
-		  "ephemeral_ports_dest_max divided by the pool size (0 to 1).", get_dest_ratio, 6,
-		  true);
-	per_proto(sb, r, "ephemeral_check_protocol_state",
-		  "State of this protocol's check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
-		  get_state, 0, false);
 	family(sb, "ephemeral_check_state",
 	       "State of the whole check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.");
-	sample(sb, "ephemeral_check_state", NULL, (double)r->state, 0);
+	sample(sb, "ephemeral_check_state", NULL, (double)state, 0);
 	family(sb, "ephemeral_check_success", "1 when the ports could be measured, else 0.");
-	sample(sb, "ephemeral_check_success", NULL, 1, 0);
+	sample(sb, "ephemeral_check_success", NULL, success ? 1 : 0, 0);
+}
+
+static void render_prom(const struct result *r, struct strbuf *sb)
+{
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+		const struct family_def *f = &families[i];
+
+		if (!f->get) {
+			by_state(sb, r);
+			continue;
+		}
+		per_proto(sb, r, f->name, f->help, f->get, f->decimals, f->tcp_only);
+	}
+	check_state(sb, r->state, true);
 }
 
 /* A failed run still replaces the file: the collector then shows the failure instead of the
@@ -179,22 +199,13 @@ static void render_prom_error(const char *what, const char *msg, struct strbuf *
 		sb_printf(sb, "%c", *s == '\n' || *s == '\r' ? ' ' : *s);
 	}
 	sb_puts(sb, "\n");
-	family(sb, "ephemeral_check_state",
-	       "State of the whole check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.");
-	sample(sb, "ephemeral_check_state", NULL, 3, 0);
-	family(sb, "ephemeral_check_success", "1 when the ports could be measured, else 0.");
-	sample(sb, "ephemeral_check_success", NULL, 0, 0);
-}
-
-static int prom_exit(const struct result *r)
-{
-	return (int)r->state;
+	check_state(sb, EPH_UNKNOWN, false);
 }
 
 const struct renderer report_prometheus = {
 	.name = "prometheus",
 	.render = render_prom,
 	.render_error = render_prom_error,
-	.exit_code = prom_exit,
+	.exit_code = report_exit_state,
 	.error_exit_code = 3,
 };

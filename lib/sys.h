@@ -54,6 +54,48 @@ int sys_read_sockets(const struct sys_query *q, sock_fn fn, void *ctx, struct sy
  * the OS default rather than a setting (Linux: always 60, fixed in the kernel). */
 int sys_time_wait_lifetime(unsigned *seconds, bool *configured, struct eph_err *err);
 
+/* Finding the owners of sockets, for the --top tables. */
+
+/* Bounds and findings of one search for the processes behind socket inodes. */
+struct sys_owner_scan {
+	uint64_t deadline_ms; /* in: sys_clock_ms() value at which to give up; 0 = no limit */
+	size_t max_links;     /* in: give up after reading this many descriptors; 0 = no limit */
+	bool needed;          /* out: false when the OS gives the owner with each socket and
+			       * nothing was scanned (Windows) */
+	size_t procs;         /* out: processes looked at */
+	size_t denied;        /* out: processes whose descriptors this user may not read */
+	size_t links;         /* out: descriptors read */
+	size_t found;         /* out: inodes matched to a process */
+	bool gave_up;         /* out: stopped at the deadline or the descriptor limit */
+	uint64_t elapsed_ms;  /* out: time the search took */
+};
+
+/* Sets pids[i] to the process that holds the socket with inode inodes[i] (inodes sorted
+ * ascending, no zero), or leaves EPH_OWNER_NONE when none was found. Linux: reads the
+ * "socket:[inode]" links under /proc/<pid>/fd, which an unprivileged user may only read for
+ * its own processes (counted in s->denied). A socket shared by several processes goes to one
+ * of them. Stops early (s->gave_up) at s->deadline_ms or s->max_links; what was found is kept.
+ * Returns -1 with err set only when no process could be looked at at all. */
+int sys_pid_for_inodes(const uint64_t *inodes, size_t n, uint32_t *pids,
+		       struct sys_owner_scan *s, struct eph_err *err);
+
+/* Writes the short name of process pid into buf (Linux: /proc/<pid>/comm; Windows: the image
+ * file name, "System Idle" for 0 and "System" for 4). Returns -1 when it cannot be read (the
+ * process ended, or access is denied); buf is "" then. */
+int sys_process_name(uint32_t pid, char *buf, size_t size);
+
+/* Writes the login name of uid into buf. Returns -1 when uid has no name (buf is ""). Windows
+ * has no uids: always -1 there. */
+int sys_user_name(uint32_t uid, char *buf, size_t size);
+
+/* Milliseconds from a monotonic clock, for time budgets inside the -t limit. */
+uint64_t sys_clock_ms(void);
+
+/* True when the OS fixes the TIME_WAIT lifetime (Linux), so that sys_time_wait_lifetime's
+ * configured == false means exact; false where an unset value leaves only an estimate
+ * (Windows without TcpTimedWaitDelay). */
+bool sys_time_wait_fixed(void);
+
 /* Process-wide setup before anything else runs (Linux: a closed pipe on stdout must give an
  * error from write, not kill the plugin with SIGPIPE). */
 void sys_init(void);

@@ -106,11 +106,18 @@ int sys_read_pool(enum eph_proto proto, uint16_t override_lo, uint16_t override_
 static bool kernel_shows_bound(void)
 {
 	struct utsname u;
-	unsigned major = 0, minor = 0;
+	unsigned long major, minor;
+	char *end;
 
-	if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2) {
+	/* strtoul, not sscanf: a release such as "6.99999999999" must not overflow. */
+	if (uname(&u) < 0) {
 		return false;
 	}
+	major = strtoul(u.release, &end, 10);
+	if (end == u.release || *end != '.') {
+		return false;
+	}
+	minor = strtoul(end + 1, &end, 10);
 	return major > 6 || (major == 6 && minor >= 8);
 }
 
@@ -187,6 +194,11 @@ int sys_time_wait_lifetime(unsigned *seconds, bool *configured, struct eph_err *
 	*seconds = 60; /* TCP_TIMEWAIT_LEN, include/net/tcp.h; not tunable */
 	*configured = false;
 	return 0;
+}
+
+bool sys_time_wait_fixed(void)
+{
+	return true;
 }
 
 void sys_init(void)

@@ -12,6 +12,7 @@
 
 #include "sys.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -384,10 +385,9 @@ int sys_read_pool(enum eph_proto proto, uint16_t override_lo, uint16_t override_
 {
 	struct eph_err wmi_err = { "" }, netsh_err = { "" }, exc_err = { "" };
 	uint16_t lo = DEFAULT_LO, hi = DEFAULT_HI;
-	char cmd[96], tw_text[48] = "";
-	bool fallback = false, tw_set = false;
+	char cmd[96];
+	bool fallback = false;
 	size_t ranges = 0;
-	unsigned tw = 0;
 
 	(void)err; /* every source can fail: the default remains, and the note says why */
 	memset(info, 0, sizeof(*info));
@@ -408,19 +408,9 @@ int sys_read_pool(enum eph_proto proto, uint16_t override_lo, uint16_t override_
 			 "the Windows default (WMI and netsh gave no range)");
 		fallback = true;
 	}
-	/* TIME_WAIT decides how fast closed connections give their ports back (FACTS §3). */
-	if (proto == EPH_TCP && sys_time_wait_lifetime(&tw, &tw_set, NULL) == 0) {
-		if (tw_set) {
-			snprintf(tw_text, sizeof(tw_text), "TIME_WAIT %u s (TcpTimedWaitDelay)", tw);
-		} else {
-			snprintf(tw_text, sizeof(tw_text), "TIME_WAIT default (TcpTimedWaitDelay unset)");
-		}
-	}
 	if (fallback) {
-		snprintf(info->note, sizeof(info->note), "%s%s%.60s; %.55s", tw_text,
-			 tw_text[0] ? "; " : "", wmi_err.msg, netsh_err.msg);
-	} else {
-		snprintf(info->note, sizeof(info->note), "%s", tw_text);
+		snprintf(info->note, sizeof(info->note), "%.75s; %.75s", wmi_err.msg,
+			 netsh_err.msg);
 	}
 	pool_set_range(pool, lo, hi);
 	if (netsh_read_excluded(proto, pool, cmd, sizeof(cmd), &ranges, &exc_err) == 0) {
@@ -941,4 +931,75 @@ int sys_local_time_iso8601(char *buf, size_t size, struct eph_err *err)
 		 local.wDay, local.wHour, local.wMinute, local.wSecond, offset_min < 0 ? '-' : '+',
 		 a / 60, a % 60);
 	return 0;
+}
+
+int sys_pid_for_inodes(const uint64_t *inodes, size_t n, uint32_t *pids,
+		       struct sys_owner_scan *s, struct eph_err *err)
+{
+	(void)inodes;
+	(void)err;
+	/* The owner-PID tables already name each socket's process: nothing to search. */
+	for (size_t i = 0; i < n; i++) {
+		pids[i] = EPH_OWNER_NONE;
+	}
+	s->needed = false;
+	s->procs = s->denied = s->links = s->found = 0;
+	s->gave_up = false;
+	s->elapsed_ms = 0;
+	return 0;
+}
+
+int sys_process_name(uint32_t pid, char *buf, size_t size)
+{
+	wchar_t path[MAX_PATH * 2];
+	const wchar_t *base;
+	DWORD len = sizeof(path) / sizeof(path[0]);
+	HANDLE h;
+	BOOL got;
+
+	if (size == 0) {
+		return -1;
+	}
+	buf[0] = '\0';
+	/* Neither can be opened (FACTS §4); both hold sockets (TIME_WAIT, kernel listeners). */
+	if (pid == 0 || pid == 4) {
+		snprintf(buf, size, "%s", pid == 0 ? "System Idle" : "System");
+		return 0;
+	}
+	h = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
+	if (!h) {
+		return -1;
+	}
+	got = QueryFullProcessImageNameW(h, 0, path, &len);
+	CloseHandle(h);
+	if (!got || len == 0) {
+		return -1;
+	}
+	base = wcsrchr(path, L'\\');
+	base = base ? base + 1 : path;
+	if (WideCharToMultiByte(CP_UTF8, 0, base, -1, buf, (int)(size > INT_MAX ? INT_MAX : size),
+				NULL, NULL) == 0) {
+		buf[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+int sys_user_name(uint32_t uid, char *buf, size_t size)
+{
+	(void)uid; /* Windows sockets carry no uid */
+	if (size > 0) {
+		buf[0] = '\0';
+	}
+	return -1;
+}
+
+uint64_t sys_clock_ms(void)
+{
+	return GetTickCount64();
+}
+
+bool sys_time_wait_fixed(void)
+{
+	return false; /* TcpTimedWaitDelay unset leaves only the documented default */
 }

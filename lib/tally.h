@@ -22,6 +22,7 @@ struct dest_key {
 	uint8_t laddr[16], raddr[16];
 	uint16_t rport;
 	uint8_t family;
+	uint8_t pad; /* always 0: keys are hashed and compared as bytes, so no implicit padding */
 };
 
 struct dest_entry {

@@ -8,8 +8,9 @@
  *   @10:20    inside 10..20 (endpoints included)
  *
  * An omitted start is 0, an omitted end is +infinity, "~" is -infinity. Endpoints belong to the
- * range. Numbers are decimal ("2.5", "-1"); no exponents, hex, "inf" or "nan". One trailing "%"
- * is accepted and remembered in pct, so that a caller can allow it only for percentages. */
+ * range. Numbers are decimal ("2.5", "-1") below 1e15 in magnitude; no exponents, hex, "inf" or
+ * "nan". One trailing "%" is accepted and remembered in pct, so that a caller can allow it
+ * only for percentages. */
 #ifndef THRESHOLD_H
 #define THRESHOLD_H
 

@@ -113,6 +113,13 @@ for extra in "" "--sam-status"; do
 	is "$(sam_check "$out")" "state " "solarwinds failure $extra: one valid pair"
 	like "$out" "^Statistic.state: 3"$'\n'"Message.state: UNKNOWN - --range: " "solarwinds failure $extra: the reason"
 done
+# A wrong command line, wherever -o stands: still SAM's lines and exit code.
+out=$(run --bogus -o solarwinds)
+is "$?" 4 "solarwinds, unknown option before -o: exit 4"
+is "$out" $'Statistic.state: 3\nMessage.state: UNKNOWN - unknown option \'--bogus\'; see --help' "solarwinds, unknown option before -o: one SAM pair"
+out=$(run --sam-status)
+is "$?" 3 "--sam-status without -o solarwinds: UNKNOWN"
+like "$out" "^EPHEMERAL UNKNOWN - --sam-status sets SolarWinds exit codes; use it with -o solarwinds" "--sam-status alone: says what to fix"
 out=$(run --range 40090-40099 -o solarwinds)
 is "$?" 4 "solarwinds: empty pool (all reserved) exits 4"
 like "$out" "Message.state: UNKNOWN - the tcp pool is empty" "solarwinds: empty pool message"
@@ -188,10 +195,19 @@ if command -v promtool >/dev/null; then
 	ok $? "promtool check metrics: clean${msg:+ ($msg)}"
 	msg=$(run -o prometheus --range 40099-40090 | promtool check metrics 2>&1)
 	ok $? "promtool check metrics on the error output${msg:+ ($msg)}"
+	msg=$(promtool check rules "$TOP/contrib/prometheus/ephemeral.rules.yml" 2>&1)
+	ok $? "promtool check rules: the shipped alerting rules${msg:+ ($(tail -n 1 <<<"$msg"))}"
 else
 	ok 0 "# SKIP promtool not installed (Debian package prometheus)"
 	ok 0 "# SKIP promtool not installed (Debian package prometheus)"
+	ok 0 "# SKIP promtool not installed (Debian package prometheus)"
 fi
+# Every ephemeral_* metric the shipped rules use is one the plugin writes.
+missing=""
+for m in $(grep -oE 'ephemeral_[a-z_]+' "$TOP/contrib/prometheus/ephemeral.rules.yml" | grep -v '^ephemeral_ports$' | sort -u); do
+	grep -q "^$m[{ ]" <<<"$out" || missing="$missing $m"
+done
+is "$missing" "" "the shipped rules use only metrics the plugin writes"
 # Exposition rules checked here as well: HELP and TYPE before each family's samples, every
 # family's samples together, each sample NAME{labels} VALUE.
 msg=$(awk '
@@ -268,13 +284,13 @@ run -p all --log "$log" >/dev/null
 is "$?" 0 "--log: exit 0"
 run --log "$log" >/dev/null
 host=$(hostname)
-hdr='Computer,DateTime,Protocol,LocalAddress,InUse,Max,PercentUsage,Listening,PIDs'
+hdr='Computer,DateTime,LocalAddress,InUse,Max,PercentUsage,Listening,PIDs,Protocol'
 is "$(head -n 1 "$log")" "$hdr" "--log: header"
 is "$(grep -c '' "$log")" 4 "--log: header + 2 lines + 1 line"
 iso='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{2}:[0-9]{2}'
-like "$(sed -n 2p "$log")" "^$host,$iso,tcp,\\*,(20,90,22.2|15,90,16.7),1,$" "--log: tcp line (20 of 90, 1 listener)"
-like "$(sed -n 3p "$log")" "^$host,$iso,udp,\\*,3,90,3.3,,$" "--log: udp line"
-like "$(sed -n 4p "$log")" "^$host,$iso,tcp,\\*,(20,90,22.2|15,90,16.7),1,$" "--log: second run appended"
+like "$(sed -n 2p "$log")" "^$host,$iso,\\*,(20,90,22.2|15,90,16.7),1,,tcp$" "--log: tcp line (20 of 90, 1 listener)"
+like "$(sed -n 3p "$log")" "^$host,$iso,\\*,3,90,3.3,,,udp$" "--log: udp line"
+like "$(sed -n 4p "$log")" "^$host,$iso,\\*,(20,90,22.2|15,90,16.7),1,,tcp$" "--log: second run appended"
 # 12 runs at once on a new file: one header, 12 whole lines. (-t 60: inet_diag walks the
 # host's whole socket table, which is slow on a busy host.)
 log2="$work/log/conc.csv"
@@ -286,7 +302,7 @@ done
 wait $cpids
 is "$(grep -c '^Computer,' "$log2")" 1 "--log, 12 concurrent runs: one header"
 is "$(head -n 1 "$log2")" "$hdr" "--log, 12 concurrent runs: header first"
-is "$(grep -cE "^$host,$iso,tcp,\\*,(20,90,22.2|15,90,16.7),1,$" "$log2")" 12 "--log, 12 concurrent runs: 12 whole lines"
+is "$(grep -cE "^$host,$iso,\\*,(20,90,22.2|15,90,16.7),1,,tcp$" "$log2")" 12 "--log, 12 concurrent runs: 12 whole lines"
 is "$(grep -c '' "$log2")" 13 "--log, 12 concurrent runs: nothing else"
 : >"$work/log/empty.csv"
 run --log "$work/log/empty.csv" >/dev/null

@@ -6,7 +6,7 @@
 # status.dat must record, for each service, the state, output and perfdata of a direct run
 # as user nagios. The system's nagios4 service, if any, is neither used nor touched; the core
 # is stopped by its PID.
-# needs-packages: nagios4 iproute2 util-linux
+# needs-packages: nagios4-core iproute2 util-linux
 set -u
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/integ_lib.sh"

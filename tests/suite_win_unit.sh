@@ -57,11 +57,11 @@ like "$out" "source GetExtendedTcpTable" "-v names the iphlpapi source"
 like "$out" "running under wine" "and that wine cannot show bound-only sockets"
 [[ "$out" != *$'\r'* ]]
 ok $? "CRs are stripped by the harness"
-like "$out" "TIME_WAIT default \(TcpTimedWaitDelay unset\)" "no TcpTimedWaitDelay: 'default'"
+like "$out" "TIME_WAIT / 240 s, an estimated lifetime" "no TcpTimedWaitDelay: the 240 s default, marked as an estimate"
 wrun reg add 'HKLM\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters' /v TcpTimedWaitDelay \
 	/t REG_DWORD /d 30 /f >/dev/null
 out=$(wrun "$WIN_EXE" -v --range 1-2)
-like "$out" "TIME_WAIT 30 s \(TcpTimedWaitDelay\)" "TcpTimedWaitDelay is read from the registry"
+like "$out" "TIME_WAIT / 30 s, the configured lifetime" "TcpTimedWaitDelay is read from the registry"
 
 # The other renderers and the file writers (sys_write_file_atomic, sys_append_file,
 # sys_host_name, sys_local_time_iso8601 on Windows).

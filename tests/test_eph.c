@@ -33,6 +33,17 @@ int main(void)
 		   strlen(err.msg) % 2 == 0,
 	   "a message of newlines is cut between escapes (%u bytes)", (unsigned)strlen(err.msg));
 
+	/* Arguments may hold any bytes (found by fuzzing): the line stays valid UTF-8. */
+	eph_err_set(&err, "%s", "Gr\xc3\xbc\xc3\x9f \xe2\x82\xac \xf0\x9f\x98\x80");
+	is_str(err.msg, "Gr\xc3\xbc\xc3\x9f \xe2\x82\xac \xf0\x9f\x98\x80",
+	       "2-, 3- and 4-byte UTF-8 is kept");
+	eph_err_set(&err, "%s", "a\xff" "b\xc3" "c\xc0\xaf" "d\xed\xa0\x80");
+	is_str(err.msg, "a?b?c??d???", "invalid bytes, overlongs and surrogates become '?'");
+	eph_err_set(&err, "'%.3s'", "\xc3\xbc\xc3\xbc");
+	is_str(err.msg, "'\xc3\xbc?'", "a character cut by a precision becomes '?'");
+	eph_err_set(&err, "%s", "\xe2\x82");
+	is_str(err.msg, "??", "a sequence cut at the end becomes '?'");
+
 	eph_err_set(NULL, "%s", "ignored"); /* must not crash */
 	ok(1, "a NULL record is allowed");
 	return done_testing();

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "evaluate.h"
 #include "histlog.h"
 #include "json.h"
@@ -397,23 +398,39 @@ static void test_histlog(void)
 	};
 
 	is_str(histlog_header(),
-	       "Computer,DateTime,Protocol,LocalAddress,InUse,Max,PercentUsage,Listening,PIDs\n",
+	       "Computer,DateTime,LocalAddress,InUse,Max,PercentUsage,Listening,PIDs,Protocol\n",
 	       "log header");
 	setup("80", "90", true);
 	histlog_format(&res, "web01", "2026-11-26T01:55:56+01:00", &sb);
 	is_str(sb_str(&sb),
-	       "web01,2026-11-26T01:55:56+01:00,tcp,*,20,90,22.2,1,\n"
-	       "web01,2026-11-26T01:55:56+01:00,udp,*,3,90,3.3,,\n",
+	       "web01,2026-11-26T01:55:56+01:00,*,20,90,22.2,1,,tcp\n"
+	       "web01,2026-11-26T01:55:56+01:00,*,3,90,3.3,,,udp\n",
 	       "log lines: one per protocol, local address *");
 	sb_reset(&sb);
 	histlog_row(&row, &sb);
-	is_str(sb_str(&sb), "\"a,\"\"b\"\" c\",2026-11-26T01:55:56+01:00,tcp,::1,5,90,5.6,2,12 34\n",
+	is_str(sb_str(&sb), "\"a,\"\"b\"\" c\",2026-11-26T01:55:56+01:00,::1,5,90,5.6,2,12 34,tcp\n",
 	       "log row: RFC 4180 quoting, line break flattened");
 	sb_free(&sb);
 }
 
+static void test_output_format(void)
+{
+	char *a1[] = { "x", "-w", "5", "-o", "json", NULL };
+	char *a2[] = { "x", "--output=solarwinds", "--bogus", NULL };
+	char *a3[] = { "x", "-oprometheus", "-o", "nope", NULL };
+	char *a4[] = { "x", "--", "-o", "json", NULL };
+	char *a5[] = { "x", "-o", NULL };
+
+	is_str(cli_output_format(5, a1), "json", "-o json found before parsing");
+	is_str(cli_output_format(3, a2), "solarwinds", "--output=solarwinds found");
+	is_str(cli_output_format(4, a3), "prometheus", "an unknown later -o does not win");
+	ok(cli_output_format(4, a4) == NULL, "nothing after --");
+	ok(cli_output_format(2, a5) == NULL, "-o without a value");
+}
+
 int main(void)
 {
+	test_output_format();
 	test_json_escape();
 	test_sam();
 	test_json();
