@@ -277,7 +277,9 @@ static void owner_rows(struct attrib *a, struct attrib_tables *out)
 {
 	size_t i = 0;
 
-	qsort(a->socks, a->n_socks, sizeof(*a->socks), cmp_owner_port);
+	if (a->n_socks > 1) { /* qsort(NULL, 0, ...) is undefined behaviour */
+		qsort(a->socks, a->n_socks, sizeof(*a->socks), cmp_owner_port);
+	}
 	while (i < a->n_socks) {
 		struct attrib_owner_row row;
 		uint32_t key = key_of(&a->socks[i]);
@@ -326,7 +328,9 @@ static void laddr_rows(struct attrib *a, struct attrib_tables *out)
 	size_t owners[ATTRIB_LADDR_MAX + 1] = { 0 };
 
 	/* Distinct owners per address: one sorted walk over (address, owner). */
-	qsort(a->socks, a->n_socks, sizeof(*a->socks), cmp_laddr_owner);
+	if (a->n_socks > 1) {
+		qsort(a->socks, a->n_socks, sizeof(*a->socks), cmp_laddr_owner);
+	}
 	for (size_t i = 0; i < a->n_socks; i++) {
 		const struct attrib_sock *s = &a->socks[i];
 
@@ -422,7 +426,7 @@ void attrib_report(struct attrib *a, const struct tally *t, size_t top,
 			 "the process search stopped after %llu ms, %zu processes and %zu descriptors "
 			 "(limits: %u ms and what -t leaves, %u descriptors)%s",
 			 (unsigned long long)out->scan.elapsed_ms, out->scan.procs, out->scan.links,
-			 ATTRIB_SCAN_MAX_MS, ATTRIB_SCAN_MAX_LINKS,
+			 (unsigned)ATTRIB_SCAN_MAX_MS, (unsigned)ATTRIB_SCAN_MAX_LINKS,
 			 by_user ? ", so owners are shown per user" : "");
 		note_add(out, msg);
 	}
@@ -430,7 +434,7 @@ void attrib_report(struct attrib *a, const struct tally *t, size_t top,
 		snprintf(msg, sizeof(msg),
 			 "only the first %u of %zu sockets with an owner were kept: counts are lower "
 			 "bounds",
-			 ATTRIB_SOCK_MAX, a->owned);
+			 (unsigned)ATTRIB_SOCK_MAX, a->owned);
 		note_add(out, msg);
 		out->partial = true;
 	}

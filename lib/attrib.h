@@ -96,11 +96,12 @@ struct attrib_laddr_row {
 };
 
 struct attrib_tables {
-	enum eph_proto proto;
 	size_t top;       /* rows asked for per table */
 	size_t pool_size; /* effective pool, the base of every share */
+	enum eph_proto proto;
 	bool per_user;    /* owner rows are users: some processes could not be read */
 	bool partial;     /* owner figures are lower bounds; note says why */
+	bool dests_exact; /* false: more destinations than the tally tells apart */
 	char note[400];   /* what the reader must know about the owner rows; "" when nothing */
 	struct sys_owner_scan scan;
 
@@ -112,7 +113,6 @@ struct attrib_tables {
 
 	struct dest_entry dests[ATTRIB_TOP_MAX]; /* TCP: busiest destinations, from the tally */
 	size_t n_dests, dests_total;
-	bool dests_exact; /* false: more destinations than the tally tells apart */
 
 	struct attrib_laddr_row laddrs[ATTRIB_TOP_MAX];
 	size_t n_laddrs, laddrs_total;

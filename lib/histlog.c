@@ -53,13 +53,15 @@ void histlog_row(const struct histlog_row *row, struct strbuf *sb)
 /* One line per local address of the --top tables (when they were made): its ports, listeners
  * and owner PIDs, space-separated (empty in the per-user view, where PIDs are unknown; "..."
  * after the first ATTRIB_LADDR_IDS). */
-static void attrib_rows(const struct proto_result *p, struct histlog_row *row, struct strbuf *sb)
+static void attrib_rows(const struct proto_result *p, const struct histlog_row *host,
+			struct strbuf *sb)
 {
 	const struct attrib_tables *t = p->attrib;
 
 	for (size_t i = 0; i < t->n_laddrs; i++) {
 		const struct attrib_laddr_row *l = &t->laddrs[i];
 		char addr[64], pids[ATTRIB_LADDR_IDS * 11 + 8];
+		struct histlog_row row = *host; /* a copy: it points at addr and pids */
 		size_t len = 0;
 
 		if (l->other) {
@@ -75,12 +77,12 @@ static void attrib_rows(const struct proto_result *p, struct histlog_row *row, s
 		if (!t->per_user && l->owners > l->n_owner_ids) {
 			snprintf(pids + len, sizeof(pids) - len, " ...");
 		}
-		row->local_address = addr;
-		row->in_use = l->used;
-		row->pct = l->pct;
-		row->listening = l->listening;
-		row->pids = pids;
-		histlog_row(row, sb);
+		row.local_address = addr;
+		row.in_use = l->used;
+		row.pct = l->pct;
+		row.listening = l->listening;
+		row.pids = pids;
+		histlog_row(&row, sb);
 	}
 }
 

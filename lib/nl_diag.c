@@ -58,6 +58,38 @@ size_t nl_diag_build_request(void *buf, size_t size, uint8_t family, uint8_t pro
 	return sizeof(r);
 }
 
+struct nl_legacy_request {
+	struct nlmsghdr nlh;
+	struct inet_diag_req req;
+	struct rtattr rta;
+	struct inet_diag_bc_op ops[4];
+};
+
+size_t nl_diag_build_legacy_request(void *buf, size_t size, uint16_t lo, uint16_t hi,
+				    uint32_t seq)
+{
+	struct nl_legacy_request r;
+
+	if (size < sizeof(r)) {
+		return 0;
+	}
+	memset(&r, 0, sizeof(r));
+	r.nlh.nlmsg_len = sizeof(r);
+	r.nlh.nlmsg_type = TCPDIAG_GETSOCK;
+	r.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	r.nlh.nlmsg_seq = seq;
+	r.req.idiag_family = AF_INET; /* ignored: the kernel dumps both families */
+	r.req.idiag_states = ~0u | (1u << TCP_BOUND_INACTIVE);
+	r.rta.rta_type = INET_DIAG_REQ_BYTECODE;
+	r.rta.rta_len = RTA_LENGTH(sizeof(r.ops));
+	r.ops[0] = (struct inet_diag_bc_op){ INET_DIAG_BC_S_GE, 8, sizeof(r.ops) + 4 };
+	r.ops[1] = (struct inet_diag_bc_op){ 0, 0, lo };
+	r.ops[2] = (struct inet_diag_bc_op){ INET_DIAG_BC_S_LE, 8, sizeof(r.ops) / 2 + 4 };
+	r.ops[3] = (struct inet_diag_bc_op){ 0, 0, hi };
+	memcpy(buf, &r, sizeof(r));
+	return sizeof(r);
+}
+
 static enum eph_state map_state(uint8_t proto_udp, uint8_t st)
 {
 	if (proto_udp) {
@@ -156,7 +188,8 @@ int nl_diag_parse(const void *buf, size_t len, uint32_t seq, enum eph_proto prot
 			eph_err_set(err, "the kernel refused the socket dump: %s", strerror(*nl_errno));
 			return NL_PARSE_ERR;
 		}
-		if (h.nlmsg_type != SOCK_DIAG_BY_FAMILY) {
+		/* Replies to the legacy request carry its type, TCPDIAG_GETSOCK. */
+		if (h.nlmsg_type != SOCK_DIAG_BY_FAMILY && h.nlmsg_type != TCPDIAG_GETSOCK) {
 			continue;
 		}
 		{
@@ -245,15 +278,16 @@ static int unavailable_errno(int e)
 	       e == EPERM || e == EACCES;
 }
 
-/* One dump of one family. Returns NL_PARSE_DONE, NL_PARSE_INTR (restart) or NL_PARSE_ERR with
- * *unavail set when falling back makes sense. */
+/* One dump of one family (family 0: the legacy request for both). Returns NL_PARSE_DONE,
+ * NL_PARSE_INTR (restart) or NL_PARSE_ERR with *unavail set when falling back makes sense. */
 static int dump_one(const struct nl_transport *t, void *tctx, uint8_t *buf, uint8_t family,
 		    const struct sys_query *q, uint32_t seq, sock_fn fn, void *ctx, int *unavail,
 		    struct eph_err *err)
 {
-	size_t len = nl_diag_build_request(buf, NL_BUF, family,
-					   q->proto == EPH_UDP ? IPPROTO_UDP : IPPROTO_TCP, q->lo,
-					   q->hi, seq);
+	size_t len = family ? nl_diag_build_request(buf, NL_BUF, family,
+						    q->proto == EPH_UDP ? IPPROTO_UDP : IPPROTO_TCP,
+						    q->lo, q->hi, seq)
+			    : nl_diag_build_legacy_request(buf, NL_BUF, q->lo, q->hi, seq);
 	int rc, nl_errno = 0;
 
 	*unavail = 0;
@@ -298,8 +332,8 @@ static int dump_one(const struct nl_transport *t, void *tctx, uint8_t *buf, uint
 	}
 }
 
-int nl_diag_dump(const struct nl_transport *t, void *tctx, const struct sys_query *q, sock_fn fn,
-		 void *ctx, unsigned *restarts, struct eph_err *err)
+static int dump(const struct nl_transport *t, void *tctx, const struct sys_query *q, bool legacy,
+		sock_fn fn, void *ctx, unsigned *restarts, struct eph_err *err)
 {
 	static const uint8_t fams[2] = { AF_INET, AF_INET6 };
 	uint8_t *buf;
@@ -322,6 +356,10 @@ int nl_diag_dump(const struct nl_transport *t, void *tctx, const struct sys_quer
 		int prc = NL_PARSE_DONE;
 
 		for (size_t i = 0; i < 2 && prc == NL_PARSE_DONE; i++) {
+			if (legacy) {
+				prc = dump_one(t, tctx, buf, 0, q, seq++, fn, ctx, &unavail, err);
+				break;
+			}
 			if (!(q->families & (i == 0 ? EPH_FAM_V4 : EPH_FAM_V6))) {
 				continue;
 			}
@@ -360,4 +398,16 @@ int nl_diag_dump(const struct nl_transport *t, void *tctx, const struct sys_quer
 	t->close(tctx);
 	free(buf);
 	return rc;
+}
+
+int nl_diag_dump(const struct nl_transport *t, void *tctx, const struct sys_query *q, sock_fn fn,
+		 void *ctx, unsigned *restarts, struct eph_err *err)
+{
+	return dump(t, tctx, q, false, fn, ctx, restarts, err);
+}
+
+int nl_diag_dump_legacy(const struct nl_transport *t, void *tctx, const struct sys_query *q,
+			sock_fn fn, void *ctx, unsigned *restarts, struct eph_err *err)
+{
+	return dump(t, tctx, q, true, fn, ctx, restarts, err);
 }

@@ -25,6 +25,13 @@ enum nl_parse_rc {
 size_t nl_diag_build_request(void *buf, size_t size, uint8_t family, uint8_t protocol, uint16_t lo,
 			     uint16_t hi, uint32_t seq);
 
+/* Builds the legacy TCPDIAG_GETSOCK dump request (struct inet_diag_req) with the same states
+ * and filter. The kernel answers it with the TCP sockets of both families in one walk of its
+ * tables, where inet_diag_req_v2 needs one walk per family (inet_diag_dump_compat() sets
+ * sdiag_family to AF_UNSPEC). Returns its length, or 0 when size is too small. */
+size_t nl_diag_build_legacy_request(void *buf, size_t size, uint16_t lo, uint16_t hi,
+				    uint32_t seq);
+
 /* Parses len bytes of replies to request seq, calling fn for each socket (proto is stamped into
  * the records). A message for another sequence number is skipped. */
 int nl_diag_parse(const void *buf, size_t len, uint32_t seq, enum eph_proto proto, sock_fn fn,
@@ -55,5 +62,11 @@ enum nl_dump_rc {
  * times. *restarts counts them. */
 int nl_diag_dump(const struct nl_transport *t, void *tctx, const struct sys_query *q, sock_fn fn,
 		 void *ctx, unsigned *restarts, struct eph_err *err);
+
+/* Like nl_diag_dump for TCP and both families, with one legacy request: about a third less
+ * kernel time on a big table. q->proto must be EPH_TCP and q->families EPH_FAM_ALL. Any
+ * failure can be retried with nl_diag_dump (after fn(NULL)). */
+int nl_diag_dump_legacy(const struct nl_transport *t, void *tctx, const struct sys_query *q,
+			sock_fn fn, void *ctx, unsigned *restarts, struct eph_err *err);
 
 #endif

@@ -162,7 +162,23 @@ int sys_read_sockets(const struct sys_query *q, sock_fn fn, void *ctx, struct sy
 	int fd = -1, rc;
 
 	memset(info, 0, sizeof(*info));
-	rc = nl_diag_dump(&nl_kernel_transport, &fd, q, fn, ctx, &info->restarts, &nlerr);
+	rc = NL_DUMP_FAILED;
+	if (q->proto == EPH_TCP && q->families == EPH_FAM_ALL) {
+		/* One walk of the kernel's tables for both families; should a kernel refuse the
+		 * legacy request, forget what it sent and ask the modern way. */
+		rc = nl_diag_dump_legacy(&nl_kernel_transport, &fd, q, fn, ctx, &info->restarts,
+					 &nlerr);
+		if (rc != NL_DUMP_OK && fn(NULL, ctx) != 0) {
+			eph_err_set(err, "out of memory while counting sockets");
+			return -1;
+		}
+	}
+	if (rc != NL_DUMP_OK) {
+		unsigned more = 0;
+
+		rc = nl_diag_dump(&nl_kernel_transport, &fd, q, fn, ctx, &more, &nlerr);
+		info->restarts += more;
+	}
 	if (rc == NL_DUMP_OK) {
 		snprintf(info->source, sizeof(info->source), "netlink inet_diag");
 		info->bound_visible = q->proto == EPH_UDP || kernel_shows_bound();

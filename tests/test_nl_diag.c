@@ -248,6 +248,37 @@ static void test_request(void)
 	       "a buffer one byte short gives 0");
 }
 
+/* The legacy TCPDIAG_GETSOCK request: both families in one walk, same states and filter. */
+static void test_legacy_request(void)
+{
+	uint8_t buf[256];
+	struct nlmsghdr h;
+	struct inet_diag_req req;
+	struct rtattr rta;
+	const uint8_t *bc;
+	size_t len;
+
+	memset(buf, 0xee, sizeof(buf));
+	len = nl_diag_build_legacy_request(buf, sizeof(buf), 40000, 40099, 9);
+	is_int(len, NLMSG_LENGTH(sizeof(req)) + RTA_LENGTH(16),
+	       "legacy request: header, inet_diag_req, 16 bytes of bytecode");
+	memcpy(&h, buf, sizeof(h));
+	is_int(h.nlmsg_type, TCPDIAG_GETSOCK, "legacy request: type TCPDIAG_GETSOCK (18)");
+	is_int(h.nlmsg_flags, NLM_F_REQUEST | NLM_F_DUMP, "legacy request: REQUEST|DUMP");
+	is_int(h.nlmsg_seq, 9, "legacy request: the caller's sequence number");
+	memcpy(&req, buf + NLMSG_HDRLEN, sizeof(req));
+	ok((req.idiag_states & 0x3ffe) == 0x3ffe, "legacy request: states 1..13 incl. bound");
+	memcpy(&rta, buf + NLMSG_HDRLEN + sizeof(req), sizeof(rta));
+	is_int(rta.rta_type, INET_DIAG_REQ_BYTECODE, "legacy request: bytecode attribute");
+	bc = buf + NLMSG_HDRLEN + sizeof(req) + RTA_LENGTH(0);
+	ok(bc_valid(bc, 16) && bc_accepts(bc, 16, 40000) == 1 && bc_accepts(bc, 16, 40099) == 1 &&
+		   bc_accepts(bc, 16, 39999) == 0 && bc_accepts(bc, 16, 40100) == 0,
+	   "legacy request: the same port filter");
+	ok(buf[len] == 0xee, "legacy request: nothing written past it");
+	is_int(nl_diag_build_legacy_request(buf, len - 1, 1, 2, 1), 0,
+	       "legacy request: a buffer one byte short gives 0");
+}
+
 static void test_parse(void)
 {
 	struct msgbuf m;
@@ -483,8 +514,16 @@ static int f_send(void *tctx, const void *buf, size_t len)
 		return -1;
 	}
 	memcpy(&h, buf, sizeof(h));
-	memcpy(&req, (const uint8_t *)buf + NLMSG_HDRLEN, sizeof(req));
-	memcpy(ops, (const uint8_t *)buf + NLMSG_HDRLEN + sizeof(req) + 4, sizeof(ops));
+	if (h.nlmsg_type == TCPDIAG_GETSOCK) {
+		/* Legacy: struct inet_diag_req; the kernel answers for both families. */
+		memset(&req, 0, sizeof(req));
+		req.sdiag_family = 0;
+		memcpy(ops, (const uint8_t *)buf + NLMSG_HDRLEN + sizeof(struct inet_diag_req) + 4,
+		       sizeof(ops));
+	} else {
+		memcpy(&req, (const uint8_t *)buf + NLMSG_HDRLEN, sizeof(req));
+		memcpy(ops, (const uint8_t *)buf + NLMSG_HDRLEN + sizeof(req) + 4, sizeof(ops));
+	}
 	f->seq = h.nlmsg_seq;
 	if (f->sends < 16) {
 		f->family[f->sends] = req.sdiag_family;
@@ -505,6 +544,11 @@ static ssize_t f_recv(void *tctx, void *buf, size_t len, int *truncated)
 
 	f->recvs++;
 	*truncated = 0;
+	if (fam == 0) {
+		/* A legacy request: its answer mixes families; alternate them. */
+		fam = (f->recvs & 1) ? AF_INET : AF_INET6;
+		a = fam == AF_INET6 ? "::1" : "127.0.0.1";
+	}
 	if (f->pos < f->nsteps) {
 		s = f->script[f->pos++];
 	}
@@ -774,10 +818,61 @@ static void test_dump(void)
 	}
 }
 
+/* The legacy single-walk dump: one request, records of both families, the same restarts. */
+static void test_legacy_dump(void)
+{
+	struct sys_query q = { EPH_TCP, EPH_FAM_ALL, 40000, 40099 };
+	struct fake f;
+	struct got g;
+	struct eph_err err;
+	unsigned restarts;
+	int rc;
+
+	{
+		static const struct step s[] = { { S_SOCKS, 0 }, { S_DONE, 0 } };
+
+		memset(&f, 0, sizeof(f));
+		f.script = s;
+		f.nsteps = 2;
+		memset(&g, 0, sizeof(g));
+		rc = nl_diag_dump_legacy(&fake_transport, &f, &q, collect, &g, &restarts, &err);
+		ok(rc == NL_DUMP_OK && g.n == 2 && restarts == 0, "legacy dump: OK, 2 records");
+		ok(f.sends == 1 && f.family[0] == 0, "legacy dump: one request for both families");
+		ok(g.r[0].family == 4 && g.r[1].family == 6,
+		   "legacy dump: IPv4 and IPv6 records from the one reply stream");
+		ok(f.lo == 40000 && f.hi == 40099, "legacy dump: the query's range in the bytecode");
+		ok(f.opens == 1 && f.closes == 1 && !f.is_open, "legacy dump: socket closed at the end");
+	}
+	{
+		static const struct step s[] = { { S_INTR, 0 }, { S_DONE, 0 } };
+
+		memset(&f, 0, sizeof(f));
+		f.script = s;
+		f.nsteps = 2;
+		memset(&g, 0, sizeof(g));
+		rc = nl_diag_dump_legacy(&fake_transport, &f, &q, collect, &g, &restarts, &err);
+		ok(rc == NL_DUMP_OK && restarts == 1 && g.resets == 1 && f.sends == 2,
+		   "legacy dump: DUMP_INTR resets the callback and asks again");
+	}
+	{
+		static const struct step s[] = { { S_NLERR, EINVAL } };
+
+		memset(&f, 0, sizeof(f));
+		f.script = s;
+		f.nsteps = 1;
+		memset(&g, 0, sizeof(g));
+		rc = nl_diag_dump_legacy(&fake_transport, &f, &q, collect, &g, &restarts, &err);
+		ok(rc == NL_DUMP_FAILED && !f.is_open,
+		   "legacy dump: a kernel that refuses it fails (the caller retries with v2)");
+	}
+}
+
 int main(void)
 {
 	test_request();
+	test_legacy_request();
 	test_parse();
 	test_dump();
+	test_legacy_dump();
 	return done_testing();
 }
