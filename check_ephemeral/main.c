@@ -88,6 +88,40 @@ static int fail(const struct renderer *rd, const char *what, const char *msg)
 	return code;
 }
 
+/* When the owner search must end: before -t does, with time left to write. It gets what
+ * remains minus a quarter of -t (at least 300 ms), and never more than ATTRIB_SCAN_MAX_MS. */
+static uint64_t owner_deadline(uint64_t start, unsigned timeout)
+{
+	uint64_t limit = (uint64_t)timeout * 1000u, margin = limit / 4;
+	uint64_t deadline, now = sys_clock_ms();
+
+	if (margin < 300) {
+		margin = 300;
+	}
+	deadline = start + (limit > margin ? limit - margin : 0);
+	if (deadline > now + ATTRIB_SCAN_MAX_MS) {
+		deadline = now + ATTRIB_SCAN_MAX_MS;
+	}
+	if (deadline <= now) {
+		deadline = now + 1; /* no time left: the search gives up at once, and says so */
+	}
+	return deadline;
+}
+
+/* Makes the --top tables of every protocol checked, top rows each, and hangs them on res. */
+static void owner_tables(struct result *res, struct attrib *attribs, const struct tally *tallies,
+			 struct attrib_tables *tables, size_t top, uint64_t deadline)
+{
+	stage = STAGE_OWNERS;
+	for (int p = 0; p < EPH_NPROTO; p++) {
+		if (res->p[p].checked) {
+			attrib_report(&attribs[p], &tallies[p], top, &attrib_sys_hooks, deadline,
+				      &tables[p]);
+			res->p[p].attrib = &tables[p];
+		}
+	}
+}
+
 /* Appends this run's lines to the history log (--log). */
 static int write_log(const struct result *r, const char *path, struct eph_err *err)
 {
@@ -208,38 +242,23 @@ int main(int argc, char **argv)
 	/* Who holds the ports: asked for, or by default whenever the state is not OK. */
 	top = cfg.top >= 0 ? cfg.top : res.state != EPH_OK ? ATTRIB_TOP_DEFAULT : 0;
 	if (top > 0) {
-		/* The owner search must end before -t does, with time left to write: it gets
-		 * what remains minus a quarter of -t (at least 300 ms), and never more than
-		 * ATTRIB_SCAN_MAX_MS. */
-		uint64_t limit = (uint64_t)cfg.timeout * 1000u, margin = limit / 4;
-		uint64_t deadline, now = sys_clock_ms();
-
-		if (margin < 300) {
-			margin = 300;
-		}
-		deadline = start + (limit > margin ? limit - margin : 0);
-		if (deadline > now + ATTRIB_SCAN_MAX_MS) {
-			deadline = now + ATTRIB_SCAN_MAX_MS;
-		}
-		if (deadline <= now) {
-			deadline = now + 1; /* no time left: the search gives up at once, and says so */
-		}
-		stage = STAGE_OWNERS;
-		for (int p = 0; p < EPH_NPROTO; p++) {
-			if (res.p[p].checked) {
-				attrib_report(&attribs[p], &tallies[p], (size_t)top, &attrib_sys_hooks,
-					      deadline, &tables[p]);
-				res.p[p].attrib = &tables[p];
-			}
-		}
+		owner_tables(&res, attribs, tallies, tables, (size_t)top,
+			     owner_deadline(start, cfg.timeout));
 	}
-
 	stage = STAGE_OUTPUT;
 	rd->render(&res, &out);
 	if (strcmp(rd->name, "nagios") == 0 && first_line_len(&out) > EPH_NRPE_MAX) {
 		code = fail(rd, "", "the status line would exceed the 1 KB NRPE limit; please report "
 				    "this as a bug");
 		goto out;
+	}
+	/* The history log has its rows per local address on every run, not only when the
+	 * tables are shown: when they were not made for the output, they are made now, with
+	 * every address (the output is already built and does not change). --top 0 turns them
+	 * off here too. */
+	if (cfg.log_file && top == 0 && cfg.top != 0) {
+		owner_tables(&res, attribs, tallies, tables, ATTRIB_TOP_MAX,
+			     owner_deadline(start, cfg.timeout));
 	}
 	/* The log first: when it cannot be written, the output says so instead. */
 	if (cfg.log_file && write_log(&res, cfg.log_file, &err) < 0) {

@@ -286,12 +286,20 @@ run --log "$log" >/dev/null
 host=$(hostname)
 hdr='Computer,DateTime,LocalAddress,InUse,Max,PercentUsage,Listening,PIDs,Protocol'
 is "$(head -n 1 "$log")" "$hdr" "--log: header"
-is "$(grep -c '' "$log")" 4 "--log: header + 2 lines + 1 line"
+is "$(grep -c '' "$log")" 7 "--log: header, 4 lines (-p all), 2 lines (tcp)"
 iso='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{2}:[0-9]{2}'
-like "$(sed -n 2p "$log")" "^$host,$iso,\\*,(20,90,22.2|15,90,16.7),1,,tcp$" "--log: tcp line (20 of 90, 1 listener)"
-like "$(sed -n 3p "$log")" "^$host,$iso,\\*,3,90,3.3,,,udp$" "--log: udp line"
-like "$(sed -n 4p "$log")" "^$host,$iso,\\*,(20,90,22.2|15,90,16.7),1,,tcp$" "--log: second run appended"
-# 12 runs at once on a new file: one header, 12 whole lines. (-t 60: inet_diag walks the
+tcpn='(20,90,22.2|15,90,16.7),1'
+# The whole host ("*"), then each local address with the PIDs that hold its ports: here all
+# sockets are sockpop's, on 127.0.0.1.
+like "$(sed -n 2p "$log")" "^$host,$iso,\\*,$tcpn,,tcp$" "--log: tcp line for the host (20 of 90, 1 listener)"
+like "$(sed -n 3p "$log")" "^$host,$iso,127\\.0\\.0\\.1,$tcpn,$pids,tcp$" "--log: tcp line for 127.0.0.1 with sockpop's PID"
+like "$(sed -n 4p "$log")" "^$host,$iso,\\*,3,90,3.3,,,udp$" "--log: udp line for the host"
+like "$(sed -n 5p "$log")" "^$host,$iso,127\\.0\\.0\\.1,3,90,3.3,,$pids,udp$" "--log: udp line for 127.0.0.1"
+like "$(sed -n 6p "$log")" "^$host,$iso,\\*,$tcpn,,tcp$" "--log: second run appended"
+is "$(cut -d, -f2 "$log" | sed -n '2,5p' | sort -u | wc -l)" 1 "--log: one time stamp for all lines of a run"
+run --top 0 --log "$work/log/top0.csv" >/dev/null
+is "$(grep -c '' "$work/log/top0.csv")" 2 "--log with --top 0: the host line only"
+# 12 runs at once on a new file: one header, 12 x 2 whole lines. (-t 60: inet_diag walks the
 # host's whole socket table, which is slow on a busy host.)
 log2="$work/log/conc.csv"
 cpids=""
@@ -302,8 +310,9 @@ done
 wait $cpids
 is "$(grep -c '^Computer,' "$log2")" 1 "--log, 12 concurrent runs: one header"
 is "$(head -n 1 "$log2")" "$hdr" "--log, 12 concurrent runs: header first"
-is "$(grep -cE "^$host,$iso,\\*,(20,90,22.2|15,90,16.7),1,,tcp$" "$log2")" 12 "--log, 12 concurrent runs: 12 whole lines"
-is "$(grep -c '' "$log2")" 13 "--log, 12 concurrent runs: nothing else"
+is "$(grep -cE "^$host,$iso,\\*,$tcpn,,tcp$" "$log2")" 12 "--log, 12 concurrent runs: 12 whole host lines"
+is "$(grep -cE "^$host,$iso,127\\.0\\.0\\.1,$tcpn,$pids,tcp$" "$log2")" 12 "--log, 12 concurrent runs: 12 whole address lines"
+is "$(grep -c '' "$log2")" 25 "--log, 12 concurrent runs: nothing else"
 : >"$work/log/empty.csv"
 run --log "$work/log/empty.csv" >/dev/null
 is "$(head -n 1 "$work/log/empty.csv")" "$hdr" "--log into an empty file (touch'ed by the admin): header first"

@@ -90,6 +90,7 @@ static void setup(const char *warn, const char *crit, bool udp)
 	memset(&res, 0, sizeof(res));
 	res.cfg = &cfg;
 	evaluate_proto(&cfg, &pool, &tt, &pi, &si, &res.p[EPH_TCP], &err);
+	evaluate_churn(&res.p[EPH_TCP], 60, false, false);
 	if (udp) {
 		evaluate_proto(&cfg, &pool, &tu, &pi, &si, &res.p[EPH_UDP], &err);
 	}
@@ -366,6 +367,14 @@ static void test_prom(void)
 	   "dest_max for TCP only");
 	ok(strstr(s, "\nephemeral_check_state 0\n") && strstr(s, "\nephemeral_check_success 1\n"),
 	   "check state and success");
+	ok(strstr(s, "\nephemeral_churn_per_second{protocol=\"tcp\"} 0.08\n") &&
+		   strstr(s, "\nephemeral_churn_sustainable_per_second{protocol=\"tcp\"} 1.5\n") &&
+		   !strstr(s, "ephemeral_churn_per_second{protocol=\"udp\"}"),
+	   "churn: 5 TIME_WAIT / 60 s, pool 90 / 60 s, TCP only");
+	free(s);
+	res.p[EPH_TCP].churn_set = false;
+	s = render(&report_prometheus);
+	ok(!strstr(s, "churn"), "churn unknown: its families are left out whole");
 	free(s);
 	setup("10", "20", false);
 	s = render(&report_prometheus);
