@@ -12,7 +12,6 @@
 
 #include "sys.h"
 
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -931,75 +930,4 @@ int sys_local_time_iso8601(char *buf, size_t size, struct eph_err *err)
 		 local.wDay, local.wHour, local.wMinute, local.wSecond, offset_min < 0 ? '-' : '+',
 		 a / 60, a % 60);
 	return 0;
-}
-
-int sys_pid_for_inodes(const uint64_t *inodes, size_t n, uint32_t *pids,
-		       struct sys_owner_scan *s, struct eph_err *err)
-{
-	(void)inodes;
-	(void)err;
-	/* The owner-PID tables already name each socket's process: nothing to search. */
-	for (size_t i = 0; i < n; i++) {
-		pids[i] = EPH_OWNER_NONE;
-	}
-	s->needed = false;
-	s->procs = s->denied = s->links = s->found = 0;
-	s->gave_up = false;
-	s->elapsed_ms = 0;
-	return 0;
-}
-
-int sys_process_name(uint32_t pid, char *buf, size_t size)
-{
-	wchar_t path[MAX_PATH * 2];
-	const wchar_t *base;
-	DWORD len = sizeof(path) / sizeof(path[0]);
-	HANDLE h;
-	BOOL got;
-
-	if (size == 0) {
-		return -1;
-	}
-	buf[0] = '\0';
-	/* Neither can be opened (FACTS §4); both hold sockets (TIME_WAIT, kernel listeners). */
-	if (pid == 0 || pid == 4) {
-		snprintf(buf, size, "%s", pid == 0 ? "System Idle" : "System");
-		return 0;
-	}
-	h = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
-	if (!h) {
-		return -1;
-	}
-	got = QueryFullProcessImageNameW(h, 0, path, &len);
-	CloseHandle(h);
-	if (!got || len == 0) {
-		return -1;
-	}
-	base = wcsrchr(path, L'\\');
-	base = base ? base + 1 : path;
-	if (WideCharToMultiByte(CP_UTF8, 0, base, -1, buf, (int)(size > INT_MAX ? INT_MAX : size),
-				NULL, NULL) == 0) {
-		buf[0] = '\0';
-		return -1;
-	}
-	return 0;
-}
-
-int sys_user_name(uint32_t uid, char *buf, size_t size)
-{
-	(void)uid; /* Windows sockets carry no uid */
-	if (size > 0) {
-		buf[0] = '\0';
-	}
-	return -1;
-}
-
-uint64_t sys_clock_ms(void)
-{
-	return GetTickCount64();
-}
-
-bool sys_time_wait_fixed(void)
-{
-	return false; /* TcpTimedWaitDelay unset leaves only the documented default */
 }
