@@ -262,10 +262,19 @@ static void render_nagios(const struct result *r, struct strbuf *sb)
 
 static void render_nagios_error(const char *what, const char *msg, struct strbuf *sb)
 {
+	size_t start = sb->len;
+
 	if (what && *what) {
 		sb_printf(sb, "EPHEMERAL UNKNOWN - %s: %s\n", what, msg);
 	} else {
 		sb_printf(sb, "EPHEMERAL UNKNOWN - %s\n", msg);
+	}
+	/* A '|' starts perfdata: one quoted from an argument ("-w 'a|b'") would cut the reason
+	 * and hand Nagios the rest as perfdata. */
+	for (size_t i = start; i < sb->len; i++) {
+		if (sb->buf[i] == '|') {
+			sb->buf[i] = '/';
+		}
 	}
 }
 
