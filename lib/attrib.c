@@ -444,7 +444,9 @@ void attrib_report(struct attrib *a, const struct tally *t, size_t top,
 	}
 	if (!by_user && out->unresolved > 0) {
 		snprintf(msg, sizeof(msg),
-			 "%zu sockets matched no process (it ended during the check)", out->unresolved);
+			 "%zu sockets matched no process (it ended during the check, or the kernel "
+			 "holds them)",
+			 out->unresolved);
 		note_add(out, msg);
 	}
 

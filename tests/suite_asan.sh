@@ -6,7 +6,7 @@
 set -u
 . "$TOP/tests/lib.sh"
 cd "$TOP" || exit 2
-suites=${ASAN_SUITES:-unit cli ns output}
+suites=${ASAN_SUITES:-unit cli ns output faults limits}
 suites=$(tr ' ' '\n' <<<"$suites" | grep -vx 'asan\|valgrind\|fuzz\|static' | tr '\n' ' ')
 
 [ -n "${EPH_IN_ASAN:-}" ] && skip_all "already running under the ASan build"
@@ -17,7 +17,8 @@ ${CC:-cc} -fsanitize=address,undefined -o "$probe/p" "$probe/p.c" >/dev/null 2>&
 	skip_all "the compiler cannot link -fsanitize=address,undefined"
 
 # detect_leaks: the plugin frees what it allocates; a leak is a bug here too.
-EPH_IN_ASAN=1 NO_DEPS=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+# verify_asan_link_order=0: suite_faults preloads its shim ahead of the ASan runtime.
+EPH_IN_ASAN=1 NO_DEPS=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:verify_asan_link_order=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 TEST_OUT=build/test-out/asan \
 	make -s asan SUITES="$suites" >"$probe/out" 2>&1
 rc=$?

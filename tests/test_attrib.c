@@ -255,7 +255,9 @@ static void test_per_user(void)
 	attrib_report(&a, NULL, 5, &fake, 0, &t);
 	ok(!t.per_user && t.unresolved == 3 && t.n_owners == 1,
 	   "root: 3 sockets of an ended process are unresolved, per process stays");
-	ok(strstr(t.note, "3 sockets matched no process") != NULL, "and said: %s", t.note);
+	is_str(t.note,
+	       "3 sockets matched no process (it ended during the check, or the kernel holds them)",
+	       "and said");
 	attrib_free(&a);
 }
 

@@ -1,7 +1,8 @@
-/* libFuzzer target: the whole netlink dump loop (nl_diag_dump) over a transport that replays
- * the input: a sequence of datagrams, each prefixed by a 2-byte little-endian length, where
- * a length of 0xFFFF means "recv fails" with the errno in the next byte (EINTR, ENOBUFS,
- * EPERM, ...). Covers restarts, errors mid-dump and the tally's reset path. */
+/* libFuzzer target: the whole netlink dump loop (nl_diag_dump and nl_diag_dump_legacy) over a
+ * transport that replays the input: a sequence of datagrams, each prefixed by a 2-byte
+ * little-endian length, where a length of 0xFFFF means "recv fails" with the errno in the next
+ * byte (EINTR, ENOBUFS, EPERM, ...). Covers restarts, errors mid-dump and the tally's reset
+ * path. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -82,14 +83,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc;
 
 	pool_set_range(&pool, 32768, 60999);
-	tally_init(&t, EPH_TCP, &pool);
-	rc = nl_diag_dump(&replay_transport, &r, &q, tally_sock_fn, &t, &restarts, &err);
-	if (rc != NL_DUMP_OK && err.msg[0] == '\0') {
-		abort();
+	/* The same replies to the per-family dumps and to the one-walk legacy dump. */
+	for (int legacy = 0; legacy < 2; legacy++) {
+		r.pos = 0;
+		err.msg[0] = '\0';
+		tally_init(&t, EPH_TCP, &pool);
+		rc = legacy ? nl_diag_dump_legacy(&replay_transport, &r, &q, tally_sock_fn, &t,
+						  &restarts, &err)
+			    : nl_diag_dump(&replay_transport, &r, &q, tally_sock_fn, &t, &restarts,
+					   &err);
+		if (rc != NL_DUMP_OK && err.msg[0] == '\0') {
+			abort();
+		}
+		if (restarts > NL_DIAG_MAX_RESTARTS) {
+			abort();
+		}
+		tally_free(&t);
 	}
-	if (restarts > NL_DIAG_MAX_RESTARTS) {
-		abort();
-	}
-	tally_free(&t);
 	return 0;
 }
