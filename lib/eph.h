@@ -5,6 +5,13 @@
 
 #include <stddef.h>
 
+/* The format archetype for printf-like functions. mingw's GCC reads "printf" as Microsoft's
+ * printf, which lacks %zu; the Windows build (mk/windows.mk) links mingw's C99 printf and passes
+ * -DEPH_PRINTF_ARCHETYPE=gnu_printf so the checks match it. */
+#ifndef EPH_PRINTF_ARCHETYPE
+#define EPH_PRINTF_ARCHETYPE printf
+#endif
+
 #define EPH_VERSION "0.1.0"
 #define EPH_NAME "check_ephemeral"
 
@@ -18,6 +25,6 @@ struct eph_err {
  * \t; other control characters and bytes that are not valid UTF-8 become '?', so the message
  * stays one printable line. err may be NULL. */
 void eph_err_set(struct eph_err *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+	__attribute__((format(EPH_PRINTF_ARCHETYPE, 2, 3)));
 
 #endif

@@ -217,6 +217,12 @@ int procfd_scan(const char *root, const uint64_t *inodes, size_t n, uint32_t *pi
 			}
 		}
 	}
+	/* /proc mounted with hidepid=1/2 hides other users' processes instead of denying them:
+	 * an unprivileged search that finished without finding everything could not see some
+	 * owners, so count that as (at least) one denied process. */
+	if (!s->gave_up && s->found < n && s->denied == 0 && geteuid() != 0) {
+		s->denied = 1;
+	}
 out:
 	if (d) {
 		closedir(d);

@@ -42,3 +42,26 @@ void report_dest_str(const struct dest_key *k, struct strbuf *sb)
 		sb_printf(sb, "%s -> %s:%u", l, rr, k->rport);
 	}
 }
+
+void report_summary(const struct result *r, struct strbuf *sb)
+{
+	bool first = true;
+
+	for (int i = 0; i < EPH_NPROTO; i++) {
+		const struct proto_result *p = &r->p[i];
+		char pct[32];
+
+		if (!p->checked) {
+			continue;
+		}
+		/* Not ";" between protocols: Nagios 4 turns it into ":". */
+		sb_printf(sb, "%s%s %zu of %zu ports in use (%s%%)", first ? "" : " / ",
+			  eph_proto_name(p->proto), p->used, p->size,
+			  eph_fmt_num(p->pct, 1, pct, sizeof(pct)));
+		if (p->proto == EPH_TCP) {
+			sb_printf(sb, ", worst destination %s%zu", p->dest_exact ? "" : "~",
+				  p->dest_max);
+		}
+		first = false;
+	}
+}

@@ -36,6 +36,10 @@ extern const struct renderer report_prometheus;
 /* The Monitoring Plugins exit code: the state itself (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN). */
 int report_exit_state(const struct result *r);
 
+/* The one-line summary every format shows: "tcp 1234 of 28232 ports in use (4.4%), worst
+ * destination 310 / udp 12 of 28232 ports in use (0%)". */
+void report_summary(const struct result *r, struct strbuf *sb);
+
 /* "127.0.0.1 -> 10.0.0.1:443" ("[::1]:443" for IPv6). */
 void report_dest_str(const struct dest_key *k, struct strbuf *sb);
 

@@ -148,17 +148,6 @@ static void attrib_text(const struct proto_result *p, struct strbuf *sb)
 	}
 }
 
-static void summary(const struct proto_result *p, struct strbuf *sb)
-{
-	char pct[32];
-
-	sb_printf(sb, "%s %zu of %zu ports in use (%s%%)", eph_proto_name(p->proto), p->used,
-		  p->size, eph_fmt_num(p->pct, 1, pct, sizeof(pct)));
-	if (p->proto == EPH_TCP) {
-		sb_printf(sb, ", worst destination %s%zu", p->dest_exact ? "" : "~", p->dest_max);
-	}
-}
-
 static void long_output(const struct result *r, const struct proto_result *p, struct strbuf *sb)
 {
 	const struct tally *t = p->tally;
@@ -223,18 +212,8 @@ static void long_output(const struct result *r, const struct proto_result *p, st
 
 static void render_nagios(const struct result *r, struct strbuf *sb)
 {
-	bool first = true;
-
 	sb_printf(sb, "EPHEMERAL %s - ", eph_status_name(r->state));
-	for (int i = 0; i < EPH_NPROTO; i++) {
-		if (r->p[i].checked) {
-			if (!first) {
-				sb_puts(sb, "; ");
-			}
-			summary(&r->p[i], sb);
-			first = false;
-		}
-	}
+	report_summary(r, sb);
 	sb_puts(sb, " |");
 	for (int i = 0; i < EPH_NPROTO; i++) {
 		if (r->p[i].checked) {

@@ -79,27 +79,11 @@ static void proto_pairs(const struct proto_result *p, struct strbuf *sb)
 static void render_sam(const struct result *r, struct strbuf *sb)
 {
 	struct strbuf msg = { 0 };
-	bool first = true;
 
 	/* The state first: its message is the summary a SAM user sees at a glance. Its value
 	 * is the plugin state (0 OK, 1 WARNING, 2 CRITICAL), for a threshold "state >= 1". */
-	sb_printf(&msg, "%s -", eph_status_name(r->state));
-	for (int i = 0; i < EPH_NPROTO; i++) {
-		const struct proto_result *p = &r->p[i];
-		char pct[32];
-
-		if (!p->checked) {
-			continue;
-		}
-		sb_printf(&msg, "%s %s %zu of %zu ports in use (%s%%)", first ? "" : ";",
-			  eph_proto_name(p->proto), p->used, p->size,
-			  eph_fmt_num(p->pct, 1, pct, sizeof(pct)));
-		if (p->proto == EPH_TCP) {
-			sb_printf(&msg, ", worst destination %s%zu", p->dest_exact ? "" : "~",
-				  p->dest_max);
-		}
-		first = false;
-	}
+	sb_printf(&msg, "%s - ", eph_status_name(r->state));
+	report_summary(r, &msg);
 	pair(sb, NULL, "state", (long long)r->state, sb_str(&msg));
 	sb_free(&msg);
 	for (int i = 0; i < EPH_NPROTO; i++) {

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "eph.h"
+
 #define SB_MAX (1024u * 1024u) /* no output of ours is near this; the cap bounds memory */
 
 struct strbuf {
@@ -15,7 +17,7 @@ struct strbuf {
 };
 
 /* Appends formatted text. On failure the buffer keeps what it had and overflow is set. */
-void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(EPH_PRINTF_ARCHETYPE, 2, 3)));
 /* Appends len bytes of s. */
 void sb_append(struct strbuf *sb, const char *s, size_t len);
 /* Appends a NUL-terminated string. */

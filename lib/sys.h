@@ -63,7 +63,8 @@ struct sys_owner_scan {
 	bool needed;          /* out: false when the OS gives the owner with each socket and
 			       * nothing was scanned (Windows) */
 	size_t procs;         /* out: processes looked at */
-	size_t denied;        /* out: processes whose descriptors this user may not read */
+	size_t denied;        /* out: processes whose descriptors this user may not read (at
+			       * least 1 when /proc hides other users' processes, hidepid) */
 	size_t links;         /* out: descriptors read */
 	size_t found;         /* out: inodes matched to a process */
 	bool gave_up;         /* out: stopped at the deadline or the descriptor limit */

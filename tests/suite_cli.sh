@@ -114,7 +114,7 @@ like "$first" "$line_re" "-o nagios: the same form"
 run -p all
 ok $(( rc > 2 )) "-p all exits 0..2"
 is "$(labels "$first")" "$labels_tcp $labels_udp" "-p all: TCP labels, then UDP labels"
-like "$first" "worst destination ~?[0-9]+; udp [0-9]+ of [0-9]+ ports in use" "-p all: both summaries"
+like "$first" "worst destination ~?[0-9]+ / udp [0-9]+ of [0-9]+ ports in use" "-p all: both summaries"
 run -p udp
 is "$(labels "$first")" "$labels_udp" "-p udp: only UDP labels"
 run -4

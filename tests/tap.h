@@ -9,9 +9,14 @@
 #include <stdio.h>
 #include <string.h>
 
+/* As in lib/eph.h: the Windows build sets gnu_printf (mingw's C99 printf). */
+#ifndef EPH_PRINTF_ARCHETYPE
+#define EPH_PRINTF_ARCHETYPE printf
+#endif
+
 static int tap_n, tap_failed;
 
-__attribute__((format(printf, 2, 3))) static int ok(int cond, const char *fmt, ...)
+__attribute__((format(EPH_PRINTF_ARCHETYPE, 2, 3))) static int ok(int cond, const char *fmt, ...)
 {
 	va_list ap;
 

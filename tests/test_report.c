@@ -186,7 +186,7 @@ int main(void)
 	config(EPH_METRIC_PCT, "2", "90", true, 0);
 	out = render(&sb);
 	is_str(out,
-	       "EPHEMERAL WARNING - tcp 9 of 90 ports in use (10%), worst destination 5; udp 2 of "
+	       "EPHEMERAL WARNING - tcp 9 of 90 ports in use (10%), worst destination 5 / udp 2 of "
 	       "90 ports in use (2.2%) | "
 	       "'tcp_used'=9;;;0;90 'tcp_pct'=10%;2;90;0;100 'tcp_free'=81;;;0;90 " TCP_PERF_TAIL
 	       " 'tcp_dest_pct'=5.6%;;;0;100 'udp_used'=2;;;0;90 'udp_pct'=2.2%;2;90;0;100 "
@@ -315,7 +315,7 @@ int main(void)
 		ok(first < 1024 && first <= EPH_NRPE_MAX, "the first line is %u bytes (< 1024)",
 		   (unsigned)first);
 		ok(strncmp(out, "EPHEMERAL CRITICAL - tcp 10000 of ", 34) == 0 &&
-			   strstr(line(out, 0), "worst destination 1;") != NULL,
+			   strstr(line(out, 0), "worst destination 1 / udp ") != NULL,
 		   "it still says everything: %.80s", out);
 		ok(!sb.overflow && strstr(out, ",...") != NULL && strlen(line(out, 2)) < 400,
 		   "the reserved list in the long output is cut (%u bytes)",

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The unit tests cross-built with mingw and run under wine (same tests/test_*.c, same tap.h),
+# a check that a crash fails, and the plugin's basic contract under wine: exit codes, the
+# range fallback when wine's netsh says nothing, and the -t timer thread.
+# needs-packages: gcc-mingw-w64-x86-64 wine wine64
+set -u
+. "$TOP/tests/lib.sh"
+. "$TOP/tests/lib_win.sh"
+
+win_require
+win_isolate
+win_build windows-tests || { ok 1 "make windows-tests"; done_testing; exit 1; }
+trap win_cleanup EXIT
+win_prefix || { ok 1 "fresh wine prefix"; done_testing; exit 1; }
+
+# Every unit test, renumbered into this stream as tests/suite_unit.sh does.
+cd "$TOP" || exit 2
+for t in "$WB"/tests/test_*.exe; do
+	name=$(basename "$t" .exe)
+	out=$(wrun "$t")
+	rc=$?
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*) ok 0 "$name: ${line#ok * - }" ;;
+		"not ok "*) ok 1 "$name: ${line#not ok * - }" ;;
+		"1.."* | "") ;;
+		*) echo "# $name: $line" ;;
+		esac
+	done <<<"$out"
+	if [ "$rc" != 0 ] && ! grep -q '^not ok' <<<"$out"; then
+		ok 1 "$name exited $rc without a failed check (crash?)"
+	fi
+	grep -q '^1\.\.[0-9]' <<<"$out" || ok 1 "$name printed no plan"
+done
+
+out=$(wrun "$WB/tests/helper/crash.exe")
+rc=$?
+[ "$rc" != 0 ]
+ok $? "a crashing program exits non-zero under wine (exit $rc)"
+
+# The plugin itself.
+out=$(wrun "$WIN_EXE" -V)
+is "$?" 3 "-V exits 3"
+like "$out" "^check_ephemeral 0\.|^check_ephemeral v?[0-9]" "-V names the version"
+out=$(wrun "$WIN_EXE" --no-such-option)
+is "$?" 3 "a bad option is UNKNOWN"
+like "$out" "^EPHEMERAL UNKNOWN" "and says so on the first line"
+out=$(wrun "$WIN_EXE" -p all -v)
+is "$?" 0 "default run: OK"
+first=${out%%$'\n'*}
+like "$first" "^EPHEMERAL OK - tcp [0-9]+ of 16384 ports in use" "the default pool is 16384 ports"
+like "$first" "'udp_used'=[0-9]+;;;0;16384" "UDP is counted against its own pool"
+like "$out" $'\ntcp: range 49152-65535 \\(16384 ports\\) from the Windows default' \
+	"wine's silent netsh falls back to the default, not to 0 ports"
+like "$out" "netsh dynamicport: no output" "and the long output says why"
+like "$out" "source GetExtendedTcpTable" "-v names the iphlpapi source"
+like "$out" "running under wine" "and that wine cannot show bound-only sockets"
+[[ "$out" != *$'\r'* ]]
+ok $? "CRs are stripped by the harness"
+like "$out" "TIME_WAIT / 240 s, an estimated lifetime" "no TcpTimedWaitDelay: the 240 s default, marked as an estimate"
+wrun reg add 'HKLM\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters' /v TcpTimedWaitDelay \
+	/t REG_DWORD /d 30 /f >/dev/null
+out=$(wrun "$WIN_EXE" -v --range 1-2)
+like "$out" "TIME_WAIT / 30 s, the configured lifetime" "TcpTimedWaitDelay is read from the registry"
+
+# The other renderers and the file writers (sys_write_file_atomic, sys_append_file,
+# sys_host_name, sys_local_time_iso8601 on Windows).
+out=$(wrun "$WIN_EXE" -o solarwinds -p all --range 1-2)
+is "$?" 0 "-o solarwinds exits 0"
+like "$out" $'^Statistic\\.state: 0\nMessage\\.state: OK' "-o solarwinds: Statistic/Message pairs"
+out=$(wrun "$WIN_EXE" -o json --range 1-2)
+like "$out" '"source": "--range"' "-o json names the range source"
+rm -f "$WINEPREFIX/drive_c/out.prom"
+out=$(wrun "$WIN_EXE" -o prometheus --range 1-2 --output-file 'C:\out.prom')
+is "$?" 0 "--output-file exits 0"
+like "$(cat "$WINEPREFIX/drive_c/out.prom" 2>/dev/null)" 'ephemeral_ports_range_size\{protocol="tcp"\} 2' \
+	"--output-file writes the file"
+ls "$WINEPREFIX"/drive_c/out.prom.*.tmp >/dev/null 2>&1
+is "$?" 2 "and leaves no temporary file"
+wrun "$WIN_EXE" --range 1-2 --log 'C:\hist.csv' >/dev/null
+wrun "$WIN_EXE" --range 1-2 -p all --log 'C:\hist.csv' >/dev/null
+log=$(tr -d '\r' <"$WINEPREFIX/drive_c/hist.csv" 2>/dev/null)
+is "$(grep -c '^Computer,' <<<"$log")" 1 "--log: one header"
+is "$(grep -cE ',tcp(,|$)' <<<"$log"),$(grep -cE ',udp(,|$)' <<<"$log")" "2,1" \
+	"--log: one line per protocol and run (the column may move)"
+like "$log" $'\n[^,]+,[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{2}:[0-9]{2},' \
+	"--log: computer name and ISO 8601 local time with offset"
+
+# -t: the timer thread ends a stuck run with UNKNOWN naming the stage. A fake netsh that
+# sleeps stands in for a hung one.
+cp "$WB/tests/helper/netsh.exe" "$WINEPREFIX/drive_c/windows/system32/netsh.exe"
+start=$(date +%s)
+out=$(WINEDLLOVERRIDES="$WINE_OVERRIDES;netsh.exe=n" FAKE_NETSH_SLEEP=20 wrun "$WIN_EXE" -t 2)
+rc=$?
+end=$(date +%s)
+is "$rc" 3 "-t 2 with a stuck netsh: UNKNOWN"
+like "$out" "^EPHEMERAL UNKNOWN.*timed out after 2 s while reading the port range" \
+	"the timeout names the stage"
+[ $((end - start)) -lt 15 ]
+ok $? "and comes in time ($((end - start)) s)"
+done_testing
