@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The Windows socket-table reader against ERROR_INSUFFICIENT_BUFFER races: tables that grow
+# between the sizing call and the read, a few times or without end, and a missing IPv6 stack
+# (tests/helper/win_tables.c, a test-only build of lib/sys_windows.c with fake iphlpapi
+# calls), under wine. Each must give every row or an error with its reason, never a partial
+# table.
+# needs-packages: gcc-mingw-w64-x86-64 wine wine64
+set -u
+. "$TOP/tests/lib.sh"
+. "$TOP/tests/lib_win.sh"
+
+win_require
+win_build "$WB/tests/helper/win_tables.exe" || { ok 1 "build win_tables.exe"; done_testing; exit 1; }
+trap win_cleanup EXIT
+win_prefix || { ok 1 "fresh wine prefix"; done_testing; exit 1; }
+
+cd "$TOP" || exit 2
+out=$(wrun "$WB/tests/helper/win_tables.exe")
+rc=$?
+while IFS= read -r line; do
+	case "$line" in
+	"ok "*) ok 0 "${line#ok * - }" ;;
+	"not ok "*) ok 1 "${line#not ok * - }" ;;
+	"1.."* | "") ;;
+	*) echo "# $line" ;;
+	esac
+done <<<"$out"
+if [ "$rc" != 0 ] && ! grep -q '^not ok' <<<"$out"; then
+	ok 1 "win_tables.exe exited $rc without a failed check (crash?)"
+fi
+grep -q '^1\.\.[0-9]' <<<"$out" || ok 1 "win_tables.exe printed no plan"
+done_testing
