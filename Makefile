@@ -86,4 +86,7 @@ clean:
 	rm -rf build $(BIN) check_ephemeral/check_ephemeral.exe
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)
--include mk/*.mk
+# mk/windows.mk first: other fragments name its variables (WB, WIN_CC, ...) in their rules,
+# which make expands as it reads them.
+-include mk/windows.mk
+-include $(filter-out mk/windows.mk,$(wildcard mk/*.mk))

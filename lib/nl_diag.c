@@ -29,6 +29,23 @@ struct nl_request {
 	struct inet_diag_bc_op ops[4];
 };
 
+/* The INET_DIAG_REQ_BYTECODE attribute "lo <= source port <= hi". Two conditions, as
+ * iproute2's ss writes them: each op is followed by one whose `no` holds the port. On success
+ * jump to the next condition; on failure jump past the end (len + 4), which the kernel reads
+ * as "reject" (inet_diag_bc_run). */
+static void port_filter(struct rtattr *rta, struct inet_diag_bc_op ops[4], uint16_t lo,
+			uint16_t hi)
+{
+	const uint16_t len = 4 * sizeof(ops[0]);
+
+	rta->rta_type = INET_DIAG_REQ_BYTECODE;
+	rta->rta_len = RTA_LENGTH(len);
+	ops[0] = (struct inet_diag_bc_op){ INET_DIAG_BC_S_GE, 8, len + 4 };
+	ops[1] = (struct inet_diag_bc_op){ 0, 0, lo };
+	ops[2] = (struct inet_diag_bc_op){ INET_DIAG_BC_S_LE, 8, len / 2 + 4 };
+	ops[3] = (struct inet_diag_bc_op){ 0, 0, hi };
+}
+
 size_t nl_diag_build_request(void *buf, size_t size, uint8_t family, uint8_t protocol, uint16_t lo,
 			     uint16_t hi, uint32_t seq)
 {
@@ -45,15 +62,7 @@ size_t nl_diag_build_request(void *buf, size_t size, uint8_t family, uint8_t pro
 	r.req.sdiag_family = family;
 	r.req.sdiag_protocol = protocol;
 	r.req.idiag_states = ~0u | (1u << TCP_BOUND_INACTIVE);
-	r.rta.rta_type = INET_DIAG_REQ_BYTECODE;
-	r.rta.rta_len = RTA_LENGTH(sizeof(r.ops));
-	/* Two conditions, as iproute2's ss writes them: each op is followed by one whose `no`
-	 * holds the port. On success jump to the next condition; on failure jump past the end
-	 * (len + 4), which the kernel reads as "reject" (inet_diag_bc_run). */
-	r.ops[0] = (struct inet_diag_bc_op){ INET_DIAG_BC_S_GE, 8, sizeof(r.ops) + 4 };
-	r.ops[1] = (struct inet_diag_bc_op){ 0, 0, lo };
-	r.ops[2] = (struct inet_diag_bc_op){ INET_DIAG_BC_S_LE, 8, sizeof(r.ops) / 2 + 4 };
-	r.ops[3] = (struct inet_diag_bc_op){ 0, 0, hi };
+	port_filter(&r.rta, r.ops, lo, hi);
 	memcpy(buf, &r, sizeof(r));
 	return sizeof(r);
 }
@@ -80,12 +89,7 @@ size_t nl_diag_build_legacy_request(void *buf, size_t size, uint16_t lo, uint16_
 	r.nlh.nlmsg_seq = seq;
 	r.req.idiag_family = AF_INET; /* ignored: the kernel dumps both families */
 	r.req.idiag_states = ~0u | (1u << TCP_BOUND_INACTIVE);
-	r.rta.rta_type = INET_DIAG_REQ_BYTECODE;
-	r.rta.rta_len = RTA_LENGTH(sizeof(r.ops));
-	r.ops[0] = (struct inet_diag_bc_op){ INET_DIAG_BC_S_GE, 8, sizeof(r.ops) + 4 };
-	r.ops[1] = (struct inet_diag_bc_op){ 0, 0, lo };
-	r.ops[2] = (struct inet_diag_bc_op){ INET_DIAG_BC_S_LE, 8, sizeof(r.ops) / 2 + 4 };
-	r.ops[3] = (struct inet_diag_bc_op){ 0, 0, hi };
+	port_filter(&r.rta, r.ops, lo, hi);
 	memcpy(buf, &r, sizeof(r));
 	return sizeof(r);
 }
