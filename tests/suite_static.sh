@@ -10,7 +10,13 @@ log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 
 # The Windows backend needs windows.h: the mingw build (-Werror) covers it, not these tools.
-srcs=$(ls lib/*.c check_ephemeral/*.c | grep -vE 'lib/sys_windows[a-z_]*\.c$')
+srcs=""
+for f in lib/*.c check_ephemeral/*.c; do
+	case $f in
+	lib/sys_windows*.c) ;;
+	*) srcs="$srcs $f" ;;
+	esac
+done
 
 if command -v cppcheck >/dev/null; then
 	cppcheck --enable=warning,performance,portability --error-exitcode=1 --std=c11 -q \
