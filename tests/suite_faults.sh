@@ -22,6 +22,8 @@ ip link set lo up
 echo "40000 40099" >/proc/sys/net/ipv4/ip_local_port_range
 echo "" >/proc/sys/net/ipv4/ip_local_reserved_ports
 SHIM="$TOP/$B/tests/faultshim.so"
+# With make asan the plugin is an ASan build: the shim is preloaded ahead of its runtime.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 PLUGIN=$(public_bin)
 work=$(mktemp -d)
 chmod 755 "$work"

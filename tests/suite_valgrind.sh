@@ -7,6 +7,11 @@ set -u
 . "$TOP/tests/lib.sh"
 cd "$TOP" || exit 2
 command -v valgrind >/dev/null || skip_all "valgrind is not installed"
+# Valgrind cannot run a sanitizer build (make asan runs every suite against one).
+if nm "$TOP/$BIN" 2>/dev/null | grep -q '__asan_init\|__ubsan_handle' ||
+	ldd "$TOP/$BIN" 2>/dev/null | grep -q 'libasan\|libubsan'; then
+	skip_all "$BIN is a sanitizer build"
+fi
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 
