@@ -101,6 +101,9 @@ fault shortrec
 unknown "record shorter than inet_diag_msg" "reading the socket table: netlink socket record truncated"
 fault badfamily
 unknown "record of family 99" "reading the socket table: netlink socket record with unknown family 99"
+fault badattr -v
+exact "attribute lengths past their message (attributes are not read)"
+is "$(injected badattr)" 1 "bad attribute lengths injected (one datagram holds all 20 records)"
 fault eof
 unknown "end of stream before NLMSG_DONE" "reading the socket table: the netlink socket dump ended without NLMSG_DONE"
 fault einval

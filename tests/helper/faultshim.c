@@ -13,6 +13,7 @@
  *   badlen         nlmsg_len of the first message larger than the datagram
  *   shortrec       first message's nlmsg_len too small for an inet_diag_msg
  *   badfamily      first record's idiag_family set to 99
+ *   badattr        every record's first attribute gets rta_len 0xFFFF (past its message)
  *   eof            recvmsg returns 0 (end of stream before NLMSG_DONE)
  *   stall          recvmsg sleeps 600 s (a kernel dump that hangs)
  *   stallrange     read() of ip_local_port_range sleeps 600 s
@@ -157,6 +158,23 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 		h->nlmsg_len = NLMSG_HDRLEN + 20;
 	} else if (h->nlmsg_type != NLMSG_DONE && take("badfamily")) {
 		((unsigned char *)h)[NLMSG_HDRLEN] = 99;
+	} else if (h->nlmsg_type != NLMSG_DONE && take("badattr")) {
+		/* inet_diag_msg is 72 bytes; the kernel appends attributes (INET_DIAG_SHUTDOWN,
+		 * INET_DIAG_SOCKOPT, ...) after it. The plugin reads none of them, so a bad one
+		 * must not change the count. */
+		for (unsigned char *p = (unsigned char *)h; p + NLMSG_HDRLEN <= (unsigned char *)h + n;) {
+			struct nlmsghdr *m = (struct nlmsghdr *)p;
+
+			if (m->nlmsg_len < NLMSG_HDRLEN || p + m->nlmsg_len > (unsigned char *)h + n) {
+				break;
+			}
+			if (m->nlmsg_type == 20 && m->nlmsg_len >= NLMSG_HDRLEN + 72 + 4) {
+				uint16_t bad = 0xFFFF;
+
+				memcpy(p + NLMSG_HDRLEN + 72, &bad, sizeof(bad));
+			}
+			p += NLMSG_ALIGN(m->nlmsg_len);
+		}
 	}
 	return n;
 }
