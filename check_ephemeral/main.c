@@ -241,6 +241,9 @@ int main(int argc, char **argv)
 
 	/* Who holds the ports: asked for, or by default whenever the state is not OK. */
 	top = cfg.top >= 0 ? cfg.top : res.state != EPH_OK ? ATTRIB_TOP_DEFAULT : 0;
+	if (!rd->shows_tables) {
+		top = 0; /* SAM and Prometheus have no place for them */
+	}
 	if (top > 0) {
 		owner_tables(&res, attribs, tallies, tables, (size_t)top,
 			     owner_deadline(start, cfg.timeout));

@@ -3,6 +3,8 @@
 #ifndef REPORT_H
 #define REPORT_H
 
+#include <stdbool.h>
+
 #include "evaluate.h"
 #include "strbuf.h"
 
@@ -19,6 +21,9 @@ struct renderer {
 	/* The exit code for a measured result, and for a failure. */
 	int (*exit_code)(const struct result *r);
 	int error_exit_code;
+	/* The format has room for the --top tables; for one that has not, the owner search
+	 * is not worth its cost. */
+	bool shows_tables;
 };
 
 /* The renderer called name ("nagios", ...), or NULL. */

@@ -279,4 +279,5 @@ const struct renderer report_json = {
 	.render_error = render_json_error,
 	.exit_code = report_exit_state,
 	.error_exit_code = 3,
+	.shows_tables = true,
 };

@@ -268,4 +268,5 @@ const struct renderer report_nagios = {
 	.render_error = render_nagios_error,
 	.exit_code = nagios_exit,
 	.error_exit_code = 3,
+	.shows_tables = true,
 };

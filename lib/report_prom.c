@@ -239,4 +239,5 @@ const struct renderer report_prometheus = {
 	.render_error = render_prom_error,
 	.exit_code = report_exit_state,
 	.error_exit_code = 3,
+	.shows_tables = false,
 };

@@ -130,4 +130,5 @@ const struct renderer report_solarwinds = {
 	.render_error = render_sam_error,
 	.exit_code = sam_exit,
 	.error_exit_code = SAM_UNKNOWN,
+	.shows_tables = false,
 };

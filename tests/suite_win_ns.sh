@@ -80,4 +80,16 @@ is "$?" 2 "--metric dest above -c: CRITICAL (15%)"
 out=$(wrun "$WIN_EXE" --range 40060-40099 -p tcp)
 [ "$(perf "$out" tcp_used)" -le "$tcp_used" ]
 ok $? "a narrower --range counts only its ports"
+
+# --top under wine: wine reports owner PID 0 for every socket, so no socket has a process here
+# (real PIDs are tested on Linux and in test_attrib); the other tables and the churn are exact.
+out=$(wrun "$WIN_EXE" --range 40000-40099 --top 5)
+like "$out" "held by no process: ESTABLISHED 13, TIME_WAIT 5, LISTEN 1 sockets" \
+	"--top: PID 0 (wine) means no owner, by state"
+like "$out" "127.0.0.1 -> 127.0.0.1:5000: 15 ports \(15% of the pool\)" "--top: busiest destination row"
+like "$out" "::1 -> \[::1\]:5000: 3 ports \(3% of the pool\)" "--top: IPv6 destination row"
+like "$out" "127.0.0.1: 16 of 100 \(16%\), listening 1, PIDs 0" "--top: local address row"
+is "$(perf "$out" tcp_churn)" 0.02 "tcp_churn = 5 TIME_WAIT / 240 s"
+like "$out" "\(5 in TIME_WAIT / 240 s, an estimated lifetime: the OS setting is not configured\)" \
+	"churn: without TcpTimedWaitDelay the lifetime is labelled an estimate"
 done_testing
