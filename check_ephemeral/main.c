@@ -162,6 +162,8 @@ int main(int argc, char **argv)
 	unsigned tw_lifetime = 0;
 	bool tw_configured = false;
 	int top;
+	bool owners_now;
+	struct sys_query queries[EPH_NPROTO];
 	const struct renderer *rd = &report_nagios;
 	struct eph_config cfg;
 	struct result res;
@@ -195,6 +197,7 @@ int main(int argc, char **argv)
 
 	memset(&res, 0, sizeof(res));
 	res.cfg = &cfg;
+	owners_now = (cfg.top > 0 && rd->shows_tables) || (cfg.log_file && cfg.top != 0);
 	for (int p = 0; p < EPH_NPROTO; p++) {
 		struct sys_pool_info pinfo;
 		struct sys_sock_info sinfo;
@@ -215,11 +218,14 @@ int main(int argc, char **argv)
 		q.families = cfg.families;
 		q.lo = pools[p].lo;
 		q.hi = pools[p].hi;
-		/* Owner data is gathered in the same read, unless the tables are switched off;
-		 * whether they are shown is decided once the state is known. */
+		queries[p] = q;
+		/* Owner data takes a record per socket. It is gathered in the same read when the
+		 * tables are sure to be needed (--top N, --log); when they depend on the state,
+		 * a second read gathers it only if the state is not OK, so that the common OK
+		 * run stays small. */
 		attrib_init(&attribs[p], (enum eph_proto)p, &pools[p]);
-		if (measure_sockets_attrib(&q, &tallies[p], cfg.top != 0 ? &attribs[p] : NULL,
-					   &sinfo, &err) < 0) {
+		if (measure_sockets_attrib(&q, &tallies[p], owners_now ? &attribs[p] : NULL, &sinfo,
+					   &err) < 0) {
 			code = fail(rd, "reading the socket table", err.msg);
 			goto out;
 		}
@@ -243,6 +249,17 @@ int main(int argc, char **argv)
 	top = cfg.top >= 0 ? cfg.top : res.state != EPH_OK ? ATTRIB_TOP_DEFAULT : 0;
 	if (!rd->shows_tables) {
 		top = 0; /* SAM and Prometheus have no place for them */
+	}
+	if (top > 0 && !owners_now) {
+		stage = STAGE_SOCKETS;
+		for (int p = 0; p < EPH_NPROTO; p++) {
+			struct sys_sock_info sinfo;
+
+			if (cfg.proto[p] && measure_attrib(&queries[p], &attribs[p], &sinfo, &err) < 0) {
+				code = fail(rd, "reading the socket table", err.msg);
+				goto out;
+			}
+		}
 	}
 	if (top > 0) {
 		owner_tables(&res, attribs, tallies, tables, (size_t)top,

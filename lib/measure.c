@@ -47,3 +47,19 @@ int measure_sockets_attrib(const struct sys_query *q, struct tally *t, struct at
 	}
 	return 0;
 }
+
+static int attrib_fn(const struct sock_rec *r, void *ctx)
+{
+	if (!r) {
+		attrib_reset(ctx);
+	} else {
+		attrib_add(ctx, r);
+	}
+	return 0;
+}
+
+int measure_attrib(const struct sys_query *q, struct attrib *a, struct sys_sock_info *info,
+		   struct eph_err *err)
+{
+	return sys_read_sockets(q, attrib_fn, a, info, err);
+}

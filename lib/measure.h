@@ -17,4 +17,9 @@ int measure_sockets(const struct sys_query *q, struct tally *t, struct sys_sock_
 int measure_sockets_attrib(const struct sys_query *q, struct tally *t, struct attrib *a,
 			   struct sys_sock_info *info, struct eph_err *err);
 
+/* Reads the sockets of q once more for their owner data only: the tables of a state that
+ * turned out not OK, so that an OK run never holds a record per socket. */
+int measure_attrib(const struct sys_query *q, struct attrib *a, struct sys_sock_info *info,
+		   struct eph_err *err);
+
 #endif

@@ -75,3 +75,27 @@ wait_for() {
 	done
 	return 1
 }
+
+# enter_netns SECONDS: re-runs the calling suite inside a new network namespace of its own, at
+# most SECONDS long: as root a plain one, as a normal user one inside a user namespace (where
+# the user may still set that namespace's port range). IN_NS is "root" or "user" there. Skips
+# the suite when neither is possible. Returns at once when already inside.
+enter_netns() {
+	[ -n "${IN_NS:-}" ] && return 0
+	command -v unshare >/dev/null && command -v ip >/dev/null || skip_all "needs unshare and ip"
+	if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
+		IN_NS=root exec timeout "$1" unshare -n bash "$0"
+	fi
+	if unshare -rn true 2>/dev/null; then
+		IN_NS=user exec timeout "$1" unshare -rn bash "$0"
+	fi
+	skip_all "cannot create a network namespace here (needs root or unprivileged user namespaces)"
+}
+
+# netns_pool LO HI RESERVED: inside the suite's own namespace only: lo up, the namespace's
+# port range and reserved ports.
+netns_pool() {
+	ip link set lo up
+	echo "$1 $2" >/proc/sys/net/ipv4/ip_local_port_range
+	echo "$3" >/proc/sys/net/ipv4/ip_local_reserved_ports
+}

@@ -13,21 +13,10 @@
 set -u
 . "$TOP/tests/lib.sh"
 
-if [ -z "${IN_NS:-}" ]; then
-	command -v unshare >/dev/null && command -v ip >/dev/null || skip_all "needs unshare and ip"
-	command -v python3 >/dev/null || skip_all "needs python3 to parse the JSON output"
-	if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
-		IN_NS=root exec timeout 200 unshare -n bash "$0"
-	fi
-	if unshare -rn true 2>/dev/null; then
-		IN_NS=user exec timeout 200 unshare -rn bash "$0"
-	fi
-	skip_all "cannot create a network namespace here (needs root or unprivileged user namespaces)"
-fi
+command -v python3 >/dev/null || skip_all "needs python3 to parse the JSON output"
+enter_netns 200
 
-ip link set lo up
-echo "40000 40099" >/proc/sys/net/ipv4/ip_local_port_range
-echo "40090-40099" >/proc/sys/net/ipv4/ip_local_reserved_ports
+netns_pool 40000 40099 40090-40099
 SOCKPOP="$TOP/$B/tests/sockpop"
 PLUGIN=$(public_bin)
 DATA="$TOP/tests/data/formats"

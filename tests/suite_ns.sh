@@ -7,23 +7,10 @@
 set -u
 . "$TOP/tests/lib.sh"
 
-if [ -z "${IN_NS:-}" ]; then
-	command -v unshare >/dev/null && command -v ip >/dev/null || skip_all "needs unshare and ip"
-	if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
-		IN_NS=root exec timeout 300 unshare -n bash "$0"
-	fi
-	# A normal user can still own a network namespace inside a user namespace, where the
-	# kernel lets it set that namespace's port range.
-	if unshare -rn true 2>/dev/null; then
-		IN_NS=user exec timeout 300 unshare -rn bash "$0"
-	fi
-	skip_all "cannot create a network namespace here (needs root or unprivileged user namespaces)"
-fi
+enter_netns 300
 
 # From here on: inside our own network namespace. Nothing below touches the host's network.
-ip link set lo up
-echo "40000 40099" >/proc/sys/net/ipv4/ip_local_port_range
-echo "40090-40099" >/proc/sys/net/ipv4/ip_local_reserved_ports
+netns_pool 40000 40099 40090-40099
 SOCKPOP="$TOP/$B/tests/sockpop"
 PLUGIN=$(public_bin)
 [ -x "$SOCKPOP" ] || { echo "# $SOCKPOP is missing: run make check-build"; ok 1 "sockpop built"; done_testing; exit 1; }
