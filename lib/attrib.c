@@ -38,17 +38,21 @@ void attrib_reset(struct attrib *a)
 	a->cut = false;
 }
 
+/* The row of the socket's local address; an IPv4-mapped one (a dual-stack socket) is the
+ * IPv4 address's row. */
 static size_t laddr_index(struct attrib *a, const struct sock_rec *r)
 {
-	size_t alen = r->family == 6 ? 16 : 4;
+	uint8_t addr[16];
+	uint8_t family = sock_addr_unmap(r->family, r->laddr, addr);
+	size_t alen = family == 6 ? 16 : 4;
 	struct attrib_laddr *l = &a->laddr[a->last];
 
-	if (a->last < a->n_laddr && l->family == r->family && memcmp(l->addr, r->laddr, alen) == 0) {
+	if (a->last < a->n_laddr && l->family == family && memcmp(l->addr, addr, alen) == 0) {
 		return a->last;
 	}
 	for (size_t i = 0; i < a->n_laddr; i++) {
 		l = &a->laddr[i];
-		if (l->family == r->family && memcmp(l->addr, r->laddr, alen) == 0) {
+		if (l->family == family && memcmp(l->addr, addr, alen) == 0) {
 			a->last = i;
 			return i;
 		}
@@ -57,9 +61,9 @@ static size_t laddr_index(struct attrib *a, const struct sock_rec *r)
 		return ATTRIB_LADDR_MAX;
 	}
 	l = &a->laddr[a->n_laddr];
-	l->family = r->family;
+	l->family = family;
 	memset(l->addr, 0, sizeof(l->addr));
-	memcpy(l->addr, r->laddr, alen);
+	memcpy(l->addr, addr, alen);
 	a->last = a->n_laddr;
 	return a->n_laddr++;
 }

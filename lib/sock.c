@@ -1,6 +1,7 @@
 #include "sock.h"
 
 #include <stdio.h>
+#include <string.h>
 
 const char *eph_state_name(enum eph_state s)
 {
@@ -29,6 +30,22 @@ const char *eph_proto_name(enum eph_proto p)
 bool sock_has_peer(const struct sock_rec *r)
 {
 	return r->rport != 0 && r->state != EPH_TCP_LISTEN && r->state != EPH_BOUND;
+}
+
+uint8_t sock_addr_unmap(uint8_t family, const uint8_t addr[16], uint8_t out[16])
+{
+	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	if (family == 6 && memcmp(addr, prefix, sizeof(prefix)) == 0) {
+		uint8_t v4[4];
+
+		memcpy(v4, addr + 12, sizeof(v4));
+		memset(out, 0, 16);
+		memcpy(out, v4, sizeof(v4));
+		return 4;
+	}
+	memmove(out, addr, 16);
+	return family;
 }
 
 char *sock_addr_str(uint8_t family, const uint8_t addr[16], char *buf, size_t size)

@@ -63,6 +63,12 @@ const char *eph_proto_name(enum eph_proto p);
 /* True when the socket has a remote end (connected, or TIME_WAIT and the like). */
 bool sock_has_peer(const struct sock_rec *r);
 
+/* Copies addr to out and returns family, except for an IPv4-mapped IPv6 address
+ * (::ffff:a.b.c.d): then out holds the IPv4 address in its first 4 bytes, the rest zero, and
+ * the result is 4. A dual-stack IPv6 socket that talks to an IPv4 peer takes its port from the
+ * IPv4 4-tuple space, so it shares destinations and local addresses with IPv4 sockets. */
+uint8_t sock_addr_unmap(uint8_t family, const uint8_t addr[16], uint8_t out[16]);
+
 /* Writes addr as text: dotted quad for family 4, RFC 5952 for 6 ("::1", "fe80::1"). Returns
  * buf; size 46 is always enough. */
 char *sock_addr_str(uint8_t family, const uint8_t addr[16], char *buf, size_t size);

@@ -109,10 +109,15 @@ static int count_dest(struct tally *t, const struct sock_rec *r)
 	struct dest_entry *e;
 
 	memset(&k, 0, sizeof(k));
-	memcpy(k.laddr, r->laddr, sizeof(k.laddr));
-	memcpy(k.raddr, r->raddr, sizeof(k.raddr));
+	/* A dual-stack socket toward ::ffff:a.b.c.d competes for the same ports as IPv4 sockets
+	 * toward a.b.c.d: one destination. */
+	k.family = sock_addr_unmap(r->family, r->raddr, k.raddr);
+	if (k.family == r->family) {
+		memcpy(k.laddr, r->laddr, sizeof(k.laddr));
+	} else if (sock_addr_unmap(r->family, r->laddr, k.laddr) != 4) {
+		memset(k.laddr, 0, sizeof(k.laddr));
+	}
 	k.rport = r->rport;
-	k.family = r->family;
 
 	if (t->verifying) {
 		e = slot_for(t->dests, t->dest_cap, &k);

@@ -161,4 +161,20 @@ if [ "$IN_NS" = root ]; then
 	is "$?" 2 "exhausted, as nobody, --metric dest: CRITICAL"
 fi
 
+# Dual stack: IPv6 sockets connecting to ::ffff:127.0.0.2 take their ports from the same
+# IPv4 4-tuple space as the IPv4 sockets toward 127.0.0.2: 30 IPv4 connections, then dual-stack
+# ones until connect() fails, and the plugin must see one destination holding all 90 ports.
+kill $pids 2>/dev/null
+wait 2>/dev/null
+pids=""
+start dual server,127.0.0.2,6000 est,127.0.0.2,6000,30 fill,::ffff:127.0.0.2,6000 || true
+fillline=$(grep '^fill' "$work/dual.out")
+is "$fillline" "fill 60 EADDRNOTAVAIL" "dual-stack connect() ran out after the 60 ports IPv4 left"
+out=$(run --metric dest -w 50 -c 75)
+is "$?" 2 "dual stack, --metric dest: CRITICAL"
+is "$(perf "$out" tcp_dest)" 90 "tcp_dest: 30 IPv4 + 60 IPv4-mapped sockets, one destination"
+out=$(run -6)
+is "$(perf "$out" tcp_used)" 60 "-6 counts the 60 dual-stack sockets (they are IPv6 sockets)"
+is "$(perf "$out" tcp_dest)" 60 "-6: their destination holds 60"
+
 done_testing

@@ -476,6 +476,33 @@ static void test_render(void)
 	sb_free(&junk);
 }
 
+/* A dual-stack socket bound to ::ffff:127.0.0.1 is in 127.0.0.1's row, not a row of its own. */
+static void test_mapped(void)
+{
+	static struct attrib a;
+	static struct attrib_tables t;
+	const struct attrib_laddr_row *l1;
+	struct sock_rec r;
+
+	fake_reset();
+	attrib_init(&a, EPH_TCP, &pool);
+	r = rec(EPH_TCP_ESTABLISHED, 1, 40001, 5001, 0, EPH_OWNER_NONE, 0);
+	attrib_add(&a, &r);
+	r = rec(EPH_TCP_ESTABLISHED, 1, 40002, 5001, 0, EPH_OWNER_NONE, 0);
+	r.family = 6;
+	memset(r.laddr, 0, sizeof(r.laddr));
+	r.laddr[10] = r.laddr[11] = 0xff;
+	r.laddr[12] = 127;
+	r.laddr[15] = 1;
+	attrib_add(&a, &r);
+	attrib_report(&a, NULL, 5, &fake, 0, &t);
+	l1 = find_laddr(&t, 1);
+	is_int(t.laddrs_total, 1, "IPv4 and IPv4-mapped 127.0.0.1: one local address");
+	ok(l1 && l1->family == 4 && l1->used == 2 && l1->sockets == 2,
+	   "127.0.0.1: 2 ports, 2 sockets");
+	attrib_free(&a);
+}
+
 int main(void)
 {
 	pool_set_range(&pool, 40000, 40999);
@@ -485,5 +512,6 @@ int main(void)
 	test_pid_given();
 	test_limits();
 	test_render();
+	test_mapped();
 	return done_testing();
 }

@@ -277,6 +277,29 @@ int main(void)
 	is_int(tally_dest_top(&t, top, 0), 0, "top 0 is empty");
 	tally_free(&t);
 
+	/* A dual-stack socket toward ::ffff:10.0.0.1 is connect()'s IPv4 destination 10.0.0.1:
+	 * the kernel picks its port from the IPv4 4-tuple space. */
+	tally_init(&t, EPH_TCP, &pool);
+	for (uint16_t i = 0; i < 3; i++) {
+		r = rec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, (uint16_t)(40000 + i), IP(10, 0, 0, 9),
+			IP(10, 0, 0, 1), 443);
+		add(&r);
+	}
+	for (uint16_t i = 0; i < 4; i++) {
+		r = rec(EPH_TCP, 6, i ? EPH_TCP_ESTABLISHED : EPH_TCP_TIME_WAIT,
+			(uint16_t)(40010 + i), IP(10, 0, 0, 9), IP(10, 0, 0, 1), 443);
+		r.laddr[10] = r.laddr[11] = r.raddr[10] = r.raddr[11] = 0xff;
+		add(&r);
+	}
+	n = tally_dest_max(&t, &k, &exact);
+	ok(n == 7 && exact && key_is(&k, 4, IP(10, 0, 0, 9), IP(10, 0, 0, 1), 443),
+	   "3 IPv4 + 4 IPv4-mapped sockets: one destination 10.0.0.9 -> 10.0.0.1:443 with 7 "
+	   "(got %u)",
+	   (unsigned)n);
+	is_int(tally_dest_top(&t, top, 8), 1, "and only that one");
+	ok(t.family[0] == 3 && t.family[1] == 4, "the sockets keep their family: IPv4 3, IPv6 4");
+	tally_free(&t);
+
 	/* Ties: a stable order by key, whatever the hash order. */
 	tally_init(&t, EPH_TCP, &pool);
 	for (uint32_t d = 20; d > 0; d--) {

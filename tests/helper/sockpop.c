@@ -2,7 +2,8 @@
  * then holds the sockets until it gets SIGTERM or its bounded lifetime (-l, default 300 s) ends.
  *
  * Usage: sockpop [-l SECONDS] COMMAND...  where each command is one argument with fields
- * separated by "," (IPv6 addresses plain, e.g. ::1):
+ * separated by "," (IPv6 addresses plain, e.g. ::1; ::ffff:127.0.0.1 connects a dual-stack IPv6
+ * socket to the IPv4 server on 127.0.0.1):
  *   server,ADDR,PORT         TCP listener that accepts the connections of est/tw/fill
  *   listen,ADDR,PORT         TCP listener nobody connects to (PORT 0: the kernel picks)
  *   est,ADDR,PORT,N[,SRC]    N connections to a server, left ESTABLISHED (SRC: source address,
@@ -113,8 +114,22 @@ static void print_sock(int fd, const char *proto, const char *kind)
 	printf("sock %s %s %s %u %s %u\n", proto, kind, la, lp, ra, rp);
 }
 
+/* The server a connection to sa reaches; an IPv4-mapped IPv6 address (::ffff:a.b.c.d, a
+ * dual-stack client) reaches the IPv4 server on a.b.c.d. */
 static struct server *find_server(const struct sockaddr_storage *sa)
 {
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+	struct sockaddr_storage v4;
+
+	if (sa->ss_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&v4;
+
+		memset(&v4, 0, sizeof(v4));
+		s4->sin_family = AF_INET;
+		s4->sin_port = s6->sin6_port;
+		memcpy(&s4->sin_addr, &s6->sin6_addr.s6_addr[12], 4);
+		sa = &v4;
+	}
 	for (int i = 0; i < nservers; i++) {
 		if (servers[i].sa.ss_family == sa->ss_family &&
 		    memcmp(&servers[i].sa, sa, servers[i].len) == 0) {
