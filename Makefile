@@ -1,7 +1,7 @@
 # check_ephemeral — top-level build.
 #   make               build lib/ (build/linux/libephemeral.a) and check_ephemeral/check_ephemeral
 #   make check         build and run every test suite (installs test packages when root)
-#   make install       PREFIX=/usr DESTDIR= ; plugin into $(PREFIX)/lib/nagios/plugins
+#   make install       PREFIX=/usr DESTDIR= ; plugin into /usr/lib/nagios/plugins
 #   make asan          the same tests under AddressSanitizer + UBSan
 #   make clean
 # Further targets (windows, bench, deb, fuzz, ...) live in mk/*.mk.
@@ -14,7 +14,9 @@ WARN := -std=c11 -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing
 CPPFLAGS += -Ilib -Icheck_ephemeral
 LDLIBS += -lm
 
-PREFIX ?= /usr/local
+# /usr, as monitoring-plugins on Debian: the plugin lands in /usr/lib/nagios/plugins, where
+# Nagios' $USER1$, NRPE and Icinga's PluginDir look. PREFIX=/usr/local for a local install.
+PREFIX ?= /usr
 ifeq ($(PREFIX),/usr)
 PLUGINDIR ?= /usr/lib/nagios/plugins
 else

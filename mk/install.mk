@@ -1,5 +1,5 @@
 # make install / make uninstall.
-#   plugin               $(PLUGINDIR)/check_ephemeral   (/usr/lib/nagios/plugins with PREFIX=/usr)
+#   plugin               $(PLUGINDIR)/check_ephemeral   (/usr/lib/nagios/plugins by default)
 #   man page             $(MANDIR)/man1/check_ephemeral.1
 #   docs, changelog      $(DOCDIR)/*.md
 #   example configs      $(DOCDIR)/examples/..., every file under contrib/, same layout

@@ -121,14 +121,30 @@ else
 	for _ in 1 2 3 4 5; do skip "make install failed"; done
 fi
 
-# The default PREFIX is /usr/local, and each directory can be set on its own.
+# Without PREFIX the plugin goes where monitoring-plugins are on Debian.
+dest=$tmp/dest1
+if submake install B="$B" BIN="$BIN" DESTDIR="$dest" >"$tmp/install1.log" 2>&1; then
+	expected_install usr/lib/nagios/plugins usr/share/man usr/share/doc/check-ephemeral |
+		LC_ALL=C sort >"$tmp/expected"
+	files_under "$dest" >"$tmp/got"
+	check "default PREFIX: plugin in /usr/lib/nagios/plugins, man and docs under /usr/share" diff -q "$tmp/expected" "$tmp/got"
+	submake uninstall DESTDIR="$dest" >/dev/null 2>&1
+	left=$(files_under "$dest")
+	check "make uninstall with the default PREFIX leaves no file${left:+ (left: $left)}" test -z "$left"
+else
+	notok "make install with the default PREFIX"
+	sed 's/^/# /' "$tmp/install1.log" | tail -n 10
+	skip "make install failed"
+fi
+
+# Another PREFIX, and each directory can be set on its own.
 dest=$tmp/dest2
-if submake install B="$B" BIN="$BIN" DESTDIR="$dest" DOCDIR=/opt/eph/doc >"$tmp/install2.log" 2>&1; then
+if submake install B="$B" BIN="$BIN" DESTDIR="$dest" PREFIX=/usr/local DOCDIR=/opt/eph/doc >"$tmp/install2.log" 2>&1; then
 	expected_install usr/local/lib/nagios/plugins usr/local/share/man opt/eph/doc |
 		LC_ALL=C sort >"$tmp/expected"
 	files_under "$dest" >"$tmp/got"
-	check "default PREFIX /usr/local, DOCDIR given: files where expected" diff -q "$tmp/expected" "$tmp/got"
-	submake uninstall DESTDIR="$dest" DOCDIR=/opt/eph/doc >/dev/null 2>&1
+	check "PREFIX=/usr/local, DOCDIR given: files where expected" diff -q "$tmp/expected" "$tmp/got"
+	submake uninstall DESTDIR="$dest" PREFIX=/usr/local DOCDIR=/opt/eph/doc >/dev/null 2>&1
 	left=$(files_under "$dest")
 	check "make uninstall with the same variables leaves no file${left:+ (left: $left)}" test -z "$left"
 else
