@@ -464,6 +464,9 @@ void attrib_report(struct attrib *a, const struct tally *t, size_t top,
 		} else {
 			h->process_name(r->id, r->name, sizeof(r->name));
 		}
+		/* Any user can name a process anything (prctl, argv[0]): escape sequences or
+		 * invalid UTF-8 must not reach the monitoring system. */
+		eph_printable(r->name);
 	}
 	for (int s = 0; s < EPH_NSTATES; s++) {
 		out->ownerless[s] = a->ownerless[s];

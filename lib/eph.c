@@ -65,10 +65,15 @@ void eph_err_set(struct eph_err *err, const char *fmt, ...)
 	/* A stray byte of an argument, or a character cut by %.60s or by the size, would make the
 	 * line invalid UTF-8 for every consumer (JSON above all): show such bytes as '?' too
 	 * (found by fuzzing the argv parser). */
-	for (unsigned char *s = (unsigned char *)err->msg; *s;) {
+	eph_printable(err->msg);
+}
+
+void eph_printable(char *str)
+{
+	for (unsigned char *s = (unsigned char *)str; *s;) {
 		size_t n = *s < 0x80 ? 1 : utf8_len(s);
 
-		if (n == 0) {
+		if (n == 0 || *s < 0x20 || *s == 0x7f) {
 			*s = '?';
 			n = 1;
 		}

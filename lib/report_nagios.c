@@ -87,6 +87,26 @@ static void churn_line(const struct proto_result *p, struct strbuf *sb)
 	}
 }
 
+/* A '|' starts perfdata, in the long output too (Nagios reads what follows it as more
+ * perfdata): text quoted from outside shows it as '/'. */
+static void no_pipes(struct strbuf *sb, size_t start)
+{
+	for (size_t i = start; i < sb->len; i++) {
+		if (sb->buf[i] == '|') {
+			sb->buf[i] = '/';
+		}
+	}
+}
+
+/* A process or user name, "?" when it could not be read. */
+static void put_name(struct strbuf *sb, const char *name)
+{
+	size_t start = sb->len;
+
+	sb_puts(sb, name[0] ? name : "?");
+	no_pipes(sb, start);
+}
+
 static void attrib_text(const struct proto_result *p, struct strbuf *sb)
 {
 	const struct attrib_tables *t = p->attrib;
@@ -103,9 +123,12 @@ static void attrib_text(const struct proto_result *p, struct strbuf *sb)
 		const struct attrib_owner_row *r = &t->owners[i];
 
 		if (t->per_user) {
-			sb_printf(sb, "%s:   user %s (uid %u)", n, r->name[0] ? r->name : "?", r->id);
+			sb_printf(sb, "%s:   user ", n);
+			put_name(sb, r->name);
+			sb_printf(sb, " (uid %u)", r->id);
 		} else {
-			sb_printf(sb, "%s:   pid %u %s", n, r->id, r->name[0] ? r->name : "?");
+			sb_printf(sb, "%s:   pid %u ", n, r->id);
+			put_name(sb, r->name);
 		}
 		sb_printf(sb, ": %s%zu ports (%s%%), %zu sockets\n", t->partial ? ">=" : "", r->ports,
 			  share(r->ports, t->pool_size, a, sizeof(a)), r->sockets);
@@ -248,13 +271,9 @@ static void render_nagios_error(const char *what, const char *msg, struct strbuf
 	} else {
 		sb_printf(sb, "EPHEMERAL UNKNOWN - %s\n", msg);
 	}
-	/* A '|' starts perfdata: one quoted from an argument ("-w 'a|b'") would cut the reason
-	 * and hand Nagios the rest as perfdata. */
-	for (size_t i = start; i < sb->len; i++) {
-		if (sb->buf[i] == '|') {
-			sb->buf[i] = '/';
-		}
-	}
+	/* One quoted from an argument ("-w 'a|b'") would cut the reason and hand Nagios the rest
+	 * as perfdata. */
+	no_pipes(sb, start);
 }
 
 static int nagios_exit(const struct result *r)

@@ -67,8 +67,14 @@ static int fake_pids(const uint64_t *inodes, size_t n, uint32_t *pids, struct sy
 	return 0;
 }
 
+static const char *fake_name; /* when set, every process is called this */
+
 static int fake_proc_name(uint32_t pid, char *buf, size_t size)
 {
+	if (fake_name) {
+		snprintf(buf, size, "%s", fake_name);
+		return 0;
+	}
 	snprintf(buf, size, "proc%u", pid);
 	return 0;
 }
@@ -424,6 +430,17 @@ static void test_render(void)
 	if (tap_failed) {
 		printf("# %s", sb_str(&sb));
 	}
+
+	/* A process can name itself anything (prctl): no perfdata, escape or invalid byte may
+	 * reach Nagios through the long output. */
+	fake_name = "a|b=1;2;3\x1b[31m\xff";
+	attrib_report(&a, &t, 5, &fake, 0, &tab);
+	fake_name = NULL;
+	render(&res, &sb);
+	ok(strstr(sb_str(&sb), "tcp:   pid 10 a/b=1;2;3?[31m?: 41 ports (4.6%), 41 sockets\n") &&
+		   strchr(sb_str(&sb), '|') == strrchr(sb_str(&sb), '|'),
+	   "a hostile process name: '|' as '/', control and invalid bytes as '?'");
+	attrib_report(&a, &t, 5, &fake, 0, &tab);
 
 	/* Windows without TcpTimedWaitDelay: an estimate, said so. */
 	evaluate_churn(&res.p[EPH_TCP], 120, false, true);

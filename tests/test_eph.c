@@ -46,5 +46,14 @@ int main(void)
 
 	eph_err_set(NULL, "%s", "ignored"); /* must not crash */
 	ok(1, "a NULL record is allowed");
+
+	/* Names from outside (a process may call itself anything): one printable UTF-8 line. */
+	{
+		char name[] = "a\x1b[31mb\nc\x7f\xff|d\xc3\xbc";
+
+		eph_printable(name);
+		is_str(name, "a?[31mb?c??|d\xc3\xbc",
+		       "eph_printable: control characters and invalid bytes become '?', UTF-8 stays");
+	}
 	return done_testing();
 }
