@@ -28,9 +28,10 @@ static const char *const stage_names[NSTAGES] = {
 	"writing the output",
 };
 
-/* The timeout line for each stage is built before the timer starts, so the handler only
- * writes bytes that already exist. */
-static char timeout_lines[NSTAGES][320];
+/* The timeout output for each stage is built before the timer starts, so the handler only
+ * writes bytes that already exist. Sized for the longest renderer (Prometheus, with its HELP
+ * and TYPE lines); prepare_timeouts checks that each fits. */
+static char timeout_lines[NSTAGES][2048];
 static size_t timeout_lens[NSTAGES];
 static volatile sig_atomic_t stage;
 static int timeout_code = 3;
@@ -39,6 +40,8 @@ static void on_timeout(void)
 {
 	int s = stage;
 
+	/* --output-file (armed in main) shows the timeout too, not the last good numbers. */
+	sys_file_replace_now(timeout_lines[s], timeout_lens[s]);
 	sys_write_stdout(timeout_lines[s], timeout_lens[s]);
 	sys_exit_now(timeout_code);
 }
@@ -60,11 +63,12 @@ static void prepare_timeouts(const struct renderer *rd, unsigned seconds)
 	timeout_code = rd->error_exit_code;
 }
 
-/* Writes out in one call; a failed write (stdout closed) still ends with a defined code. */
-static int emit(const struct strbuf *out, int code)
+/* Writes out in one call; a failed write (stdout closed) ends with the renderer's code for a
+ * failure (SAM's 4, not 3, which SAM reads as Critical). */
+static int emit(const struct renderer *rd, const struct strbuf *out, int code)
 {
 	if (out->overflow || sys_write_stdout(sb_str(out), out->len) < 0) {
-		return 3;
+		return rd->error_exit_code;
 	}
 	return code;
 }
@@ -83,7 +87,7 @@ static int fail(const struct renderer *rd, const char *what, const char *msg)
 	if (output_file && !out.overflow) {
 		sys_write_file_atomic(output_file, sb_str(&out), out.len, NULL);
 	}
-	code = emit(&out, rd->error_exit_code);
+	code = emit(rd, &out, rd->error_exit_code);
 	sb_free(&out);
 	return code;
 }
@@ -180,7 +184,7 @@ int main(int argc, char **argv)
 		rd = report_find(cfg.output);
 	}
 	if (rc == CLI_EXIT) {
-		code = emit(&out, 3);
+		code = emit(rd, &out, 3);
 		sb_free(&out);
 		return code;
 	}
@@ -191,7 +195,12 @@ int main(int argc, char **argv)
 
 	output_file = cfg.output_file;
 	prepare_timeouts(rd, cfg.timeout);
+	if (output_file && sys_file_arm(output_file, &err) < 0) {
+		output_file = NULL;
+		return fail(rd, "writing --output-file", err.msg);
+	}
 	if (sys_timeout_start(cfg.timeout, on_timeout, &err) < 0) {
+		sys_file_disarm();
 		return fail(rd, "", err.msg);
 	}
 
@@ -298,8 +307,9 @@ int main(int argc, char **argv)
 		code = rd->exit_code(&res);
 		goto out;
 	}
-	code = emit(&out, rd->exit_code(&res));
+	code = emit(rd, &out, rd->exit_code(&res));
 out:
+	sys_file_disarm();
 	for (int p = 0; p < EPH_NPROTO; p++) {
 		tally_free(&tallies[p]);
 		attrib_free(&attribs[p]);

@@ -109,7 +109,7 @@ int sys_write_stdout(const char *buf, size_t len);
 void sys_exit_now(int code) __attribute__((noreturn));
 
 /* Calls fn once, seconds from now: from a signal handler on Linux, from a timer thread on
- * Windows. fn may only call sys_write_stdout and sys_exit_now. Returns -1 with err set when no
+ * Windows. fn may only call sys_write_stdout, sys_file_replace_now and sys_exit_now. Returns -1 with err set when no
  * timer could be set. */
 int sys_timeout_start(unsigned seconds, void (*fn)(void), struct eph_err *err);
 
@@ -119,6 +119,17 @@ int sys_timeout_start(unsigned seconds, void (*fn)(void), struct eph_err *err);
  * file is readable by everyone (0644), as collectors run as another user. Returns -1 with err
  * naming the path and the reason; the temporary file is removed then and path is unchanged. */
 int sys_write_file_atomic(const char *path, const char *buf, size_t len, struct eph_err *err);
+
+/* The timeout function may not allocate or format, yet --output-file must not keep the last
+ * good numbers after a run that timed out. sys_file_arm() prepares, now, a later
+ * sys_file_replace_now() of path (Linux: it creates the temporary file beside path); -1 with
+ * err set as sys_write_file_atomic() does when it cannot. sys_file_replace_now() then replaces
+ * path with len bytes of buf as sys_write_file_atomic() does and may be called from the
+ * timeout function; it does nothing when nothing is armed. sys_file_disarm() removes what
+ * arming left. */
+int sys_file_arm(const char *path, struct eph_err *err);
+void sys_file_replace_now(const char *buf, size_t len);
+void sys_file_disarm(void);
 
 /* Appends len bytes of lines to the file at path in one write, so that lines of runs appending
  * at the same time never interleave. When the file does not exist or is empty, header comes

@@ -363,6 +363,66 @@ fail:
 	return -1;
 }
 
+/* The file sys_file_arm() prepared: its temporary twin is open, named and 0644 already. */
+static int armed_fd = -1;
+static char armed_tmp[4096], armed_path[4096];
+
+int sys_file_arm(const char *path, struct eph_err *err)
+{
+	int n = snprintf(armed_path, sizeof(armed_path), "%s", path);
+
+	if (n < 0 || (size_t)n >= sizeof(armed_path) ||
+	    temp_name(path, armed_tmp, sizeof(armed_tmp)) < 0) {
+		eph_err_set(err, "cannot use the path %.120s: %s", path, strerror(ENAMETOOLONG));
+		return -1;
+	}
+	armed_fd = mkostemp(armed_tmp, O_CLOEXEC);
+	if (armed_fd < 0 || fchmod(armed_fd, 0644) < 0) {
+		int saved = errno;
+
+		sys_file_disarm();
+		eph_err_set(err,
+			    "cannot write a temporary file beside %.120s: %s (the directory must exist "
+			    "and be writable by this user)",
+			    path, strerror(saved));
+		return -1;
+	}
+	return 0;
+}
+
+/* Only write, fsync, close and rename: all async-signal-safe (POSIX.1-2008). */
+void sys_file_replace_now(const char *buf, size_t len)
+{
+	int fd = armed_fd;
+
+	if (fd < 0) {
+		return;
+	}
+	armed_fd = -1;
+	if (write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
+		close(fd);
+		unlink(armed_tmp);
+		return;
+	}
+	if (close(fd) < 0 || rename(armed_tmp, armed_path) < 0) {
+		unlink(armed_tmp);
+	}
+}
+
+void sys_file_disarm(void)
+{
+	int fd = armed_fd;
+
+	armed_fd = -1;
+	if (fd >= 0) {
+		close(fd);
+	}
+	if (armed_tmp[0]) {
+		unlink(armed_tmp);
+		armed_tmp[0] = '\0';
+	}
+}
+
 int sys_write_file_atomic(const char *path, const char *buf, size_t len, struct eph_err *err)
 {
 	char tmp[4096];

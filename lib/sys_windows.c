@@ -764,6 +764,34 @@ static int write_temp(const wchar_t *wpath, const char *buf, size_t len, wchar_t
 	return 0;
 }
 
+/* The timeout runs on a thread of its own here, which may do what the main thread does:
+ * arming only keeps the path. */
+static char armed_path[MAX_PATH * 4];
+
+int sys_file_arm(const char *path, struct eph_err *err)
+{
+	int n = snprintf(armed_path, sizeof(armed_path), "%s", path);
+
+	if (n < 0 || (size_t)n >= sizeof(armed_path)) {
+		armed_path[0] = '\0';
+		eph_err_set(err, "cannot use the path %.120s", path);
+		return -1;
+	}
+	return 0;
+}
+
+void sys_file_replace_now(const char *buf, size_t len)
+{
+	if (armed_path[0]) {
+		sys_write_file_atomic(armed_path, buf, len, NULL);
+	}
+}
+
+void sys_file_disarm(void)
+{
+	armed_path[0] = '\0';
+}
+
 int sys_write_file_atomic(const char *path, const char *buf, size_t len, struct eph_err *err)
 {
 	wchar_t wpath[MAX_PATH * 4], tmp[MAX_PATH * 4 + 32];

@@ -143,6 +143,29 @@ stall() { # stall SPEC STAGE-REGEX NAME
 stall stall "reading the socket table" "netlink dump stalls"
 stall stallrange "reading the port range" "read of ip_local_port_range stalls"
 
+# A timeout in the other formats gives their whole error output, and --output-file is
+# replaced by it rather than left with the last good numbers.
+fault stall -t 1 -o prometheus
+is "$rc/${out##*$'\n'}" "3/ephemeral_check_success 0" "timeout, -o prometheus: the whole output, ending in ephemeral_check_success 0"
+if command -v promtool >/dev/null; then
+	msg=$(promtool check metrics <<<"$out" 2>&1)
+	ok $? "timeout, -o prometheus: promtool check metrics clean${msg:+ ($msg)}"
+fi
+if command -v python3 >/dev/null; then
+	fault stall -t 1 -o json
+	got=$(python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); print(d["state"], d["exit_code"], "timed out after 1 s" in d["error"]["message"])' <<<"$out" 2>&1)
+	is "$rc/$got" "3/UNKNOWN 3 True" "timeout, -o json: one valid JSON error object"
+fi
+"$PLUGIN" -o prometheus --output-file "$work/eph.prom" >/dev/null
+grep -q '^ephemeral_check_success 1$' "$work/eph.prom"
+ok $? "--output-file: a good run writes ephemeral_check_success 1"
+fault stall -t 1 -o prometheus --output-file "$work/eph.prom"
+is "$rc/$(tail -n 1 "$work/eph.prom")" "3/ephemeral_check_success 0" "--output-file after a timeout: replaced by the timeout's output"
+is "$(find "$work" -name '.eph.prom.*' | wc -l)" 0 "--output-file after a timeout: no temporary file left"
+fault stall -t 1 -o solarwinds --output-file "$work/eph.sam"
+is "$rc/$(cat "$work/eph.sam" 2>/dev/null)" "4/Statistic.state: 3
+Message.state: UNKNOWN - timed out after 1 s while reading the socket table (raise -t)" "timeout, -o solarwinds --output-file: exit 4, the file has the SAM error pair"
+
 # Garbage and unreadable /proc/sys files, bind-mounted over the real ones (this mount
 # namespace only), read by the real plugin without any shim.
 R=/proc/sys/net/ipv4/ip_local_port_range
