@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -503,6 +504,12 @@ int sys_append_file(const char *path, const char *header, const char *lines, siz
 		goto out;
 	}
 	what = "append to";
+	/* Two runs that both find the file empty would both write the header: the size is read
+	 * and the write made under an exclusive lock. Where the file system has no locks
+	 * (ENOLCK, some network mounts) the run goes on without one. -t still holds: its signal
+	 * interrupts the wait (EINTR), and the handler ends the run. */
+	while (flock(fd, LOCK_EX) < 0 && errno == EINTR) {
+	}
 	if (fstat(fd, &st) < 0) {
 		saved = errno;
 		goto out;

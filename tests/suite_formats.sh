@@ -305,6 +305,19 @@ is "$(grep -c '' "$log2")" 25 "--log, 12 concurrent runs: nothing else"
 : >"$work/log/empty.csv"
 run --log "$work/log/empty.csv" >/dev/null
 is "$(head -n 1 "$work/log/empty.csv")" "$hdr" "--log into an empty file (touch'ed by the admin): header first"
+# An empty file (touch'ed, or recreated empty by logrotate) and 12 runs at once: still one header.
+for round in 1 2 3; do
+	: >"$work/log/empty$round.csv"
+	cpids=""
+	for i in $(seq 12); do
+		run -t 60 --log "$work/log/empty$round.csv" >/dev/null &
+		cpids="$cpids $!"
+	done
+	wait $cpids
+done
+is "$(cat "$work"/log/empty[123].csv | grep -c '^Computer,')/$(head -qn 1 "$work"/log/empty[123].csv | sort -u)" "3/$hdr" \
+	"--log, 3 x 12 concurrent runs on an empty file: one header each, first"
+is "$(cat "$work"/log/empty[123].csv | grep -c '')" 75 "--log, 3 x 12 concurrent runs on an empty file: 3 x 25 lines"
 out=$(run --log "$work/nodir/ports.csv")
 is "$?" 3 "--log in a missing directory: UNKNOWN"
 like "$out" "^EPHEMERAL UNKNOWN - writing the log: cannot create the log $work/nodir/ports.csv: No such file or directory" "--log: the reason"
