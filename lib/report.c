@@ -62,6 +62,11 @@ void report_summary(const struct result *r, struct strbuf *sb)
 			sb_printf(sb, ", worst destination %s%zu", p->dest_exact ? "" : "~",
 				  p->dest_max);
 		}
+		/* Without netlink, bound-only sockets are invisible: a count that may be low must
+		 * not read as a plain OK at 3 a.m. */
+		if (p->sock_info.fallback) {
+			sb_puts(sb, " (from /proc/net: bound-only sockets not seen)");
+		}
 		first = false;
 	}
 }

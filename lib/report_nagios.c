@@ -208,8 +208,8 @@ static void long_output(const struct result *r, const struct proto_result *p, st
 			sb_printf(sb, "%s: no connection toward any destination\n", n);
 		}
 		if (!p->sock_info.bound_visible) {
-			sb_printf(sb, "%s: bound-only sockets: the kernel cannot show them, tcp_bound is 0\n",
-				  n);
+			sb_printf(sb, "%s: bound-only sockets: %s cannot show them, tcp_bound is 0\n", n,
+				  p->sock_info.fallback ? "/proc/net" : "the kernel");
 		}
 	}
 	sb_printf(sb, "%s: source %s", n, p->sock_info.source);

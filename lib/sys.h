@@ -37,6 +37,8 @@ struct sys_sock_info {
 	bool bound_visible; /* false: bound-only sockets cannot be seen (EPH_BOUND is never sent) */
 	char note[160];     /* e.g. why the fallback was used, "" when nothing */
 	unsigned restarts;  /* dumps restarted because the table changed under them */
+	bool fallback;      /* read from a fallback source that misses bound-only sockets: the
+			     * status line says so, since the count may be low */
 };
 
 /* Called once per socket. r == NULL means "forget every socket of this query sent so far": the

@@ -200,6 +200,7 @@ int sys_read_sockets(const struct sys_query *q, sock_fn fn, void *ctx, struct sy
 	snprintf(info->source, sizeof(info->source), "/proc/net/%s (fallback)",
 		 eph_proto_name(q->proto));
 	info->bound_visible = q->proto == EPH_UDP;
+	info->fallback = q->proto == EPH_TCP;
 	snprintf(info->note, sizeof(info->note), "netlink unavailable (%.100s); %s",
 		 nlerr.msg, q->proto == EPH_TCP ? "bound-only sockets cannot be seen" : "");
 	return 0;

@@ -13,7 +13,7 @@ static struct eph_config cfg;
 static struct result res;
 static struct sys_pool_info pinfo = { "--range", "/proc/sys/net/ipv4/ip_local_reserved_ports",
 				      "" };
-static struct sys_sock_info sinfo = { "netlink inet_diag", true, "", 0 };
+static struct sys_sock_info sinfo = { "netlink inet_diag", true, "", 0, false };
 
 static void config(enum eph_metric m, const char *w, const char *c, bool with_udp, int verbose)
 {
@@ -225,11 +225,18 @@ int main(void)
 	/* -vv adds the thresholds; notes and restarts show up in the source line. */
 	config(EPH_METRIC_PCT, "80", "90", false, 2);
 	sinfo.bound_visible = false;
+	out = render(&sb);
+	is_str(line(out, 5), "tcp: bound-only sockets: the kernel cannot show them, tcp_bound is 0",
+	       "-v: says when the kernel cannot show bound-only sockets");
+	ok(strstr(line(out, 0), "not seen") == NULL, "an old kernel: the status line as usual");
+	sinfo.fallback = true;
 	sinfo.restarts = 2;
 	snprintf(sinfo.source, sizeof(sinfo.source), "/proc/net/tcp (fallback)");
 	snprintf(sinfo.note, sizeof(sinfo.note), "netlink unavailable (EPERM)");
 	out = render(&sb);
-	is_str(line(out, 5), "tcp: bound-only sockets: the kernel cannot show them, tcp_bound is 0",
+	ok(strstr(line(out, 0), ", worst destination 5 (from /proc/net: bound-only sockets not seen) | ") != NULL,
+	   "the /proc/net fallback: the status line says the count may be low");
+	is_str(line(out, 5), "tcp: bound-only sockets: /proc/net cannot show them, tcp_bound is 0",
 	       "-v: says when bound-only sockets are invisible");
 	is_str(line(out, 6),
 	       "tcp: source /proc/net/tcp (fallback), 2 restart(s) because the table changed; "
@@ -238,6 +245,7 @@ int main(void)
 	is_str(line(out, 7), "tcp: metric pct = 10, warning '80', critical '90' -> OK",
 	       "-vv: the metric, its thresholds and the state");
 	sinfo.bound_visible = true;
+	sinfo.fallback = false;
 	sinfo.restarts = 0;
 	snprintf(sinfo.source, sizeof(sinfo.source), "netlink inet_diag");
 	sinfo.note[0] = '\0';
