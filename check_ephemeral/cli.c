@@ -197,7 +197,31 @@ static void bad_option(int c, const char *arg, struct eph_err *err)
 	}
 	if (c == ':') {
 		eph_err_set(err, "option '%.40s' needs a value; see --help", arg);
-	} else if (strncmp(arg, "--", 2) == 0 || !optopt) {
+		return;
+	}
+	/* getopt_long takes any unambiguous prefix ("--warn"); a prefix of several names is
+	 * refused like an unknown one, so name the candidates. */
+	if (strncmp(arg, "--", 2) == 0 && arg[2]) {
+		size_t n = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+		const char *names[3] = { NULL, NULL, NULL };
+		size_t found = 0;
+
+		for (const struct option *o = long_opts; o->name; o++) {
+			if (strncmp(o->name, arg + 2, n) == 0) {
+				if (found < 3) {
+					names[found] = o->name;
+				}
+				found++;
+			}
+		}
+		if (found > 1) {
+			eph_err_set(err, "option '--%.*s' is ambiguous (--%s, --%s%s); see --help",
+				    (int)(n > 40 ? 40 : n), arg + 2, names[0], names[1],
+				    found > 2 ? ", ..." : "");
+			return;
+		}
+	}
+	if (strncmp(arg, "--", 2) == 0 || !optopt) {
 		eph_err_set(err, "unknown option '%.60s'; see --help", arg);
 	} else {
 		eph_err_set(err, "unknown option -%c; see --help", optopt);

@@ -66,14 +66,21 @@ int threshold_parse(const char *text, struct threshold *out)
 	}
 	colon = memchr(p, ':', (size_t)(end - p));
 	if (colon) {
+		size_t lo_len = (size_t)(colon - p);
+
 		if (memchr(colon + 1, ':', (size_t)(end - colon - 1))) {
 			return THRESHOLD_ECOLON;
 		}
-		if (colon - p == 1 && *p == '~') {
+		/* "10%:20%" as well as "10:20%": the percent sign may follow the start too. */
+		if (lo_len > 1 && p[lo_len - 1] == '%') {
+			t.pct = true;
+			lo_len--;
+		}
+		if (lo_len == 1 && *p == '~') {
 			t.lo_inf = true;
-		} else if (colon == p) {
+		} else if (lo_len == 0) {
 			t.lo = 0; /* ":10" is "0:10", as in the Monitoring Plugins */
-		} else if (parse_number(p, (size_t)(colon - p), &t.lo) < 0) {
+		} else if (parse_number(p, lo_len, &t.lo) < 0) {
 			return THRESHOLD_ENUMBER;
 		}
 		if (colon + 1 == end) {
@@ -103,7 +110,8 @@ const char *threshold_strerror(int code)
 	case THRESHOLD_ECOLON:
 		return "a range has at most one ':'";
 	case THRESHOLD_EORDER:
-		return "the start is above the end";
+		return "the start is above the end (a single number N is the range 0:N; ~:N has no "
+		       "lower end)";
 	default:
 		return "invalid range";
 	}

@@ -202,6 +202,11 @@ int main(void)
 	refused(rc, "--bogus=1", "unknown option '--bogus=1'");
 	rc = PARSE("-v", "--verbosity");
 	refused(rc, "--verbosity", "unknown option '--verbosity'");
+	rc = PARSE("--out", "json");
+	refused(rc, "--out (a prefix of two options)",
+		"option '--out' is ambiguous (--output, --output-file); see --help");
+	rc = PARSE("--warn", "70");
+	ok(rc == CLI_RUN, "an unambiguous prefix (--warn) is taken, as getopt_long does");
 	rc = PARSE("--verbose=2");
 	refused(rc, "--verbose=2", "option '--verbose' takes no value");
 	rc = PARSE("--help=x");

@@ -135,6 +135,10 @@ int main(void)
 	parses("10:%", false, 10, true, 0, false, true);
 	parses("@10:20%", false, 10, false, 20, true, true);
 	parses("~:90%", true, 0, false, 90, false, true);
+	/* ... and may follow the start too. */
+	parses("10%:20%", false, 10, false, 20, false, true);
+	parses("10%:", false, 10, true, 0, false, true);
+	parses("@10%:20", false, 10, false, 20, true, true);
 
 	/* Invalid forms: a code each, never a silent 0:0. */
 	refuses("", THRESHOLD_EEMPTY);
@@ -148,6 +152,10 @@ int main(void)
 	refuses("20.5:20.25", THRESHOLD_EORDER);
 	refuses("1:2:3", THRESHOLD_ECOLON);
 	refuses("::", THRESHOLD_ECOLON);
+	refuses("%:20", THRESHOLD_ENUMBER);
+	refuses("10%%:20", THRESHOLD_ENUMBER);
+	ok(strstr(threshold_strerror(THRESHOLD_EORDER), "a single number N is the range 0:N") != NULL,
+	   "the order error explains why '-5' is refused");
 	refuses("1e5", THRESHOLD_ENUMBER);
 	refuses("1E5", THRESHOLD_ENUMBER);
 	refuses("0x10", THRESHOLD_ENUMBER);
