@@ -647,23 +647,24 @@ int sys_read_sockets(const struct sys_query *q, sock_fn fn, void *ctx, struct sy
 	return 0;
 }
 
-int sys_time_wait_lifetime(unsigned *seconds, bool *configured, struct eph_err *err)
+int sys_time_wait_lifetime(unsigned *seconds, bool *configured, struct sys_tw_info *info,
+			   struct eph_err *err)
 {
 	DWORD value = 0, size = sizeof(value);
+	enum winparse_tw how;
 	LSTATUS rc;
 
 	(void)err;
+	memset(info, 0, sizeof(*info));
+	/* Absent by default (FACTS §3); winparse_tw_delay decides what an absent or absurd value
+	 * means, in portable code that the unit tests reach. */
 	rc = RegGetValueW(HKEY_LOCAL_MACHINE, L"SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters",
 			  L"TcpTimedWaitDelay", RRF_RT_REG_DWORD, NULL, &value, &size);
-	if (rc == ERROR_SUCCESS) {
-		*seconds = (unsigned)value;
-		*configured = true;
-		return 0;
-	}
-	/* Absent by default; the documented default is 120 s or 240 s depending on the version
-	 * (FACTS §3). Take the longer one: the pool estimate errs on the safe side. */
-	*seconds = 240;
-	*configured = false;
+	how = winparse_tw_delay(rc == ERROR_SUCCESS, (uint32_t)value,
+				"HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters", seconds,
+				info->setting, sizeof(info->setting));
+	*configured = how == WINPARSE_TW_CONFIGURED;
+	info->ignored = how == WINPARSE_TW_IGNORED;
 	return 0;
 }
 

@@ -58,10 +58,37 @@ like "$out" "running under wine" "and that wine cannot show bound-only sockets"
 [[ "$out" != *$'\r'* ]]
 ok $? "CRs are stripped by the harness"
 like "$out" "TIME_WAIT / 240 s, an estimated lifetime" "no TcpTimedWaitDelay: the 240 s default, marked as an estimate"
-wrun reg add 'HKLM\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters' /v TcpTimedWaitDelay \
-	/t REG_DWORD /d 30 /f >/dev/null
+like "$out" $'\ntcp: TcpTimedWaitDelay default \\(not configured; 240 s assumed\\)\ntcp: churn ' \
+	"-v: the setting line says 'default', just before the churn line"
+labels() { grep -oE "'[a-z_]+'=" <<<"${1%%$'\n'*}" | tr -d "'=" | tr '\n' ' '; }
+out=$(wrun "$WIN_EXE" -v --range 1-2)
+default_labels=$(labels "$out")
+like "$default_labels" " tcp_churn $" "tcp_churn ends the perfdata without TcpTimedWaitDelay"
+tcpip='HKLM\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters'
+set_tw() { wrun reg add "$tcpip" /v TcpTimedWaitDelay /t REG_DWORD /d "$1" /f >/dev/null; }
+set_tw 30
 out=$(wrun "$WIN_EXE" -v --range 1-2)
 like "$out" "TIME_WAIT / 30 s, the configured lifetime" "TcpTimedWaitDelay is read from the registry"
+like "$out" $'\ntcp: TcpTimedWaitDelay 30 s \\(HKLM\\\\SYSTEM\\\\CurrentControlSet\\\\Services\\\\Tcpip\\\\Parameters\\)\n' \
+	"-v names the configured TcpTimedWaitDelay and its key"
+like "$out" "the pool sustains 0.07/s \(2 ports / 30 s\)" "the configured 30 s is the divisor"
+# Outside the documented 30-300 s: ignored, the 240 s estimate as when absent, and the same
+# perfdata labels (0 used to drop tcp_churn).
+for v in 1 0 29 301 4294967295; do
+	set_tw "$v"
+	out=$(wrun "$WIN_EXE" -v --range 1-2)
+	is "$(wrun reg query "$tcpip" /v TcpTimedWaitDelay | grep -c TcpTimedWaitDelay)" 1 \
+		"TcpTimedWaitDelay $v is set"
+	like "$out" $'\ntcp: TcpTimedWaitDelay '"$v"$' is outside 30-300, ignored \\(HKLM\\\\SYSTEM\\\\CurrentControlSet\\\\Services\\\\Tcpip\\\\Parameters\\); 240 s assumed\n' \
+		"TcpTimedWaitDelay $v: -v says it is outside 30-300 and ignored"
+	like "$out" "\(0 in TIME_WAIT / 240 s, an estimated lifetime: the OS setting is out of range, ignored\); the pool sustains 0.01/s \(2 ports / 240 s\)" \
+		"TcpTimedWaitDelay $v: the churn line uses the 240 s estimate"
+	is "$(perf "$out" tcp_churn)" 0 "TcpTimedWaitDelay $v: tcp_churn is still reported"
+	is "$(labels "$out")" "$default_labels" "TcpTimedWaitDelay $v: the perfdata labels are those of a run without it"
+done
+out=$(wrun "$WIN_EXE" -o json --range 1-2)
+like "$out" '"time_wait_lifetime": 240, "lifetime": "estimate"' "-o json: an ignored value is the 240 s estimate"
+wrun reg delete "$tcpip" /v TcpTimedWaitDelay /f >/dev/null
 
 # The other renderers and the file writers (sys_write_file_atomic, sys_append_file,
 # sys_host_name, sys_local_time_iso8601 on Windows).
