@@ -504,8 +504,9 @@ static int get_table(enum eph_proto proto, ULONG af, void **out, bool *missing,
 	return -1;
 }
 
-/* Owner PID 0 is the System Idle Process: Windows shows TIME_WAIT sockets (and wine all
- * sockets) with it, which means "no owner". */
+/* Owner PID 0 is the System Idle Process: Windows shows TIME_WAIT sockets, sockets whose
+ * process has ended (and wine all sockets) with it, which means "no owner"; the --top tables
+ * count those by state instead of naming a process (docs/windows.md). */
 static uint32_t owner(DWORD pid)
 {
 	return pid == 0 ? EPH_OWNER_NONE : (uint32_t)pid;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The unit tests cross-built with mingw and run under wine (same tests/test_*.c, same tap.h),
-# a check that a crash fails, and the plugin's basic contract under wine: exit codes, the
-# range fallback when wine's netsh says nothing, and the -t timer thread.
+# sys_process_name (tests/helper/win_owner.c), a check that a crash fails, and the plugin's
+# basic contract under wine: exit codes, the range fallback when wine's netsh says nothing, and
+# the -t timer thread.
 # needs-packages: gcc-mingw-w64-x86-64 wine wine64
 set -u
 . "$TOP/tests/lib.sh"
@@ -32,6 +33,20 @@ for t in "$WB"/tests/test_*.exe; do
 	fi
 	grep -q '^1\.\.[0-9]' <<<"$out" || ok 1 "$name printed no plan"
 done
+
+# sys_process_name, Windows only (the --top process table): a helper of its own.
+out=$(wrun "$WB/tests/helper/win_owner.exe")
+rc=$?
+while IFS= read -r line; do
+	case "$line" in
+	"ok "*) ok 0 "win_owner: ${line#ok * - }" ;;
+	"not ok "*) ok 1 "win_owner: ${line#not ok * - }" ;;
+	"1.."* | "") ;;
+	*) echo "# win_owner: $line" ;;
+	esac
+done <<<"$out"
+[ "$rc" = 0 ] || grep -q '^not ok' <<<"$out" || ok 1 "win_owner exited $rc without a failed check (crash?)"
+grep -q '^1\.\.[0-9]' <<<"$out" || ok 1 "win_owner printed no plan"
 
 out=$(wrun "$WB/tests/helper/crash.exe")
 rc=$?
