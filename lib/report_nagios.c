@@ -159,6 +159,9 @@ static void long_output(const struct result *r, const struct proto_result *p, st
 
 	sb_printf(sb, "%s: range %u-%u (%zu ports) from %s\n", n, p->pool->lo, p->pool->hi,
 		  p->range_size, p->pool_info.range_source);
+	if (p->pool_info.range_note[0]) {
+		sb_printf(sb, "%s: %s\n", n, p->pool_info.range_note);
+	}
 	sb_printf(sb, "%s: reserved in range: %zu (", n, p->reserved);
 	pool_format_reserved(p->pool, sb, 200);
 	sb_printf(sb, ") from %s; effective pool %zu ports\n", p->pool_info.reserved_source,

@@ -17,6 +17,8 @@ struct sys_pool_info {
 	char range_source[96];    /* e.g. "/proc/sys/net/ipv4/ip_local_port_range", "--range" */
 	char reserved_source[96]; /* e.g. "/proc/sys/net/ipv4/ip_local_reserved_ports" */
 	char note[160];           /* anything the user should know, "" when nothing */
+	char range_note[160];     /* about the range itself, a -v line of its own after the
+				   * range line (Windows: an IPv6 range that differs); "" */
 };
 
 /* Reads the dynamic port range of proto and the reserved/excluded ports into pool. With

@@ -352,13 +352,14 @@ out:
 	return rc;
 }
 
-static int netsh_read_range(enum eph_proto proto, uint16_t *lo, uint16_t *hi, char *cmd,
-			    size_t cmd_size, struct eph_err *err)
+/* Reads the dynamic range of proto for ip ("ipv4" or "ipv6") from netsh. */
+static int netsh_read_range(const char *ip, enum eph_proto proto, uint16_t *lo, uint16_t *hi,
+			    char *cmd, size_t cmd_size, struct eph_err *err)
 {
 	static char text[NETSH_MAX_OUTPUT];
 	size_t len;
 
-	snprintf(cmd, cmd_size, "int ipv4 show dynamicport %s", proto_names[proto]);
+	snprintf(cmd, cmd_size, "int %s show dynamicport %s", ip, proto_names[proto]);
 	if (run_netsh(cmd, text, sizeof(text), &len, err) < 0) {
 		return -1;
 	}
@@ -377,6 +378,26 @@ static int netsh_read_excluded(enum eph_proto proto, struct portpool *pool, char
 		return -1;
 	}
 	return winparse_excluded(text, len, pool, ranges, err);
+}
+
+/* netsh keeps a dynamic range per IP version (FACTS §1); one pool per protocol is counted, the
+ * IPv4 one. Windows normally keeps both equal; when an administrator changed only one, say so
+ * rather than count per family (a second pool and tally for a rare setup). Says nothing when
+ * the IPv6 range cannot be read: that is no IPv6 stack, or a netsh that answered IPv4 only. */
+static void note_v6_range(enum eph_proto proto, uint16_t lo, uint16_t hi,
+			  struct sys_pool_info *info)
+{
+	struct eph_err err = { "" };
+	uint16_t lo6, hi6;
+	char cmd[96];
+
+	if (netsh_read_range("ipv6", proto, &lo6, &hi6, cmd, sizeof(cmd), &err) == 0 &&
+	    (lo6 != lo || hi6 != hi)) {
+		snprintf(info->range_note, sizeof(info->range_note),
+			 "the IPv6 dynamic range %u-%u differs from the IPv4 one; IPv6 sockets are "
+			 "counted against the IPv4 range",
+			 lo6, hi6);
+	}
 }
 
 int sys_read_pool(enum eph_proto proto, uint16_t override_lo, uint16_t override_hi,
@@ -398,8 +419,9 @@ int sys_read_pool(enum eph_proto proto, uint16_t override_lo, uint16_t override_
 		snprintf(info->range_source, sizeof(info->range_source),
 			 "WMI ROOT\\StandardCimv2 %s", proto == EPH_TCP ? "MSFT_NetTCPSetting"
 									: "MSFT_NetUDPSetting");
-	} else if (netsh_read_range(proto, &lo, &hi, cmd, sizeof(cmd), &netsh_err) == 0) {
+	} else if (netsh_read_range("ipv4", proto, &lo, &hi, cmd, sizeof(cmd), &netsh_err) == 0) {
 		snprintf(info->range_source, sizeof(info->range_source), "netsh %s", cmd);
+		note_v6_range(proto, lo, hi, info);
 	} else {
 		lo = DEFAULT_LO;
 		hi = DEFAULT_HI;
