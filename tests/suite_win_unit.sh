@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The unit tests cross-built with mingw and run under wine (same tests/test_*.c, same tap.h),
-# sys_process_name (tests/helper/win_owner.c), a check that a crash fails, and the plugin's
-# basic contract under wine: exit codes, the range fallback when wine's netsh says nothing, and
-# the -t timer thread.
+# sys_process_name (tests/helper/win_owner.c), a check that a crash fails, that the plugin
+# imports only system DLLs, and the plugin's basic contract under wine: exit codes, the range
+# fallback when wine's netsh says nothing, and the -t timer thread.
 # needs-packages: gcc-mingw-w64-x86-64 wine wine64
 set -u
 . "$TOP/tests/lib.sh"
@@ -52,6 +52,21 @@ out=$(wrun "$WB/tests/helper/crash.exe")
 rc=$?
 [ "$rc" != 0 ]
 ok $? "a crashing program exits non-zero under wine (exit $rc)"
+
+# The static build needs no mingw runtime DLL (libgcc_s, libwinpthread, libstdc++): every DLL
+# it imports is part of Windows. objdump reads the import table without running anything.
+# not_system_dlls: the DLL names on stdin that are not on the allow-list, one per line.
+not_system_dlls() {
+	grep -viE '^(ADVAPI32|IPHLPAPI|KERNEL32|msvcrt|ole32|OLEAUT32|WS2_32)\.dll$' | grep -v '^$'
+}
+is "$(printf 'KERNEL32.dll\nlibwinpthread-1.dll\nmsvcrt.dll\n' | not_system_dlls)" \
+	"libwinpthread-1.dll" "the DLL allow-list check catches a mingw runtime DLL"
+dlls=$(x86_64-w64-mingw32-objdump -p "$WIN_EXE" | sed -n 's/^[[:space:]]*DLL Name: *//p' | tr -d '\r')
+echo "# check_ephemeral.exe imports: $(echo $dlls)"
+grep -qx 'KERNEL32\.dll' <<<"$dlls"
+ok $? "objdump lists the imports of check_ephemeral.exe (KERNEL32.dll among them)"
+is "$(not_system_dlls <<<"$dlls")" "" \
+	"check_ephemeral.exe imports only system DLLs (ADVAPI32 IPHLPAPI KERNEL32 msvcrt ole32 OLEAUT32 WS2_32)"
 
 # The plugin itself.
 out=$(wrun "$WIN_EXE" -V)
