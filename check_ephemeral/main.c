@@ -165,6 +165,7 @@ int main(int argc, char **argv)
 	uint64_t start = sys_clock_ms();
 	unsigned tw_lifetime = 0;
 	bool tw_configured = false;
+	struct sys_tw_info tw_info;
 	int top;
 	bool owners_now;
 	struct sys_query queries[EPH_NPROTO];
@@ -244,12 +245,13 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		if (p == EPH_TCP) {
-			if (sys_time_wait_lifetime(&tw_lifetime, &tw_configured, &err) < 0) {
+			if (sys_time_wait_lifetime(&tw_lifetime, &tw_configured, &tw_info, &err) <
+			    0) {
 				code = fail(rd, "reading the TIME_WAIT lifetime", err.msg);
 				goto out;
 			}
 			evaluate_churn(&res.p[p], tw_lifetime, tw_configured,
-				       !tw_configured && !sys_time_wait_fixed());
+				       !tw_configured && !sys_time_wait_fixed(), &tw_info);
 		}
 	}
 	evaluate_merge(&res);

@@ -115,7 +115,8 @@ int evaluate_proto(const struct eph_config *cfg, const struct portpool *pool,
 	return 0;
 }
 
-void evaluate_churn(struct proto_result *pr, unsigned lifetime, bool configured, bool estimate)
+void evaluate_churn(struct proto_result *pr, unsigned lifetime, bool configured, bool estimate,
+		    const struct sys_tw_info *info)
 {
 	if (pr->proto != EPH_TCP || !pr->tally || lifetime == 0) {
 		return;
@@ -124,6 +125,11 @@ void evaluate_churn(struct proto_result *pr, unsigned lifetime, bool configured,
 	pr->tw_lifetime = lifetime;
 	pr->tw_configured = configured;
 	pr->tw_estimate = estimate;
+	if (info) {
+		pr->tw_info = *info;
+	} else {
+		memset(&pr->tw_info, 0, sizeof(pr->tw_info));
+	}
 	/* Every connection closed from this side waits the whole lifetime in TIME_WAIT, so in a
 	 * steady state the count divided by the lifetime is the close rate. */
 	pr->churn = (double)pr->tally->states[EPH_TCP_TIME_WAIT] / (double)lifetime;

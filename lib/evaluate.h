@@ -42,6 +42,7 @@ struct proto_result {
 	unsigned tw_lifetime;     /* seconds a closed connection stays in TIME_WAIT */
 	bool tw_configured;       /* the lifetime is a setting (Windows TcpTimedWaitDelay) */
 	bool tw_estimate;         /* the lifetime is an assumed default, not known */
+	struct sys_tw_info tw_info; /* the OS setting behind the lifetime, for the long output */
 	double churn;             /* TIME_WAIT sockets / lifetime */
 	double churn_sustainable; /* effective pool / lifetime: the rate the pool can carry */
 	/* The --top tables, NULL when not asked for (attrib_report). */
@@ -68,9 +69,10 @@ int evaluate_proto(const struct eph_config *cfg, const struct portpool *pool,
 		   const struct sys_sock_info *sinfo, struct proto_result *pr, struct eph_err *err);
 
 /* Fills pr's churn (TCP only) from its TIME_WAIT count and the TIME_WAIT lifetime in seconds
- * (sys_time_wait_lifetime; estimate when that is an assumed default). lifetime 0 leaves it
- * unset. */
-void evaluate_churn(struct proto_result *pr, unsigned lifetime, bool configured, bool estimate);
+ * (sys_time_wait_lifetime; estimate when that is an assumed default; info, copied, may be
+ * NULL: no setting to name). lifetime 0 leaves it unset. */
+void evaluate_churn(struct proto_result *pr, unsigned lifetime, bool configured, bool estimate,
+		    const struct sys_tw_info *info);
 
 /* Merges the checked protocols' states into r->state. */
 void evaluate_merge(struct result *r);

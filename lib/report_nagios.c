@@ -69,7 +69,9 @@ static void churn_line(const struct proto_result *p, struct strbuf *sb)
 	sb_printf(sb, "tcp: churn %s connections closed/s (%zu in TIME_WAIT / %u s, ",
 		  eph_fmt_num(p->churn, 2, a, sizeof(a)), p->tally->states[EPH_TCP_TIME_WAIT],
 		  p->tw_lifetime);
-	if (p->tw_estimate) {
+	if (p->tw_info.ignored) {
+		sb_puts(sb, "an estimated lifetime: the OS setting is out of range, ignored");
+	} else if (p->tw_estimate) {
 		sb_puts(sb, "an estimated lifetime: the OS setting is not configured");
 	} else if (p->tw_configured) {
 		sb_puts(sb, "the configured lifetime");
@@ -180,6 +182,9 @@ static void long_output(const struct result *r, const struct proto_result *p, st
 
 	sb_printf(sb, "%s: range %u-%u (%zu ports) from %s\n", n, p->pool->lo, p->pool->hi,
 		  p->range_size, p->pool_info.range_source);
+	if (p->pool_info.range_note[0]) {
+		sb_printf(sb, "%s: %s\n", n, p->pool_info.range_note);
+	}
 	sb_printf(sb, "%s: reserved in range: %zu (", n, p->reserved);
 	pool_format_reserved(p->pool, sb, 200);
 	sb_printf(sb, ") from %s; effective pool %zu ports\n", p->pool_info.reserved_source,
@@ -255,6 +260,11 @@ static void render_nagios(const struct result *r, struct strbuf *sb)
 		}
 		if (p->attrib) {
 			attrib_text(p, sb);
+		}
+		/* The setting behind the lifetime (Windows TcpTimedWaitDelay, or "default"), next
+		 * to the line that divides by it; Linux has none to name. */
+		if (p->churn_set && r->cfg->verbose > 0 && p->tw_info.setting[0]) {
+			sb_printf(sb, "%s: %s\n", eph_proto_name(p->proto), p->tw_info.setting);
 		}
 		if (p->churn_set && (p->attrib || r->cfg->verbose > 0)) {
 			churn_line(p, sb);

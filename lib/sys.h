@@ -17,6 +17,8 @@ struct sys_pool_info {
 	char range_source[96];    /* e.g. "/proc/sys/net/ipv4/ip_local_port_range", "--range" */
 	char reserved_source[96]; /* e.g. "/proc/sys/net/ipv4/ip_local_reserved_ports" */
 	char note[160];           /* anything the user should know, "" when nothing */
+	char range_note[160];     /* about the range itself, a -v line of its own after the
+				   * range line (Windows: an IPv6 range that differs); "" */
 };
 
 /* Reads the dynamic port range of proto and the reserved/excluded ports into pool. With
@@ -52,9 +54,19 @@ typedef int (*sock_fn)(const struct sock_rec *r, void *ctx);
 int sys_read_sockets(const struct sys_query *q, sock_fn fn, void *ctx, struct sys_sock_info *info,
 		     struct eph_err *err);
 
+/* What the OS setting of the TIME_WAIT lifetime says, for the long output. */
+struct sys_tw_info {
+	bool ignored;      /* a setting exists but lies outside the bounds the OS documents: the
+			    * lifetime is the assumed default instead */
+	char setting[160]; /* the setting, its value and where it lives, e.g. "TcpTimedWaitDelay
+			    * 60 s (HKLM\...)"; "" when the OS has none (Linux) */
+};
+
 /* How long a closed connection stays in TIME_WAIT, in seconds. configured is false when it is
- * the OS default rather than a setting (Linux: always 60, fixed in the kernel). */
-int sys_time_wait_lifetime(unsigned *seconds, bool *configured, struct eph_err *err);
+ * the OS default rather than a setting (Linux: always 60, fixed in the kernel), and when a
+ * setting was ignored. info (not NULL) says which. */
+int sys_time_wait_lifetime(unsigned *seconds, bool *configured, struct sys_tw_info *info,
+			   struct eph_err *err);
 
 /* Finding the owners of sockets, for the --top tables. */
 

@@ -206,11 +206,13 @@ int sys_read_sockets(const struct sys_query *q, sock_fn fn, void *ctx, struct sy
 	return 0;
 }
 
-int sys_time_wait_lifetime(unsigned *seconds, bool *configured, struct eph_err *err)
+int sys_time_wait_lifetime(unsigned *seconds, bool *configured, struct sys_tw_info *info,
+			   struct eph_err *err)
 {
 	(void)err;
 	*seconds = 60; /* TCP_TIMEWAIT_LEN, include/net/tcp.h; not tunable */
 	*configured = false;
+	memset(info, 0, sizeof(*info)); /* no setting to name: the churn line says "fixed" */
 	return 0;
 }
 

@@ -352,13 +352,14 @@ out:
 	return rc;
 }
 
-static int netsh_read_range(enum eph_proto proto, uint16_t *lo, uint16_t *hi, char *cmd,
-			    size_t cmd_size, struct eph_err *err)
+/* Reads the dynamic range of proto for ip ("ipv4" or "ipv6") from netsh. */
+static int netsh_read_range(const char *ip, enum eph_proto proto, uint16_t *lo, uint16_t *hi,
+			    char *cmd, size_t cmd_size, struct eph_err *err)
 {
 	static char text[NETSH_MAX_OUTPUT];
 	size_t len;
 
-	snprintf(cmd, cmd_size, "int ipv4 show dynamicport %s", proto_names[proto]);
+	snprintf(cmd, cmd_size, "int %s show dynamicport %s", ip, proto_names[proto]);
 	if (run_netsh(cmd, text, sizeof(text), &len, err) < 0) {
 		return -1;
 	}
@@ -377,6 +378,26 @@ static int netsh_read_excluded(enum eph_proto proto, struct portpool *pool, char
 		return -1;
 	}
 	return winparse_excluded(text, len, pool, ranges, err);
+}
+
+/* netsh keeps a dynamic range per IP version (FACTS §1); one pool per protocol is counted, the
+ * IPv4 one. Windows normally keeps both equal; when an administrator changed only one, say so
+ * rather than count per family (a second pool and tally for a rare setup). Says nothing when
+ * the IPv6 range cannot be read: that is no IPv6 stack, or a netsh that answered IPv4 only. */
+static void note_v6_range(enum eph_proto proto, uint16_t lo, uint16_t hi,
+			  struct sys_pool_info *info)
+{
+	struct eph_err err = { "" };
+	uint16_t lo6, hi6;
+	char cmd[96];
+
+	if (netsh_read_range("ipv6", proto, &lo6, &hi6, cmd, sizeof(cmd), &err) == 0 &&
+	    (lo6 != lo || hi6 != hi)) {
+		snprintf(info->range_note, sizeof(info->range_note),
+			 "the IPv6 dynamic range %u-%u differs from the IPv4 one; IPv6 sockets are "
+			 "counted against the IPv4 range",
+			 lo6, hi6);
+	}
 }
 
 int sys_read_pool(enum eph_proto proto, uint16_t override_lo, uint16_t override_hi,
@@ -398,8 +419,9 @@ int sys_read_pool(enum eph_proto proto, uint16_t override_lo, uint16_t override_
 		snprintf(info->range_source, sizeof(info->range_source),
 			 "WMI ROOT\\StandardCimv2 %s", proto == EPH_TCP ? "MSFT_NetTCPSetting"
 									: "MSFT_NetUDPSetting");
-	} else if (netsh_read_range(proto, &lo, &hi, cmd, sizeof(cmd), &netsh_err) == 0) {
+	} else if (netsh_read_range("ipv4", proto, &lo, &hi, cmd, sizeof(cmd), &netsh_err) == 0) {
 		snprintf(info->range_source, sizeof(info->range_source), "netsh %s", cmd);
+		note_v6_range(proto, lo, hi, info);
 	} else {
 		lo = DEFAULT_LO;
 		hi = DEFAULT_HI;
@@ -504,8 +526,9 @@ static int get_table(enum eph_proto proto, ULONG af, void **out, bool *missing,
 	return -1;
 }
 
-/* Owner PID 0 is the System Idle Process: Windows shows TIME_WAIT sockets (and wine all
- * sockets) with it, which means "no owner". */
+/* Owner PID 0 is the System Idle Process: Windows shows TIME_WAIT sockets, sockets whose
+ * process has ended (and wine all sockets) with it, which means "no owner"; the --top tables
+ * count those by state instead of naming a process (docs/windows.md). */
 static uint32_t owner(DWORD pid)
 {
 	return pid == 0 ? EPH_OWNER_NONE : (uint32_t)pid;
@@ -647,23 +670,24 @@ int sys_read_sockets(const struct sys_query *q, sock_fn fn, void *ctx, struct sy
 	return 0;
 }
 
-int sys_time_wait_lifetime(unsigned *seconds, bool *configured, struct eph_err *err)
+int sys_time_wait_lifetime(unsigned *seconds, bool *configured, struct sys_tw_info *info,
+			   struct eph_err *err)
 {
 	DWORD value = 0, size = sizeof(value);
+	enum winparse_tw how;
 	LSTATUS rc;
 
 	(void)err;
+	memset(info, 0, sizeof(*info));
+	/* Absent by default (FACTS §3); winparse_tw_delay decides what an absent or absurd value
+	 * means, in portable code that the unit tests reach. */
 	rc = RegGetValueW(HKEY_LOCAL_MACHINE, L"SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters",
 			  L"TcpTimedWaitDelay", RRF_RT_REG_DWORD, NULL, &value, &size);
-	if (rc == ERROR_SUCCESS) {
-		*seconds = (unsigned)value;
-		*configured = true;
-		return 0;
-	}
-	/* Absent by default; the documented default is 120 s or 240 s depending on the version
-	 * (FACTS §3). Take the longer one: the pool estimate errs on the safe side. */
-	*seconds = 240;
-	*configured = false;
+	how = winparse_tw_delay(rc == ERROR_SUCCESS, (uint32_t)value,
+				"HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters", seconds,
+				info->setting, sizeof(info->setting));
+	*configured = how == WINPARSE_TW_CONFIGURED;
+	info->ignored = how == WINPARSE_TW_IGNORED;
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 #include "winparse.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 
 /* One line of text: [s, e), without its "\r\n" or "\n". */
 struct line {
@@ -157,4 +158,28 @@ int winparse_excluded(const char *text, size_t len, struct portpool *pool, size_
 		return -1;
 	}
 	return walk_excluded(text, len, pool, ranges, err);
+}
+
+enum winparse_tw winparse_tw_delay(bool found, uint32_t value, const char *where,
+				   unsigned *seconds, char *text, size_t size)
+{
+	if (!found) {
+		*seconds = WINPARSE_TW_ASSUMED;
+		snprintf(text, size, "TcpTimedWaitDelay default (not configured; %u s assumed)",
+			 *seconds);
+		return WINPARSE_TW_UNSET;
+	}
+	/* Outside the documented range nobody can say what Windows does with the value. Taken as
+	 * it is, 1 s would claim that the pool carries its whole size every second, 4294967295 s
+	 * would show as the divisor, and 0 would drop tcp_churn from the perfdata, so that its
+	 * label set changed between runs. */
+	if (value < WINPARSE_TW_MIN || value > WINPARSE_TW_MAX) {
+		*seconds = WINPARSE_TW_ASSUMED;
+		snprintf(text, size, "TcpTimedWaitDelay %lu is outside %u-%u, ignored (%s); %u s assumed",
+			 (unsigned long)value, WINPARSE_TW_MIN, WINPARSE_TW_MAX, where, *seconds);
+		return WINPARSE_TW_IGNORED;
+	}
+	*seconds = (unsigned)value;
+	snprintf(text, size, "TcpTimedWaitDelay %u s (%s)", *seconds, where);
+	return WINPARSE_TW_CONFIGURED;
 }

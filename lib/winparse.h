@@ -4,6 +4,7 @@
 #ifndef WINPARSE_H
 #define WINPARSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,5 +27,28 @@ int winparse_dynamicport(const char *text, size_t len, uint16_t *lo, uint16_t *h
  * a table without rows is 0 ranges. */
 int winparse_excluded(const char *text, size_t len, struct portpool *pool, size_t *ranges,
 		      struct eph_err *err);
+
+/* TcpTimedWaitDelay, the Windows TIME_WAIT lifetime in seconds: Microsoft documents 30..300.
+ * Without a usable value the longer of the documented defaults (120 s or 240 s by version,
+ * FACTS §3) is assumed, so that the sustainable rate errs on the safe side. */
+#define WINPARSE_TW_MIN 30u
+#define WINPARSE_TW_MAX 300u
+#define WINPARSE_TW_ASSUMED 240u
+
+enum winparse_tw {
+	WINPARSE_TW_CONFIGURED, /* the value is the lifetime */
+	WINPARSE_TW_UNSET,      /* no value: WINPARSE_TW_ASSUMED */
+	WINPARSE_TW_IGNORED,    /* outside WINPARSE_TW_MIN..MAX: WINPARSE_TW_ASSUMED */
+};
+
+/* Decides the TIME_WAIT lifetime from the registry value TcpTimedWaitDelay: found is false
+ * when it does not exist (as a REG_DWORD), value is its data. Sets *seconds and returns where
+ * the lifetime came from. Writes a line for the long output into text (size bytes, always
+ * NUL-terminated; where names the registry key):
+ *   "TcpTimedWaitDelay 60 s (where)"
+ *   "TcpTimedWaitDelay default (not configured; 240 s assumed)"
+ *   "TcpTimedWaitDelay 1 is outside 30-300, ignored (where); 240 s assumed" */
+enum winparse_tw winparse_tw_delay(bool found, uint32_t value, const char *where,
+				   unsigned *seconds, char *text, size_t size);
 
 #endif

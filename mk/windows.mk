@@ -32,7 +32,8 @@ WIN_SETUP := $(WB)/check_ephemeral-$(EPH_VERSION_STR)-setup.exe
 WIN_UNIT_EXCLUDE := tests/test_nl_diag.c tests/test_procnet.c tests/test_sys_linux.c
 WIN_UNIT_TESTS := $(filter-out $(WIN_UNIT_EXCLUDE),$(wildcard tests/test_*.c))
 WIN_UNIT_BINS := $(patsubst tests/%.c,$(WB)/tests/%.exe,$(WIN_UNIT_TESTS))
-WIN_HELPERS := $(WB)/tests/helper/netsh.exe $(WB)/tests/helper/crash.exe
+WIN_HELPERS := $(WB)/tests/helper/netsh.exe $(WB)/tests/helper/crash.exe \
+	$(WB)/tests/helper/win_owner.exe
 
 .PHONY: windows windows-exe windows-tests windows-installer
 
@@ -69,6 +70,12 @@ $(WB)/tests/helper/netsh.exe: tests/helper/fake_netsh.c
 $(WB)/tests/helper/crash.exe: tests/helper/crash.c
 	@mkdir -p $(dir $@)
 	$(WIN_CC) $(WIN_CPPFLAGS) $(WIN_WARN) $(WIN_CFLAGS) $(WIN_LDFLAGS) -o $@ $<
+
+# win_owner.exe: sys_process_name, which only Windows has, under wine (suite_win_unit.sh).
+$(WB)/tests/helper/win_owner.exe: tests/helper/win_owner.c $(WIN_LIBA) tests/tap.h
+	@mkdir -p $(dir $@)
+	$(WIN_CC) $(WIN_CPPFLAGS) -Itests $(WIN_WARN) $(WIN_CFLAGS) $(WIN_LDFLAGS) -o $@ $< \
+		$(WIN_LIBA) $(WIN_LDLIBS)
 
 $(WIN_SETUP): nsis/check_ephemeral.nsi $(WIN_EXE) nsis/README.txt
 	@mkdir -p $(dir $@)

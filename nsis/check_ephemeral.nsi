@@ -122,12 +122,19 @@ Section "check_ephemeral"
   File "/oname=check_ephemeral.exe" "${EXE}"
   File "/oname=README.txt" "nsis/README.txt"
 
-  ; The NSClient++ snippet names the folder actually chosen.
+  ; The NSClient++ snippet names the folder actually chosen; from "; Query" on it is
+  ; contrib/nsclient/check_ephemeral.ini with that folder (tests/suite_win_nsis.sh compares).
   FileOpen $0 "$INSTDIR\nsclient-check_ephemeral.ini" w
   FileWrite $0 "; check_ephemeral for NSClient++ 0.5: merge into nsclient.ini, restart the service.$\r$\n"
   FileWrite $0 "; Query from Nagios/Icinga: check_nrpe -H HOST -c check_ephemeral$\r$\n"
+  FileWrite $0 "; check_nrpe talks to NSClient++'s NRPE server: NRPEServer must be enabled (below), and the$\r$\n"
+  FileWrite $0 "; monitoring server's address must be in $\"allowed hosts$\" under [/settings/default], e.g.$\r$\n"
+  FileWrite $0 "; allowed hosts = 127.0.0.1,192.0.2.10$\r$\n"
+  FileWrite $0 "; A check_nrpe that connects without certificates (legacy anonymous-DH SSL) also needs$\r$\n"
+  FileWrite $0 "; insecure = true under [/settings/NRPE/server].$\r$\n"
   FileWrite $0 "[/modules]$\r$\n"
-  FileWrite $0 "CheckExternalScripts = enabled$\r$\n$\r$\n"
+  FileWrite $0 "CheckExternalScripts = enabled$\r$\n"
+  FileWrite $0 "NRPEServer = enabled$\r$\n$\r$\n"
   FileWrite $0 "[/settings/external scripts/scripts]$\r$\n"
   FileWrite $0 "check_ephemeral = $\"$INSTDIR\check_ephemeral.exe$\" -p all -w 80 -c 90$\r$\n"
   FileWrite $0 "check_ephemeral_dest = $\"$INSTDIR\check_ephemeral.exe$\" --metric dest -w 50 -c 75$\r$\n"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Icinga 2: the shipped CheckCommand "ephemeral" and sample apply rules
 # (contrib/icinga2/*.conf) are validated by `icinga2 daemon -C` on a throwaway configuration
-# directory, then a private Icinga 2 core runs them briefly (as user nagios, every directory
+# directory (also with a Windows agent host, whose services must run the installed exe on the
+# agent), then a private Icinga 2 core runs them briefly (as user nagios, every directory
 # under a temporary one, no API, no features but the checker) inside a network namespace
 # with a fixed population (tests/integ_lib.sh). Its state file must record, for each
 # service, the exit code and output of a direct run as user nagios. The system's icinga2
@@ -102,6 +103,48 @@ sed 's/value = "\$ephemeral_warning\$"/value = "$ephemeral_warning$/' "$C/check_
 sed 's/check_ephemeral.conf/broken.conf/' "$C/icinga2.conf" >"$C/broken-icinga2.conf"
 "$ICINGA2" daemon -C -c "$C/broken-icinga2.conf" "${DEFS[@]}" >/dev/null 2>&1
 ok $([ $? != 0 ]; echo $?) "icinga2 daemon -C rejects a broken copy (the validation is real)"
+
+# A Windows host with an Icinga 2 agent (validated only, never checked): the Windows rules
+# must run the check on the agent with the installed exe, the Linux ones PluginDir's plugin.
+# The checkable needs a zone for command_endpoint; the agent's zone is a child of the master's.
+sed -e 's/^include "check_ephemeral-services.conf"$/&\ninclude "windows-hosts.conf"/' "$C/icinga2.conf" >"$C/windows-icinga2.conf"
+cat >"$C/windows-hosts.conf" <<'EOC'
+object Endpoint "localhost" { }
+object Zone "localhost" { endpoints = [ "localhost" ] }
+object Endpoint "winhost01" { }
+object Zone "winhost01" {
+	endpoints = [ "winhost01" ]
+	parent = "localhost"
+}
+object Host "winhost01" {
+	zone = "localhost"
+	check_command = "dummy"
+	address = "192.0.2.2"
+	enable_active_checks = false
+	vars.os = "Windows"
+	vars.ephemeral_dest = true
+}
+EOC
+mkdir -p "$C/wcache"
+chown -R nagios:nagios "$C"
+WDEFS=("${DEFS[@]/#-DCacheDir=*/-DCacheDir=$C/wcache}")
+out=$("$ICINGA2" daemon -C -c "$C/windows-icinga2.conf" "${WDEFS[@]}" 2>&1)
+rc=$?
+is "$rc" 0 "icinga2 daemon -C accepts the Windows rules with an agent host"
+[ "$rc" = 0 ] || echo "$out" | grep -iE 'critical|error' | head -n 10 | sed 's/^/#   /'
+# attrs NAME: "command_endpoint=...;ephemeral_command=..." of a service, from the object cache.
+attrs() {
+	"$ICINGA2" object list -DCacheDir="$C/wcache" --type Service --name "$1" 2>/dev/null |
+		sed -n 's/^ *\* \(command_endpoint\|ephemeral_command\) = "\(.*\)"$/\1=\2/p' | paste -sd ';'
+}
+for svc in ephemeral-ports ephemeral-ports-dest; do
+	is "$(attrs "winhost01!$svc")" 'command_endpoint=winhost01;ephemeral_command=C:\Program Files\check_ephemeral\check_ephemeral.exe' \
+		"Windows $svc: runs on the agent, with the installed exe"
+done
+is "$(attrs 'localhost!ephemeral-ports')" 'command_endpoint=' "Linux ephemeral-ports: local, no program override"
+like "$("$ICINGA2" object list -DCacheDir="$C/wcache" --type CheckCommand --name ephemeral 2>/dev/null)" \
+	"ephemeral_command = \"$(dirname "$PLUGIN")/check_ephemeral\"" \
+	"the CheckCommand's ephemeral_command defaults to PluginDir + /check_ephemeral"
 
 # The core, briefly: wait until each of the 5 local services ran its plugin, then stop it.
 "$ICINGA2" daemon -x notice -c "$C/icinga2.conf" "${DEFS[@]}" >"$W/icinga2.log" 2>&1 &

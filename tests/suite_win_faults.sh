@@ -3,7 +3,9 @@
 # between the sizing call and the read, a few times or without end, and a missing IPv6 stack
 # (tests/helper/win_tables.c, a test-only build of lib/sys_windows.c with fake iphlpapi
 # calls), under wine. Each must give every row or an error with its reason, never a partial
-# table.
+# table. The same fakes then serve rows wine's real tables never have (BOUND = MIB state 100,
+# DELETE_TCB, owner PID 0, IPv6 next to IPv4 on one port), and the per-state counts, tcp_used
+# and the perfdata the plugin makes of them are asserted exactly.
 # needs-packages: gcc-mingw-w64-x86-64 wine wine64
 set -u
 . "$TOP/tests/lib.sh"

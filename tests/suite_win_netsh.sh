@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The range and excluded-range parsing end to end under wine: a fake netsh.exe in the prefix's
 # system32 (WINEDLLOVERRIDES netsh.exe=n) prints saved English and German netsh output
-# (tests/data/netsh/en, de), and check_ephemeral.exe must report the pools they describe. The
-# socket counts come from the host here, so only pool sizes and sources are asserted.
+# (tests/data/netsh/en, de; en-v6diff: an IPv6 TCP range that differs from the IPv4 one), and
+# check_ephemeral.exe must report the pools they describe. The socket counts come from the host
+# here, so only pool sizes, sources and notes are asserted.
 # needs-packages: gcc-mingw-w64-x86-64 wine wine64
 set -u
 . "$TOP/tests/lib.sh"
@@ -54,6 +55,23 @@ is "$?" 0 "--range with netsh present: OK"
 like "$out" $'\ntcp: range 50050-50149 \\(100 ports\\) from --range' "--range overrides netsh's range"
 like "$out" "reserved in range: 50 \(50100-50149\).*effective pool 50 ports" \
 	"excluded ranges still apply inside --range"
+
+# netsh keeps a range per IP version; one pool is counted, the IPv4 one. Equal ranges (the
+# samples above) say nothing; a different IPv6 range gets a -v line of its own.
+out=$(run en -p all -v)
+[[ "$out" != *"IPv6 dynamic range"* ]]
+ok $? "IPv6 range equal to the IPv4 one: no note"
+out=$(run en-v6diff -p all -v)
+is "$?" 0 "IPv6 TCP range 50000-59999, IPv4 50000-51999: still OK"
+like "$out" $'\ntcp: range 50000-51999 \\(2000 ports\\) from netsh int ipv4 show dynamicport tcp\ntcp: the IPv6 dynamic range 50000-59999 differs from the IPv4 one; IPv6 sockets are counted against the IPv4 range\n' \
+	"a different IPv6 range: the note, right after the range line"
+like "${out%%$'\n'*}" "'tcp_used'=[0-9]+;;;0;1890 " "the pool is still the IPv4 one"
+like "$out" $'\nudp: range 52000-52999 \\(1000 ports\\) from netsh int ipv4 show dynamicport udp\nudp: reserved' \
+	"UDP, whose IPv6 range is equal: no note"
+is "$(grep -c 'IPv6 dynamic range' <<<"$out")" 1 "exactly one note"
+out=$(run en-v6diff --range 50000-51999 -v)
+[[ "$out" != *"IPv6 dynamic range"* ]]
+ok $? "--range: netsh's ranges are not read, no note"
 
 # netsh failing (unknown command text and exit 1): the default, with the reason.
 out=$(run nowhere -v)

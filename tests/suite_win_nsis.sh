@@ -53,6 +53,12 @@ is "$(reg_value "$envkey" Path)" "$path_before" "PATH untouched without /ADDTOPA
 like "$(tr -d '\r' <"$dir/nsclient-check_ephemeral.ini")" \
 	'check_ephemeral = "C:\\Program Files\\check_ephemeral\\check_ephemeral.exe" -p all' \
 	"the NSClient++ snippet names the installed exe"
+like "$(tr -d '\r' <"$dir/nsclient-check_ephemeral.ini")" $'\n\\[/modules\\]\nCheckExternalScripts = enabled\nNRPEServer = enabled\n' \
+	"the NSClient++ snippet enables NRPEServer, which check_nrpe needs"
+# From "; Query" on, the installer's snippet is the shipped contrib one (default folder here).
+is "$(tr -d '\r' <"$dir/nsclient-check_ephemeral.ini" | sed -n '/^; Query/,$p')" \
+	"$(sed -n '/^; Query/,$p' "$TOP/contrib/nsclient/check_ephemeral.ini")" \
+	"the installer's NSClient++ snippet matches contrib/nsclient/check_ephemeral.ini"
 out=$(wrun 'C:\Program Files\check_ephemeral\check_ephemeral.exe' -p all)
 rc=$?
 like "$out" "^EPHEMERAL (OK|WARNING|CRITICAL) - tcp [0-9]+ of [0-9]+ ports in use" \

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The unit tests cross-built with mingw and run under wine (same tests/test_*.c, same tap.h),
-# a check that a crash fails, and the plugin's basic contract under wine: exit codes, the
-# range fallback when wine's netsh says nothing, and the -t timer thread.
+# sys_process_name (tests/helper/win_owner.c), a check that a crash fails, that the plugin
+# imports only system DLLs, and the plugin's basic contract under wine: exit codes, the range
+# fallback when wine's netsh says nothing, and the -t timer thread.
 # needs-packages: gcc-mingw-w64-x86-64 wine wine64
 set -u
 . "$TOP/tests/lib.sh"
@@ -33,10 +34,39 @@ for t in "$WB"/tests/test_*.exe; do
 	grep -q '^1\.\.[0-9]' <<<"$out" || ok 1 "$name printed no plan"
 done
 
+# sys_process_name, Windows only (the --top process table): a helper of its own.
+out=$(wrun "$WB/tests/helper/win_owner.exe")
+rc=$?
+while IFS= read -r line; do
+	case "$line" in
+	"ok "*) ok 0 "win_owner: ${line#ok * - }" ;;
+	"not ok "*) ok 1 "win_owner: ${line#not ok * - }" ;;
+	"1.."* | "") ;;
+	*) echo "# win_owner: $line" ;;
+	esac
+done <<<"$out"
+[ "$rc" = 0 ] || grep -q '^not ok' <<<"$out" || ok 1 "win_owner exited $rc without a failed check (crash?)"
+grep -q '^1\.\.[0-9]' <<<"$out" || ok 1 "win_owner printed no plan"
+
 out=$(wrun "$WB/tests/helper/crash.exe")
 rc=$?
 [ "$rc" != 0 ]
 ok $? "a crashing program exits non-zero under wine (exit $rc)"
+
+# The static build needs no mingw runtime DLL (libgcc_s, libwinpthread, libstdc++): every DLL
+# it imports is part of Windows. objdump reads the import table without running anything.
+# not_system_dlls: the DLL names on stdin that are not on the allow-list, one per line.
+not_system_dlls() {
+	grep -viE '^(ADVAPI32|IPHLPAPI|KERNEL32|msvcrt|ole32|OLEAUT32|WS2_32)\.dll$' | grep -v '^$'
+}
+is "$(printf 'KERNEL32.dll\nlibwinpthread-1.dll\nmsvcrt.dll\n' | not_system_dlls)" \
+	"libwinpthread-1.dll" "the DLL allow-list check catches a mingw runtime DLL"
+dlls=$(x86_64-w64-mingw32-objdump -p "$WIN_EXE" | sed -n 's/^[[:space:]]*DLL Name: *//p' | tr -d '\r')
+echo "# check_ephemeral.exe imports: $(echo $dlls)"
+grep -qx 'KERNEL32\.dll' <<<"$dlls"
+ok $? "objdump lists the imports of check_ephemeral.exe (KERNEL32.dll among them)"
+is "$(not_system_dlls <<<"$dlls")" "" \
+	"check_ephemeral.exe imports only system DLLs (ADVAPI32 IPHLPAPI KERNEL32 msvcrt ole32 OLEAUT32 WS2_32)"
 
 # The plugin itself.
 out=$(wrun "$WIN_EXE" -V)
@@ -58,10 +88,37 @@ like "$out" "running under wine" "and that wine cannot show bound-only sockets"
 [[ "$out" != *$'\r'* ]]
 ok $? "CRs are stripped by the harness"
 like "$out" "TIME_WAIT / 240 s, an estimated lifetime" "no TcpTimedWaitDelay: the 240 s default, marked as an estimate"
-wrun reg add 'HKLM\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters' /v TcpTimedWaitDelay \
-	/t REG_DWORD /d 30 /f >/dev/null
+like "$out" $'\ntcp: TcpTimedWaitDelay default \\(not configured; 240 s assumed\\)\ntcp: churn ' \
+	"-v: the setting line says 'default', just before the churn line"
+labels() { grep -oE "'[a-z_]+'=" <<<"${1%%$'\n'*}" | tr -d "'=" | tr '\n' ' '; }
+out=$(wrun "$WIN_EXE" -v --range 1-2)
+default_labels=$(labels "$out")
+like "$default_labels" " tcp_churn $" "tcp_churn ends the perfdata without TcpTimedWaitDelay"
+tcpip='HKLM\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters'
+set_tw() { wrun reg add "$tcpip" /v TcpTimedWaitDelay /t REG_DWORD /d "$1" /f >/dev/null; }
+set_tw 30
 out=$(wrun "$WIN_EXE" -v --range 1-2)
 like "$out" "TIME_WAIT / 30 s, the configured lifetime" "TcpTimedWaitDelay is read from the registry"
+like "$out" $'\ntcp: TcpTimedWaitDelay 30 s \\(HKLM\\\\SYSTEM\\\\CurrentControlSet\\\\Services\\\\Tcpip\\\\Parameters\\)\n' \
+	"-v names the configured TcpTimedWaitDelay and its key"
+like "$out" "the pool sustains 0.07/s \(2 ports / 30 s\)" "the configured 30 s is the divisor"
+# Outside the documented 30-300 s: ignored, the 240 s estimate as when absent, and the same
+# perfdata labels (0 used to drop tcp_churn).
+for v in 1 0 29 301 4294967295; do
+	set_tw "$v"
+	out=$(wrun "$WIN_EXE" -v --range 1-2)
+	is "$(wrun reg query "$tcpip" /v TcpTimedWaitDelay | grep -c TcpTimedWaitDelay)" 1 \
+		"TcpTimedWaitDelay $v is set"
+	like "$out" $'\ntcp: TcpTimedWaitDelay '"$v"$' is outside 30-300, ignored \\(HKLM\\\\SYSTEM\\\\CurrentControlSet\\\\Services\\\\Tcpip\\\\Parameters\\); 240 s assumed\n' \
+		"TcpTimedWaitDelay $v: -v says it is outside 30-300 and ignored"
+	like "$out" "\(0 in TIME_WAIT / 240 s, an estimated lifetime: the OS setting is out of range, ignored\); the pool sustains 0.01/s \(2 ports / 240 s\)" \
+		"TcpTimedWaitDelay $v: the churn line uses the 240 s estimate"
+	is "$(perf "$out" tcp_churn)" 0 "TcpTimedWaitDelay $v: tcp_churn is still reported"
+	is "$(labels "$out")" "$default_labels" "TcpTimedWaitDelay $v: the perfdata labels are those of a run without it"
+done
+out=$(wrun "$WIN_EXE" -o json --range 1-2)
+like "$out" '"time_wait_lifetime": 240, "lifetime": "estimate"' "-o json: an ignored value is the 240 s estimate"
+wrun reg delete "$tcpip" /v TcpTimedWaitDelay /f >/dev/null
 
 # The other renderers and the file writers (sys_write_file_atomic, sys_append_file,
 # sys_host_name, sys_local_time_iso8601 on Windows).

@@ -406,7 +406,7 @@ static void test_render(void)
 	res.cfg = &cfg;
 	ok(evaluate_proto(&cfg, &pool, &t, &pinfo, &sinfo, &res.p[EPH_TCP], &err) == 0,
 	   "evaluates");
-	evaluate_churn(&res.p[EPH_TCP], 60, false, false);
+	evaluate_churn(&res.p[EPH_TCP], 60, false, false, NULL);
 	evaluate_merge(&res);
 	attrib_report(&a, &t, 5, &fake, 0, &tab);
 	res.p[EPH_TCP].attrib = &tab;
@@ -443,17 +443,49 @@ static void test_render(void)
 	attrib_report(&a, &t, 5, &fake, 0, &tab);
 
 	/* Windows without TcpTimedWaitDelay: an estimate, said so. */
-	evaluate_churn(&res.p[EPH_TCP], 120, false, true);
+	evaluate_churn(&res.p[EPH_TCP], 120, false, true, NULL);
 	render(&res, &sb);
 	ok(strstr(sb_str(&sb), "'tcp_churn'=0.83;;;0") &&
 		   strstr(sb_str(&sb), "(100 in TIME_WAIT / 120 s, an estimated lifetime: the OS "
 				       "setting is not configured)"),
 	   "an estimated lifetime is labelled");
-	evaluate_churn(&res.p[EPH_TCP], 30, true, false);
+	evaluate_churn(&res.p[EPH_TCP], 30, true, false, NULL);
 	render(&res, &sb);
 	ok(strstr(sb_str(&sb), "'tcp_churn'=3.33;;;0") &&
 		   strstr(sb_str(&sb), "30 s, the configured lifetime)"),
 	   "a configured lifetime is labelled");
+
+	/* -v names the setting behind the lifetime, next to the churn line; an out-of-range
+	 * TcpTimedWaitDelay is ignored and the churn line says why it is an estimate. */
+	{
+		const struct sys_tw_info ignored = {
+			true, "TcpTimedWaitDelay 1 is outside 30-300, ignored (HKLM\\X); 240 s assumed"
+		};
+
+		cfg.verbose = 1;
+		evaluate_churn(&res.p[EPH_TCP], 240, false, true, &ignored);
+		render(&res, &sb);
+		ok(strstr(sb_str(&sb), "'tcp_churn'=0.42;;;0\n") != NULL,
+		   "ignored setting: tcp_churn = 100/240");
+		ok(strstr(sb_str(&sb),
+			  "\ntcp: TcpTimedWaitDelay 1 is outside 30-300, ignored (HKLM\\X); 240 s "
+			  "assumed\n"
+			  "tcp: churn 0.42 connections closed/s (100 in TIME_WAIT / 240 s, an "
+			  "estimated lifetime: the OS setting is out of range, ignored); the pool "
+			  "sustains 3.75/s (900 ports / 240 s): now at 11.1% of it\n") != NULL,
+		   "-v: the setting line, then the churn line that says it was ignored");
+		cfg.verbose = 0;
+		render(&res, &sb);
+		ok(strstr(sb_str(&sb), "TcpTimedWaitDelay") == NULL,
+		   "without -v the setting line is not shown");
+		cfg.verbose = 1;
+		evaluate_churn(&res.p[EPH_TCP], 60, false, false, NULL);
+		render(&res, &sb);
+		ok(strstr(sb_str(&sb), "TcpTimedWaitDelay") == NULL &&
+			   strstr(sb_str(&sb), "/ 60 s, the lifetime fixed by the OS)") != NULL,
+		   "no setting (Linux): -v has no setting line, the churn line says fixed");
+		cfg.verbose = 0;
+	}
 
 	/* Without the tables (--top 0, or OK by default) there is no long output. */
 	res.p[EPH_TCP].attrib = NULL;
@@ -479,7 +511,7 @@ static void test_render(void)
 	}
 	ok(evaluate_proto(&cfg, &pool, &t, &pinfo, &sinfo, &res.p[EPH_TCP], &err) == 0,
 	   "evaluates 10 000 destinations");
-	evaluate_churn(&res.p[EPH_TCP], 60, false, false);
+	evaluate_churn(&res.p[EPH_TCP], 60, false, false, NULL);
 	attrib_report(&a, &t, 50, &fake, 0, &tab);
 	res.p[EPH_TCP].attrib = &tab;
 	render(&res, &sb);

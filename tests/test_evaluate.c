@@ -10,7 +10,7 @@
 static struct portpool pool;
 static struct tally tcp, udp;
 static struct eph_config cfg;
-static const struct sys_pool_info pinfo = { "--range", "test reserved", "" };
+static const struct sys_pool_info pinfo = { "--range", "test reserved", "", "" };
 static const struct sys_sock_info sinfo = { "test source", true, "", 0, false };
 
 static void config(enum eph_metric m, const char *w, const char *c)

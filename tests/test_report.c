@@ -12,7 +12,7 @@ static struct tally tcp, udp;
 static struct eph_config cfg;
 static struct result res;
 static struct sys_pool_info pinfo = { "--range", "/proc/sys/net/ipv4/ip_local_reserved_ports",
-				      "" };
+				      "", "" };
 static struct sys_sock_info sinfo = { "netlink inet_diag", true, "", 0, false };
 
 static void config(enum eph_metric m, const char *w, const char *c, bool with_udp, int verbose)
@@ -221,6 +221,19 @@ int main(void)
 	is_str(line(out, 8), "udp: 3 sockets on 2 ports in the pool: UDP 3; IPv4 2, IPv6 1",
 	       "-v: UDP sockets");
 	is_str(line(out, 9), "udp: source netlink inet_diag", "-v: UDP has no destination line");
+
+	/* A note about the range (Windows: an IPv6 range that differs) is a line of its own,
+	 * right after the range line. */
+	snprintf(pinfo.range_note, sizeof(pinfo.range_note), "the IPv6 dynamic range differs");
+	config(EPH_METRIC_PCT, "80", "90", false, 1);
+	out = render(&sb);
+	is_int(count_lines(out), 1 + 6, "-v with a range note: one line more");
+	is_str(line(out, 2), "tcp: the IPv6 dynamic range differs", "-v: the range note after the range");
+	is_str(line(out, 3),
+	       "tcp: reserved in range: 10 (40090-40099) from "
+	       "/proc/sys/net/ipv4/ip_local_reserved_ports; effective pool 90 ports",
+	       "-v: then the reserved ports");
+	pinfo.range_note[0] = '\0';
 
 	/* -vv adds the thresholds; notes and restarts show up in the source line. */
 	config(EPH_METRIC_PCT, "80", "90", false, 2);

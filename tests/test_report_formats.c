@@ -90,7 +90,7 @@ static void setup(const char *warn, const char *crit, bool udp)
 	memset(&res, 0, sizeof(res));
 	res.cfg = &cfg;
 	evaluate_proto(&cfg, &pool, &tt, &pi, &si, &res.p[EPH_TCP], &err);
-	evaluate_churn(&res.p[EPH_TCP], 60, false, false);
+	evaluate_churn(&res.p[EPH_TCP], 60, false, false, NULL);
 	if (udp) {
 		evaluate_proto(&cfg, &pool, &tu, &pi, &si, &res.p[EPH_UDP], &err);
 	}

@@ -1,5 +1,6 @@
 /* netsh output parsers: English and German samples (tests/data/netsh/, CRLF, CP850 as netsh
- * writes them), wine's silent stub, and malformed output. Runs from the top of the tree. */
+ * writes them), wine's silent stub, and malformed output; and the TcpTimedWaitDelay rule.
+ * Runs from the top of the tree. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +129,51 @@ int main(void)
 				    &err),
 	       -1, "the length is honoured, not the NUL");
 	is_int(lo, 7, "a failed parse leaves the outputs alone");
+
+	/* TcpTimedWaitDelay: 30..300 is used, anything else gives the assumed 240 s. */
+	{
+		static const struct {
+			bool found;
+			uint32_t value;
+			enum winparse_tw how;
+			unsigned seconds;
+			const char *text;
+		} tw[] = {
+			{ false, 0, WINPARSE_TW_UNSET, 240,
+			  "TcpTimedWaitDelay default (not configured; 240 s assumed)" },
+			{ true, 60, WINPARSE_TW_CONFIGURED, 60, "TcpTimedWaitDelay 60 s (KEY)" },
+			{ true, 30, WINPARSE_TW_CONFIGURED, 30, "TcpTimedWaitDelay 30 s (KEY)" },
+			{ true, 300, WINPARSE_TW_CONFIGURED, 300, "TcpTimedWaitDelay 300 s (KEY)" },
+			{ true, 29, WINPARSE_TW_IGNORED, 240,
+			  "TcpTimedWaitDelay 29 is outside 30-300, ignored (KEY); 240 s assumed" },
+			{ true, 301, WINPARSE_TW_IGNORED, 240,
+			  "TcpTimedWaitDelay 301 is outside 30-300, ignored (KEY); 240 s assumed" },
+			{ true, 1, WINPARSE_TW_IGNORED, 240,
+			  "TcpTimedWaitDelay 1 is outside 30-300, ignored (KEY); 240 s assumed" },
+			{ true, 0, WINPARSE_TW_IGNORED, 240,
+			  "TcpTimedWaitDelay 0 is outside 30-300, ignored (KEY); 240 s assumed" },
+			{ true, 0xFFFFFFFFu, WINPARSE_TW_IGNORED, 240,
+			  "TcpTimedWaitDelay 4294967295 is outside 30-300, ignored (KEY); 240 s "
+			  "assumed" },
+		};
+		char text[160];
+		unsigned seconds;
+
+		for (size_t i = 0; i < sizeof(tw) / sizeof(tw[0]); i++) {
+			enum winparse_tw how;
+
+			seconds = 7;
+			how = winparse_tw_delay(tw[i].found, tw[i].value, "KEY", &seconds, text,
+						sizeof(text));
+			ok(how == tw[i].how && seconds == tw[i].seconds &&
+				   strcmp(text, tw[i].text) == 0,
+			   "TcpTimedWaitDelay %s %lu: %u s, '%s'", tw[i].found ? "set to" : "absent,",
+			   (unsigned long)tw[i].value, seconds, text);
+		}
+		/* A short buffer is cut, never overrun. */
+		winparse_tw_delay(true, 60, "KEY", &seconds, text, 10);
+		is_str(text, "TcpTimedW", "a short text buffer is cut and terminated");
+	}
 
 	/* Excluded ranges. */
 	pool_set_range(&pool, 49152, 65535);
