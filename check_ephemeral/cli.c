@@ -207,7 +207,7 @@ static void bad_option(int c, const char *arg, struct eph_err *err)
 		size_t found = 0;
 
 		for (const struct option *o = long_opts; o->name; o++) {
-			if (strncmp(o->name, arg + 2, n) == 0) {
+			if (strlen(o->name) >= n && memcmp(o->name, arg + 2, n) == 0) {
 				if (found < 3) {
 					names[found] = o->name;
 				}
