@@ -77,6 +77,7 @@ object Service "ephemeral-critical" {
 	vars.ephemeral_warning = "5"
 	vars.ephemeral_critical = "10"
 	vars.ephemeral_log = "$W/history.csv"
+	vars.ephemeral_top = 2
 }
 object Service "ephemeral-sam" {
 	import "generic-service"
@@ -202,7 +203,7 @@ expect() {
 expect ephemeral-ports 0 -p all -w 80 -c 90
 expect ephemeral-ports-dest 0 --metric dest -w 50 -c 75
 expect ephemeral-warning 1 -p all -w 10 -c 90 -4 -t 30 -v
-expect ephemeral-critical 2 --metric used -w 5 -c 10
+expect ephemeral-critical 2 --metric used -w 5 -c 10 --top 2
 # A state that is not OK adds a row per local address (the --top tables; no PIDs as nagios).
 is "$(grep -cE ',(\*|127\.0\.0\.1),15,90,16\.7,1,,tcp$' "$W/history.csv" 2>/dev/null)" "$(($(grep -c '' "$W/history.csv") - 1))" \
 	"ephemeral_log: the history file was written by the core's runs"
