@@ -19,7 +19,7 @@ cd "$TOP" || exit 2
 #              build, at the cost of two more package builds and lintian (27 s measured).
 #   bench      times check_ephemeral/check_ephemeral, not $BIN, and timings under ASan say nothing.
 excluded='asan valgrind fuzz static packaging bench win_.*'
-exclude_re="^\\($(sed 's/ /\\|/g' <<<"$excluded")\\)\$"
+exclude_re="^\\(${excluded// /\\|}\\)\$"
 if [ -n "${ASAN_SUITES:-}" ]; then
 	suites=$ASAN_SUITES
 else
