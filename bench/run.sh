@@ -5,8 +5,11 @@
 # asserts a timing.
 #
 #   bench/run.sh [--sizes "1000 10000 50000 200000"] [--rounds 5] [--out FILE]
-#                [--plugin PATH] [--range LO-HI]
+#                [--plugin PATH] [--range LO-HI] [--raw FILE]
 #
+# The raw figures (every run, the machine and the command lines) go to --raw: bench/results.tsv
+# with the default --out, so the committed report can be rendered again without a rerun
+# (`make bench-report`); FILE.tsv beside any other --out FILE.md.
 # Needs root (unshare -n, sysctls of the new namespace). The host's sysctls and network are
 # never touched: everything after the re-exec below runs in the new namespace, and only
 # loopback carries traffic.
@@ -16,6 +19,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SIZES="1000 10000 50000 200000"
 ROUNDS=5
 OUT="$ROOT/docs/performance.md"
+RAW=""
 PLUGIN="$ROOT/check_ephemeral/check_ephemeral"
 LO=10000
 HI=65535
@@ -24,7 +28,7 @@ CMD_TIMEOUT=600   # seconds for any one timed command: netstat at 1e6 sockets is
 WINDOW_US=55000000 # TIME_WAIT lives 60 s; measure only in the first 55 s of each batch
 
 usage() {
-	sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 
@@ -35,6 +39,7 @@ while [ $# -gt 0 ]; do
 	--out) OUT="$2"; shift 2 ;;
 	--plugin) PLUGIN="$2"; shift 2 ;;
 	--range) LO="${2%-*}"; HI="${2#*-}"; shift 2 ;;
+	--raw) RAW="$2"; shift 2 ;;
 	-h|--help) usage ;;
 	*) echo "bench: unknown argument $1" >&2; usage ;;
 	esac
@@ -48,6 +53,14 @@ done
 if [ "$ROUNDS" -lt 1 ] || [ "$LO" -le 6500 ] || [ "$HI" -gt 65535 ] || [ $((HI - LO)) -lt 1000 ]; then
 	echo "bench: need --rounds >= 1 and a range LO-HI with 6500 < LO, HI <= 65535, HI-LO >= 1000" >&2
 	exit 2
+fi
+
+if [ -z "$RAW" ]; then
+	if [ "$OUT" -ef "$ROOT/docs/performance.md" ] || [ "$OUT" = "$ROOT/docs/performance.md" ]; then
+		RAW="$ROOT/bench/results.tsv"
+	else
+		RAW="${OUT%.md}.tsv"
+	fi
 fi
 
 if [ -z "${BENCH_IN_NETNS:-}" ]; then
@@ -68,7 +81,8 @@ if [ -z "${BENCH_IN_NETNS:-}" ]; then
 	# Re-run this script inside a fresh network namespace. The namespace dies with it, and
 	# with it every socket and sysctl we set.
 	BENCH_IN_NETNS=1 BENCH_HOST_NS=$(readlink /proc/self/ns/net) exec unshare -n -- "$0" \
-		--sizes "$SIZES" --rounds "$ROUNDS" --out "$OUT" --plugin "$PLUGIN" --range "$LO-$HI"
+		--sizes "$SIZES" --rounds "$ROUNDS" --out "$OUT" --plugin "$PLUGIN" --range "$LO-$HI" \
+		--raw "$RAW"
 fi
 
 # Refuse to touch sysctls unless we really are in a namespace of our own.
@@ -244,11 +258,48 @@ for size in $SIZES; do
 	prev=$size
 done
 
-mkdir -p "$(dirname "$OUT")"
-# The raw figures stay in build/bench/, so the report can be written again without a rerun.
-mkdir -p "$ROOT/build/bench" && cp "$RESULTS" "$ROOT/build/bench/results.tsv"
-"$ROOT/bench/report.sh" "$RESULTS" "$PLUGIN" "$LO" "$HI" "$RESERVED" "$ROUNDS" >"$WORK/report.md"
+# The raw figures with what report.sh needs to render them again: the machine, the run's
+# parameters and each row's exact command line (paths relative to the top of the tree).
+cmdline() { # cmdline NAME: the command as a user would type it
+	local -n argv="CMD_$1"
+	local a line=""
+	if [ "${argv[0]}" = bash ] && [ "${argv[1]}" = -c ]; then
+		line=${argv[2]}
+	else
+		for a in "${argv[@]}"; do
+			a=${a#"$ROOT"/}
+			case $a in
+			*[!A-Za-z0-9_./:=-]*) a="'$a'" ;;
+			esac
+			line="$line${line:+ }$a"
+		done
+	fi
+	echo "$line"
+}
+{
+	echo "# meta date=$(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "# meta commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD -- 2>/dev/null || echo ' (with local changes)')"
+	echo "# meta version=$("$PLUGIN" -V 2>/dev/null | head -n 1 || true)"
+	echo "# meta cores=$(nproc)"
+	echo "# meta cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+	echo "# meta mem=$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
+	echo "# meta os=$(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME" || echo unknown)"
+	echo "# meta kernel=$(uname -r)"
+	echo "# meta ss=$(ss -V 2>/dev/null | head -n 1)"
+	echo "# meta load=$(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "# meta lo=$LO"
+	echo "# meta hi=$HI"
+	echo "# meta reserved=$RESERVED"
+	echo "# meta rounds=$ROUNDS"
+	for name in "${NAMES[@]}"; do
+		[ -n "$name" ] && echo "# cmd $name=$(cmdline "$name")"
+	done
+	cat "$RESULTS"
+} >"$WORK/raw.tsv"
+mkdir -p "$(dirname "$OUT")" "$(dirname "$RAW")"
+"$ROOT/bench/report.sh" "$WORK/raw.tsv" >"$WORK/report.md"
+cp "$WORK/raw.tsv" "$RAW"
 cp "$WORK/report.md" "$OUT"
 # The table on stdout too, so a CI log shows it.
 sed -n '/^## Results/,/^## Cost per socket/p' "$OUT" | sed '$d'
-echo "bench: wrote $OUT" >&2
+echo "bench: wrote $OUT and the raw figures $RAW" >&2

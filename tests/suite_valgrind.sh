@@ -13,12 +13,20 @@ if nm "$TOP/$BIN" 2>/dev/null | grep -q '__asan_init\|__ubsan_handle' ||
 	skip_all "$BIN is a sanitizer build"
 fi
 log=$(mktemp -d)
-trap 'rm -rf "$log"' EXIT
+pop=""
+cleanup() {
+	# Only the population holder this suite started, by its PID.
+	[ -n "$pop" ] && kill "$pop" 2>/dev/null && wait "$pop" 2>/dev/null
+	rm -rf "$log"
+}
+trap cleanup EXIT
 
+# IN_NS=(nsenter ...): the runs that follow happen in the population's namespace (below).
+IN_NS=()
 memcheck() {
-	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
-		--show-leak-kinds=definite,indirect --track-origins=yes --log-file="$log/vg" \
-		"$TOP/$BIN" "$@"
+	"${IN_NS[@]}" valgrind -q --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
+		--track-origins=yes --log-file="$log/vg" "$TOP/$BIN" "$@"
 }
 
 # Under valgrind a closed stdout is not closed for the program (valgrind's own files take
@@ -53,4 +61,45 @@ vg 3 "missing value" -w
 vg 3 "non-UTF-8 argument" -w $'\xff\xfe'
 vg 3 "100 KB argument" -w "$(head -c 102400 /dev/zero | tr '\0' 9)"
 FULL=1 vg 3 "stdout on /dev/full: the line cannot be written, UNKNOWN" -w 99 -c 100
+
+# The output formats, the files and --top, where the renderers and the owner search have rows
+# to walk: as root, in a network namespace of their own holding a known population (20 TCP
+# ports: 10 ESTABLISHED and 5 TIME_WAIT toward 127.0.0.1:5000, 4 bound-only, a listener on
+# 40050; 3 UDP), in the range 40000-40099. Elsewhere they run on this host, whose tables may
+# be empty; the exit codes are the same.
+where="on this host"
+if [ "$(id -u)" = 0 ] && command -v nsenter >/dev/null && unshare -n true 2>/dev/null &&
+	[ -x "$TOP/$B/tests/sockpop" ]; then
+	# unshare execs bash, which execs sockpop: $pop is the holder, and its namespace the test's.
+	unshare -n bash -c 'ip link set lo up &&
+		echo "40000 40099" >/proc/sys/net/ipv4/ip_local_port_range && exec "$@"' sh \
+		"$TOP/$B/tests/sockpop" -l 300 server,127.0.0.1,5000 listen,127.0.0.1,40050 \
+		est,127.0.0.1,5000,10 tw,127.0.0.1,5000,5 bound,127.0.0.1,4 udp,127.0.0.1,3 \
+		>"$log/pop" 2>&1 &
+	pop=$!
+	if wait_for "$log/pop" '^ready' 20; then
+		IN_NS=(nsenter --net="/proc/$pop/ns/net" --)
+		where="on a known population"
+	else
+		echo "# sockpop did not start: $(head -n 3 "$log/pop")"
+	fi
+fi
+echo "# the following runs are $where"
+vg 0 "-o json" -o json -w 99 -c 100
+vg 0 "-o json -p all -vv" -o json -p all -vv -w 99 -c 100
+vg 0 "-o solarwinds" -o solarwinds -w 99 -c 100
+vg 3 "-o solarwinds --sam-status, critical: SAM's 3" -o solarwinds --sam-status -p all \
+	--metric free -w 70000: -c 70000:
+vg 0 "-o prometheus -p all" -o prometheus -p all -w 99 -c 100
+vg 0 "--top 5" --top 5 -w 99 -c 100
+vg 0 "--top 5 -v -p all" --top 5 -v -p all -w 99 -c 100
+vg 2 "critical, no --top: the default owner search of a non-OK run" --metric free -w 70000: \
+	-c 70000:
+vg 0 "--output-file FILE" --output-file "$log/out.txt" -w 99 -c 100
+like "$(head -n 1 "$log/out.txt" 2>/dev/null)" '^EPHEMERAL OK - tcp ' "--output-file: the file holds the status line"
+vg 0 "--log FILE -p all" --log "$log/hist.csv" -p all -w 99 -c 100
+# A line per protocol for the host, and on the population one more for 127.0.0.1.
+want=3
+[ ${#IN_NS[@]} -gt 0 ] && want=5
+is "$(grep -c '' "$log/hist.csv" 2>/dev/null)" "$want" "--log: the header and $((want - 1)) lines (-p all)"
 done_testing
