@@ -83,6 +83,29 @@ wrun() {
 	return $rc
 }
 
+# wtap PREFIX PROGRAM ARGS...: runs a TAP program (tests/tap.h) under wine and renumbers its
+# results into this suite's stream, each named "PREFIX: ..." (no prefix when PREFIX is empty).
+# A non-zero exit without a failed check (a crash) and a missing plan fail on their own.
+wtap() {
+	local pfx=${1:+$1: } name out rc line
+	name=${1:-$(basename "$2")}
+	shift
+	out=$(wrun "$@")
+	rc=$?
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*) ok 0 "$pfx${line#ok * - }" ;;
+		"not ok "*) ok 1 "$pfx${line#not ok * - }" ;;
+		"1.."* | "") ;;
+		*) echo "# $pfx$line" ;;
+		esac
+	done <<<"$out"
+	if [ "$rc" != 0 ] && ! grep -q '^not ok' <<<"$out"; then
+		ok 1 "$name exited $rc without a failed check (crash?)"
+	fi
+	grep -q '^1\.\.[0-9]' <<<"$out" || ok 1 "$name printed no plan"
+}
+
 # unix_to_win PATH: the Z: path wine maps to a Unix path.
 unix_to_win() {
 	echo "Z:${1//\//\\}"

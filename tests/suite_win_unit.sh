@@ -17,36 +17,11 @@ win_prefix || { ok 1 "fresh wine prefix"; done_testing; exit 1; }
 # Every unit test, renumbered into this stream as tests/suite_unit.sh does.
 cd "$TOP" || exit 2
 for t in "$WB"/tests/test_*.exe; do
-	name=$(basename "$t" .exe)
-	out=$(wrun "$t")
-	rc=$?
-	while IFS= read -r line; do
-		case "$line" in
-		"ok "*) ok 0 "$name: ${line#ok * - }" ;;
-		"not ok "*) ok 1 "$name: ${line#not ok * - }" ;;
-		"1.."* | "") ;;
-		*) echo "# $name: $line" ;;
-		esac
-	done <<<"$out"
-	if [ "$rc" != 0 ] && ! grep -q '^not ok' <<<"$out"; then
-		ok 1 "$name exited $rc without a failed check (crash?)"
-	fi
-	grep -q '^1\.\.[0-9]' <<<"$out" || ok 1 "$name printed no plan"
+	wtap "$(basename "$t" .exe)" "$t"
 done
 
 # sys_process_name, Windows only (the --top process table): a helper of its own.
-out=$(wrun "$WB/tests/helper/win_owner.exe")
-rc=$?
-while IFS= read -r line; do
-	case "$line" in
-	"ok "*) ok 0 "win_owner: ${line#ok * - }" ;;
-	"not ok "*) ok 1 "win_owner: ${line#not ok * - }" ;;
-	"1.."* | "") ;;
-	*) echo "# win_owner: $line" ;;
-	esac
-done <<<"$out"
-[ "$rc" = 0 ] || grep -q '^not ok' <<<"$out" || ok 1 "win_owner exited $rc without a failed check (crash?)"
-grep -q '^1\.\.[0-9]' <<<"$out" || ok 1 "win_owner printed no plan"
+wtap win_owner "$WB/tests/helper/win_owner.exe"
 
 out=$(wrun "$WB/tests/helper/crash.exe")
 rc=$?
