@@ -54,7 +54,7 @@ static void prepare_timeouts(const struct renderer *rd, unsigned seconds)
 
 		snprintf(msg, sizeof(msg), "timed out after %u s while %s (raise -t)", seconds,
 			 stage_names[i]);
-		rd->render_error("", msg, &sb);
+		rd->render_error(rd->stage_apart ? stage_names[i] : "", msg, &sb);
 		timeout_lens[i] = sb.len < sizeof(timeout_lines[i]) ? sb.len
 								     : sizeof(timeout_lines[i]) - 1;
 		memcpy(timeout_lines[i], sb_str(&sb), timeout_lens[i]);

@@ -24,6 +24,9 @@ struct renderer {
 	/* The format has room for the --top tables; for one that has not, the owner search
 	 * is not worth its cost. */
 	bool shows_tables;
+	/* The stage is a field of its own (JSON), so it is given even where the message already
+	 * names it, as a timeout's does; a one-line format would say it twice. */
+	bool stage_apart;
 };
 
 /* The renderer called name ("nagios", ...), or NULL. */

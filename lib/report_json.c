@@ -280,4 +280,5 @@ const struct renderer report_json = {
 	.exit_code = report_exit_state,
 	.error_exit_code = 3,
 	.shows_tables = true,
+	.stage_apart = true,
 };

@@ -154,8 +154,8 @@ if command -v promtool >/dev/null; then
 fi
 if command -v python3 >/dev/null; then
 	fault stall -t 1 -o json
-	got=$(python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); print(d["state"], d["exit_code"], "timed out after 1 s" in d["error"]["message"])' <<<"$out" 2>&1)
-	is "$rc/$got" "3/UNKNOWN 3 True" "timeout, -o json: one valid JSON error object"
+	got=$(python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); print(d["state"], d["exit_code"], "timed out after 1 s" in d["error"]["message"], d["error"]["stage"])' <<<"$out" 2>&1)
+	is "$rc/$got" "3/UNKNOWN 3 True reading the socket table" "timeout, -o json: one valid JSON error object, its stage given"
 fi
 "$PLUGIN" -o prometheus --output-file "$work/eph.prom" >/dev/null
 grep -q '^ephemeral_check_success 1$' "$work/eph.prom"
