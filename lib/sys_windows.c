@@ -864,13 +864,38 @@ static int create_with_header(const wchar_t *wpath, const char *header)
 	return -1;
 }
 
-static HANDLE open_append(const wchar_t *wpath)
+static HANDLE open_append(const wchar_t *wpath, bool *lockable)
 {
+	const DWORD share = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
+	HANDLE h;
+
 	/* FILE_APPEND_DATA without FILE_WRITE_DATA: every write goes to the end of the file,
-	 * as one piece, whoever else appends. */
-	return CreateFileW(wpath, FILE_APPEND_DATA | SYNCHRONIZE,
-			   FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
-			   OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+	 * as one piece, whoever else appends. LockFileEx also needs read (or write) access;
+	 * a log this user may append to but not read is still written, without the lock. */
+	h = CreateFileW(wpath, GENERIC_READ | FILE_APPEND_DATA | SYNCHRONIZE, share, NULL,
+			OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+	*lockable = h != INVALID_HANDLE_VALUE;
+	if (h == INVALID_HANDLE_VALUE && GetLastError() == ERROR_ACCESS_DENIED) {
+		h = CreateFileW(wpath, FILE_APPEND_DATA | SYNCHRONIZE, share, NULL, OPEN_EXISTING,
+				FILE_ATTRIBUTE_NORMAL, NULL);
+	}
+	return h;
+}
+
+/* The runs' lock on a log is one byte far past any real data, so it keeps two runs from both
+ * writing the header into an empty file but never blocks a reader or another writer. */
+static bool lock_log(HANDLE h)
+{
+	OVERLAPPED ov = { .Offset = 0xfffffffeu, .OffsetHigh = 0x7fffffffu };
+
+	return LockFileEx(h, LOCKFILE_EXCLUSIVE_LOCK, 0, 1, 0, &ov) != 0;
+}
+
+static void unlock_log(HANDLE h)
+{
+	OVERLAPPED ov = { .Offset = 0xfffffffeu, .OffsetHigh = 0x7fffffffu };
+
+	UnlockFileEx(h, 0, 1, 0, &ov);
 }
 
 int sys_append_file(const char *path, const char *header, const char *lines, size_t len,
@@ -882,13 +907,14 @@ int sys_append_file(const char *path, const char *header, const char *lines, siz
 	HANDLE h = INVALID_HANDLE_VALUE;
 	LARGE_INTEGER size;
 	DWORD n = 0, saved = 0;
+	bool lockable = false, locked = false;
 	int rc = -1;
 
 	if (!wide_path(path, wpath, sizeof(wpath) / sizeof(wpath[0]))) {
 		saved = ERROR_INVALID_NAME;
 		goto out;
 	}
-	h = open_append(wpath);
+	h = open_append(wpath, &lockable);
 	if (h == INVALID_HANDLE_VALUE && GetLastError() == ERROR_FILE_NOT_FOUND) {
 		what = "create";
 		if (create_with_header(wpath, header) < 0) {
@@ -896,13 +922,16 @@ int sys_append_file(const char *path, const char *header, const char *lines, siz
 			goto out;
 		}
 		what = "open";
-		h = open_append(wpath);
+		h = open_append(wpath, &lockable);
 	}
 	if (h == INVALID_HANDLE_VALUE) {
 		saved = GetLastError();
 		goto out;
 	}
 	what = "append to";
+	/* Waits for another run's write, which is quick; without the lock (no read access) an
+	 * empty file written by two runs at once may get the header twice. */
+	locked = lockable && lock_log(h);
 	if (!GetFileSizeEx(h, &size)) {
 		saved = GetLastError();
 		goto out;
@@ -926,6 +955,9 @@ int sys_append_file(const char *path, const char *header, const char *lines, siz
 	}
 	rc = 0;
 out:
+	if (locked) {
+		unlock_log(h);
+	}
 	if (h != INVALID_HANDLE_VALUE) {
 		CloseHandle(h);
 	}

@@ -117,6 +117,16 @@ is "$(grep -cE ',tcp(,|$)' <<<"$log"),$(grep -cE ',udp(,|$)' <<<"$log")" "2,1" \
 	"--log: one line per protocol and run (the column may move)"
 like "$log" $'\n[^,]+,[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{2}:[0-9]{2},' \
 	"--log: computer name and ISO 8601 local time with offset"
+# An empty log the administrator created gets the header once, also from two runs at once
+# (they take turns through a lock on the file).
+: >"$WINEPREFIX/drive_c/hist2.csv"
+wrun "$WIN_EXE" --range 1-2 --log 'C:\hist2.csv' >/dev/null &
+p1=$!
+wrun "$WIN_EXE" --range 1-2 --log 'C:\hist2.csv' >/dev/null
+wait "$p1"
+log=$(tr -d '\r' <"$WINEPREFIX/drive_c/hist2.csv" 2>/dev/null)
+is "$(grep -c '^Computer,' <<<"$log"),$(head -n 1 <<<"$log" | cut -c1-9),$(grep -cE ',tcp(,|$)' <<<"$log")" \
+	"1,Computer,,2" "--log into an empty file, two runs at once: the header once, first, and both runs' lines"
 
 # -t: the timer thread ends a stuck run with UNKNOWN naming the stage. A fake netsh that
 # sleeps stands in for a hung one.
