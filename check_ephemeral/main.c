@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "evaluate.h"
@@ -255,6 +256,7 @@ int main(int argc, char **argv)
 		}
 	}
 	evaluate_merge(&res);
+	res.measured_at = (long long)time(NULL);
 
 	/* Who holds the ports: asked for, or by default whenever the state is not OK. */
 	top = cfg.top >= 0 ? cfg.top : res.state != EPH_OK ? ATTRIB_TOP_DEFAULT : 0;

@@ -53,6 +53,8 @@ struct result {
 	const struct eph_config *cfg;
 	struct proto_result p[EPH_NPROTO];
 	enum eph_status state;
+	/* When the sockets were counted, in seconds since the Unix epoch; 0 when not known. */
+	long long measured_at;
 };
 
 /* Worse of two states, in the Monitoring Plugins order OK < UNKNOWN < WARNING < CRITICAL. */

@@ -176,9 +176,19 @@ run -o json --range 40090-40099 >"$work/cur.json"
 jc "json: empty pool is a valid error object" 'j["state"] == "UNKNOWN"' '"pool is empty" in j["error"]["message"]'
 
 # --- prometheus -------------------------------------------------------------------------
+# notime TEXT: the output with the time of measurement as TIMESTAMP, as the golden file has it.
+notime() { sed 's/^\(ephemeral_last_success_timestamp_seconds\) [0-9]\{10,\}$/\1 TIMESTAMP/' <<<"$1"; }
+before=$(date +%s)
 out=$(run -o prometheus -p all)
 is "$?" 0 "prometheus OK: exit 0"
-is "$out" "$(cat "$DATA/prometheus-all.txt")" "prometheus -p all: exact text"
+after=$(date +%s)
+is "$(notime "$out")" "$(cat "$DATA/prometheus-all.txt")" "prometheus -p all: exact text"
+ts=$(sed -n 's/^ephemeral_last_success_timestamp_seconds //p' <<<"$out")
+ok $([ -n "$ts" ] && [ "$ts" -ge "$before" ] && [ "$ts" -le "$after" ]; echo $?) \
+	"prometheus: last success timestamp is the time of the run ($before <= '$ts' <= $after)"
+like "$(run -o prometheus --range 40099-40090)" '^# check_ephemeral UNKNOWN: ' "prometheus error: a comment first"
+[[ "$(run -o prometheus --range 40099-40090)" != *last_success_timestamp* ]]
+ok $? "prometheus error: no last success timestamp, so it ages and the stale alert fires"
 if command -v promtool >/dev/null; then
 	msg=$(promtool check metrics <<<"$out" 2>&1)
 	ok $? "promtool check metrics: clean${msg:+ ($msg)}"
@@ -217,7 +227,7 @@ mkdir "$work/tf"
 run -o prometheus -p all --output-file "$work/tf/eph.prom" >"$work/stdout"
 is "$?" 0 "--output-file: exit 0"
 is "$(cat "$work/stdout")" "" "--output-file: nothing on stdout"
-is "$(cat "$work/tf/eph.prom")" "$(cat "$DATA/prometheus-all.txt")" "--output-file: the file has the output"
+is "$(notime "$(cat "$work/tf/eph.prom")")" "$(cat "$DATA/prometheus-all.txt")" "--output-file: the file has the output"
 is "$(stat -c %a "$work/tf/eph.prom")" 644 "--output-file: readable by the collector (0644)"
 is "$(ls -A "$work/tf")" "eph.prom" "--output-file: no temporary file left"
 ino=$(stat -c %i "$work/tf/eph.prom")
@@ -230,7 +240,7 @@ like "$(cat "$work/tf/eph.prom")" 'ephemeral_ports_used\{protocol="tcp"\} 20' "-
 writer=$!
 torn=0
 while kill -0 $writer 2>/dev/null; do
-	tail -n 1 "$work/tf/eph.prom" | grep -q '^ephemeral_check_success 1$' || torn=$((torn + 1))
+	tail -n 1 "$work/tf/eph.prom" | grep -q '^ephemeral_last_success_timestamp_seconds [0-9]*$' || torn=$((torn + 1))
 done
 wait $writer
 is "$torn" 0 "--output-file: a concurrent reader never saw a partial file"
