@@ -79,7 +79,7 @@ check "$BIN -V prints 'check_ephemeral $version' and exits 3 (got $rc, '$out')" 
 expected_install() { # PLUGINDIR MANDIR DOCDIR, without leading slash
 	echo "$1/check_ephemeral"
 	echo "$2/man1/check_ephemeral.1"
-	for f in README.md CHANGELOG.md docs/*.md; do
+	for f in README.md CHANGELOG.md docs/*.md docs/*.schema.json; do
 		[ -f "$f" ] && echo "$3/$(basename "$f")"
 	done
 	if [ -d contrib ]; then
@@ -216,7 +216,7 @@ dpkg-deb -e "$deb" "$tmp/x/DEBIAN"
 	echo "$doc/copyright"
 	echo "$doc/changelog.gz"
 	echo "usr/share/lintian/overrides/$pkg"
-	for f in README.md CHANGELOG.md docs/*.md; do
+	for f in README.md CHANGELOG.md docs/*.md docs/*.schema.json; do
 		[ -f "$f" ] || continue
 		# Policy 12.3: documentation above 4 kB is compressed.
 		if [ "$(stat -c %s "$f")" -gt 4096 ]; then

@@ -301,7 +301,8 @@ static void test_json(void)
 	report_json.render_error("", "bad \"x\"\n", &sb);
 	is_str(sb_str(&sb),
 	       "{\"plugin\": \"check_ephemeral\", \"version\": \"" EPH_VERSION
-	       "\", \"state\": \"UNKNOWN\", \"exit_code\": 3, \"error\": {\"stage\": null, "
+	       "\", \"state\": \"UNKNOWN\", \"exit_code\": 3, \"metric\": null, \"thresholds\": null, "
+	       "\"protocols\": {}, \"attribution\": {}, \"error\": {\"stage\": null, "
 	       "\"message\": \"bad \\\"x\\\"\\n\"}}\n",
 	       "JSON error object, message escaped");
 	is_int(report_json.error_exit_code, 3, "JSON error exits 3");
