@@ -298,4 +298,5 @@ const struct renderer report_nagios = {
 	.exit_code = nagios_exit,
 	.error_exit_code = 3,
 	.shows_tables = true,
+	.first_line_max = EPH_NRPE_MAX,
 };
