@@ -8,6 +8,7 @@
 #include "sock.h"
 #include "threshold.h"
 
+/* The metrics; lib/metric.c has a row for each. */
 enum eph_metric {
 	EPH_METRIC_PCT = 0, /* percent of the effective pool in use (default) */
 	EPH_METRIC_USED,    /* ports in use */
@@ -32,8 +33,5 @@ struct eph_config {
 	const char *output_file;    /* --output-file: write the output there (atomically) */
 	const char *log_file;       /* --log: append CSV history lines there */
 };
-
-/* "pct", "used", "free", "dest". */
-const char *eph_metric_name(enum eph_metric m);
 
 #endif

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "metric.h"
 
 static void num(struct strbuf *sb, double v, int decimals)
 {
@@ -241,7 +242,7 @@ static void render_json(const struct result *r, struct strbuf *sb)
 	sb_puts(sb, ", \"state\": ");
 	json_str(sb, eph_status_name(r->state));
 	sb_printf(sb, ", \"exit_code\": %d, \"metric\": ", (int)r->state);
-	json_str(sb, eph_metric_name(cfg->metric));
+	json_str(sb, metric_name(cfg->metric));
 	sb_puts(sb, ", \"thresholds\": {\"warning\": ");
 	threshold_json(sb, &cfg->warn);
 	sb_puts(sb, ", \"critical\": ");

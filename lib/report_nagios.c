@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "metric.h"
+
 static void perf(struct strbuf *sb, const char *proto, const char *label, double v, bool pct,
 		 const struct threshold *w, const struct threshold *c, size_t max)
 {
@@ -19,34 +21,39 @@ static void perf(struct strbuf *sb, const char *proto, const char *label, double
 	}
 }
 
+/* One perfdata value per label; the metric's row names the one that shows the thresholds. */
 static void perfdata(const struct result *r, const struct proto_result *p, struct strbuf *sb)
 {
 	static const struct threshold none;
-	const struct eph_config *cfg = r->cfg;
+	const struct metric *m = metric_get(r->cfg->metric);
+	/* Thresholds are shown where they were applied: not on UDP for a TCP-only metric. */
+	const char *judged = metric_applies(m, p->proto) ? m->perf_label : "";
 	const char *n = eph_proto_name(p->proto);
-	enum eph_metric m = cfg->metric;
-	const struct threshold *w = &cfg->warn, *c = &cfg->crit;
+	const struct {
+		const char *label;
+		double v;
+		bool pct, tcp_only;
+		size_t max;
+	} vals[] = {
+		{ "used", (double)p->used, false, false, p->size },
+		{ "pct", p->pct, true, false, 100 },
+		{ "free", (double)p->free, false, false, p->size },
+		{ "established", (double)p->tally->states[EPH_TCP_ESTABLISHED], false, true, 0 },
+		{ "time_wait", (double)p->tally->states[EPH_TCP_TIME_WAIT], false, true, 0 },
+		{ "bound", (double)p->tally->states[EPH_BOUND], false, true, 0 },
+		{ "dest", (double)p->dest_max, false, true, p->size },
+		{ "dest_pct", p->dest_pct, true, true, 100 },
+	};
 
-	if (m == EPH_METRIC_DEST && p->proto != EPH_TCP) {
-		w = c = &none; /* thresholds are not applied to UDP then */
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		bool th = strcmp(vals[i].label, judged) == 0;
+
+		if (vals[i].tcp_only && p->proto != EPH_TCP) {
+			continue;
+		}
+		perf(sb, n, vals[i].label, vals[i].v, vals[i].pct, th ? &r->cfg->warn : &none,
+		     th ? &r->cfg->crit : &none, vals[i].max);
 	}
-	perf(sb, n, "used", (double)p->used, false, m == EPH_METRIC_USED ? w : &none,
-	     m == EPH_METRIC_USED ? c : &none, p->size);
-	perf(sb, n, "pct", p->pct, true, m == EPH_METRIC_PCT ? w : &none,
-	     m == EPH_METRIC_PCT ? c : &none, 100);
-	perf(sb, n, "free", (double)p->free, false, m == EPH_METRIC_FREE ? w : &none,
-	     m == EPH_METRIC_FREE ? c : &none, p->size);
-	if (p->proto != EPH_TCP) {
-		return;
-	}
-	perf(sb, n, "established", (double)p->tally->states[EPH_TCP_ESTABLISHED], false, &none,
-	     &none, 0);
-	perf(sb, n, "time_wait", (double)p->tally->states[EPH_TCP_TIME_WAIT], false, &none, &none,
-	     0);
-	perf(sb, n, "bound", (double)p->tally->states[EPH_BOUND], false, &none, &none, 0);
-	perf(sb, n, "dest", (double)p->dest_max, false, &none, &none, p->size);
-	perf(sb, n, "dest_pct", p->dest_pct, true, m == EPH_METRIC_DEST ? w : &none,
-	     m == EPH_METRIC_DEST ? c : &none, 100);
 	if (p->churn_set) {
 		char num[48];
 
@@ -232,7 +239,7 @@ static void long_output(const struct result *r, const struct proto_result *p, st
 		char ws[100], cs[100];
 
 		sb_printf(sb, "%s: metric %s = %s, warning '%s', critical '%s' -> %s\n", n,
-			  eph_metric_name(r->cfg->metric), eph_fmt_num(p->value, 1, pct, sizeof(pct)),
+			  metric_name(r->cfg->metric), eph_fmt_num(p->value, 1, pct, sizeof(pct)),
 			  threshold_format(&r->cfg->warn, ws, sizeof(ws)),
 			  threshold_format(&r->cfg->crit, cs, sizeof(cs)), eph_status_name(p->state));
 	}
