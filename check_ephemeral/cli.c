@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attrib.h"
 #include "metric.h"
+#include "num.h"
 #include "portpool.h"
 #include "report.h"
 
@@ -90,7 +90,7 @@ static void usage(struct strbuf *out)
 		  "  %s -p all                          TCP and UDP\n"
 		  "\n"
 		  "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for -h and -V).\n",
-		  EPH_NAME, EPH_VERSION, EPH_NAME, metrics, EPH_DEFAULT_TIMEOUT, report_names(), ATTRIB_TOP_MAX,
+		  EPH_NAME, EPH_VERSION, EPH_NAME, metrics, EPH_DEFAULT_TIMEOUT, report_names(), EPH_TOP_MAX,
 		  EPH_NAME, EPH_NAME, EPH_NAME, EPH_NAME);
 }
 
@@ -110,54 +110,29 @@ static int parse_threshold(const char *opt, const char *text, struct threshold *
 /* A positive whole number of seconds, digits only. */
 static int parse_timeout(const char *text, unsigned *out, struct eph_err *err)
 {
-	unsigned long long v = 0; /* unsigned long is 32 bits on Windows: it would wrap */
-	const char *s = text;
+	uint64_t v;
 
-	if (!*s) {
-		goto bad;
-	}
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9') {
-			goto bad;
-		}
-		v = v * 10 + (unsigned long)(*s - '0');
-		if (v > 2147483647ul) {
-			goto bad;
-		}
-	}
-	if (v == 0) {
-		goto bad;
+	if (num_parse(text, 2147483647, &v) < 0 || v == 0) {
+		eph_err_set(err, "-t '%.40s': the timeout must be a positive whole number of seconds",
+			    text);
+		return -1;
 	}
 	*out = (unsigned)v;
 	return 0;
-bad:
-	eph_err_set(err, "-t '%.40s': the timeout must be a positive whole number of seconds", text);
-	return -1;
 }
 
-/* --top: a whole number of rows, 0 (no tables) to ATTRIB_TOP_MAX. */
+/* --top: a whole number of rows, 0 (no tables) to EPH_TOP_MAX. */
 static int parse_top(const char *text, int *out, struct eph_err *err)
 {
-	int v = 0;
+	uint64_t v;
 
-	if (!*text) {
-		goto bad;
+	if (num_parse(text, EPH_TOP_MAX, &v) < 0) {
+		eph_err_set(err, "--top '%.40s': give the number of rows, 0 (no tables) to %d", text,
+			    EPH_TOP_MAX);
+		return -1;
 	}
-	for (const char *s = text; *s; s++) {
-		if (*s < '0' || *s > '9') {
-			goto bad;
-		}
-		v = v * 10 + (*s - '0');
-		if (v > ATTRIB_TOP_MAX) {
-			goto bad;
-		}
-	}
-	*out = v;
+	*out = (int)v;
 	return 0;
-bad:
-	eph_err_set(err, "--top '%.40s': give the number of rows, 0 (no tables) to %d", text,
-		    ATTRIB_TOP_MAX);
-	return -1;
 }
 
 static int parse_metric(const char *text, enum eph_metric *out, struct eph_err *err)

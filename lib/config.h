@@ -17,6 +17,7 @@ enum eph_metric {
 };
 
 #define EPH_DEFAULT_TIMEOUT 10
+#define EPH_TOP_MAX 50 /* --top limit: keeps the long output bounded */
 
 struct eph_config {
 	struct threshold warn, crit; /* apply to `metric` */

@@ -40,11 +40,6 @@ const char *eph_status_name(enum eph_status s)
 	}
 }
 
-double eph_round1(double v)
-{
-	return round(v * 10.0) / 10.0;
-}
-
 int evaluate_proto(const struct eph_config *cfg, const struct portpool *pool,
 		   const struct tally *t, const struct sys_pool_info *pinfo,
 		   const struct sys_sock_info *sinfo, struct proto_result *pr, struct eph_err *err)
@@ -70,10 +65,10 @@ int evaluate_proto(const struct eph_config *cfg, const struct portpool *pool,
 	}
 	pr->used = t->used_count;
 	pr->free = pr->size - pr->used;
-	pr->pct = eph_round1(100.0 * (double)pr->used / (double)pr->size);
+	pr->pct = num_round1(100.0 * (double)pr->used / (double)pr->size);
 	if (t->proto == EPH_TCP) {
 		pr->dest_max = tally_dest_max(t, &pr->dest_key, &pr->dest_exact);
-		pr->dest_pct = eph_round1(100.0 * (double)pr->dest_max / (double)pr->size);
+		pr->dest_pct = num_round1(100.0 * (double)pr->dest_max / (double)pr->size);
 	}
 
 	pr->value = m->value(pr);

@@ -30,7 +30,7 @@ static void summary_pct(const struct proto_result *p, struct strbuf *sb)
 	char pct[32];
 
 	sb_printf(sb, " %zu of %zu ports in use (%s%%)", p->used, p->size,
-		  eph_fmt_num(p->pct, 1, pct, sizeof(pct)));
+		  num_format(p->pct, 1, pct, sizeof(pct)));
 }
 
 static void summary_dest(const struct proto_result *p, struct strbuf *sb)

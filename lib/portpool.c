@@ -2,25 +2,21 @@
 
 #include <string.h>
 
+#include "num.h"
+
 static bool is_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* Reads a port number (1..65535) at *s, advancing *s. Decimal digits only. */
+/* Reads a port number (1..65535, or 0 when allow_zero) at *s, advancing *s. Decimal digits
+ * only. */
 static int read_port(const char **s, uint16_t *port, bool allow_zero)
 {
-	unsigned long v = 0;
-	int digits = 0;
+	uint64_t v = 0;
+	size_t digits = num_scan(*s, SIZE_MAX, 65535, &v);
 
-	while (**s >= '0' && **s <= '9') {
-		v = v * 10 + (unsigned long)(**s - '0');
-		if (v > 65535) {
-			return -1;
-		}
-		(*s)++;
-		digits++;
-	}
+	*s += digits;
 	if (digits == 0 || (v == 0 && !allow_zero)) {
 		return -1;
 	}

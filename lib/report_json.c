@@ -20,7 +20,7 @@ static void num(struct strbuf *sb, double v, int decimals)
 {
 	char buf[48];
 
-	sb_puts(sb, eph_fmt_num(v, decimals, buf, sizeof(buf)));
+	sb_puts(sb, num_format(v, decimals, buf, sizeof(buf)));
 }
 
 static void threshold_json(struct strbuf *sb, const struct threshold *t)
@@ -169,7 +169,7 @@ static void attrib_json(struct strbuf *sb, const struct proto_result *p)
 			  t->per_user ? "uid" : "pid", r->id);
 		json_str(sb, r->name[0] ? r->name : NULL);
 		sb_printf(sb, ", \"ports\": %zu, \"pct\": ", r->ports);
-		num(sb, t->pool_size ? eph_round1(100.0 * (double)r->ports / (double)t->pool_size) : 0,
+		num(sb, t->pool_size ? num_round1(100.0 * (double)r->ports / (double)t->pool_size) : 0,
 		    1);
 		sb_printf(sb, ", \"sockets\": %zu}", r->sockets);
 	}
@@ -189,7 +189,7 @@ static void attrib_json(struct strbuf *sb, const struct proto_result *p)
 		json_str(sb, sock_addr_str(d->key.family, d->key.raddr, a, sizeof(a)));
 		sb_printf(sb, ", \"remote_port\": %u, \"ports\": %u, \"pct\": ", d->key.rport,
 			  (unsigned)d->count);
-		num(sb, t->pool_size ? eph_round1(100.0 * d->count / (double)t->pool_size) : 0, 1);
+		num(sb, t->pool_size ? num_round1(100.0 * d->count / (double)t->pool_size) : 0, 1);
 		sb_puts(sb, "}");
 	}
 	sb_printf(sb, "], \"local_addresses_total\": %zu, \"local_addresses\": [",

@@ -14,7 +14,7 @@ static void perf(struct strbuf *sb, const char *proto, const char *label, double
 
 	threshold_format(w, ws, sizeof(ws));
 	threshold_format(c, cs, sizeof(cs));
-	eph_fmt_num(v, pct ? 1 : 0, num, sizeof(num));
+	num_format(v, pct ? 1 : 0, num, sizeof(num));
 	sb_printf(sb, " '%s_%s'=%s%s;%s;%s;0", proto, label, num, pct ? "%" : "", ws, cs);
 	if (max) {
 		sb_printf(sb, ";%zu", max);
@@ -58,15 +58,15 @@ static void perfdata(const struct result *r, const struct proto_result *p, struc
 		char num[48];
 
 		/* Per second, two decimals: 1 close a minute is 0.02. */
-		sb_printf(sb, " '%s_churn'=%s;;;0", n, eph_fmt_num(p->churn, 2, num, sizeof(num)));
+		sb_printf(sb, " '%s_churn'=%s;;;0", n, num_format(p->churn, 2, num, sizeof(num)));
 	}
 }
 
 /* "4.1" for 41 of 1000: a share of the pool, one decimal. */
 static const char *share(size_t part, size_t whole, char *buf, size_t size)
 {
-	return eph_fmt_num(whole ? eph_round1(100.0 * (double)part / (double)whole) : 0, 1, buf,
-			   size);
+	return num_format(whole ? num_round1(100.0 * (double)part / (double)whole) : 0, 1, buf,
+			  size);
 }
 
 static void churn_line(const struct proto_result *p, struct strbuf *sb)
@@ -74,7 +74,7 @@ static void churn_line(const struct proto_result *p, struct strbuf *sb)
 	char a[48], b[48], c[48];
 
 	sb_printf(sb, "tcp: churn %s connections closed/s (%zu in TIME_WAIT / %u s, ",
-		  eph_fmt_num(p->churn, 2, a, sizeof(a)), p->tally->states[EPH_TCP_TIME_WAIT],
+		  num_format(p->churn, 2, a, sizeof(a)), p->tally->states[EPH_TCP_TIME_WAIT],
 		  p->tw_lifetime);
 	if (p->tw_info.ignored) {
 		sb_puts(sb, "an estimated lifetime: the OS setting is out of range, ignored");
@@ -86,13 +86,13 @@ static void churn_line(const struct proto_result *p, struct strbuf *sb)
 		sb_puts(sb, "the lifetime fixed by the OS");
 	}
 	sb_printf(sb, "); the pool sustains %s/s (%zu ports / %u s): ",
-		  eph_fmt_num(p->churn_sustainable, 2, b, sizeof(b)), p->size, p->tw_lifetime);
+		  num_format(p->churn_sustainable, 2, b, sizeof(b)), p->size, p->tw_lifetime);
 	if (p->churn >= p->churn_sustainable) {
 		sb_puts(sb, "at or above it, new connections will fail\n");
 	} else {
 		sb_printf(sb, "now at %s%% of it\n",
-			  eph_fmt_num(eph_round1(100.0 * p->churn / p->churn_sustainable), 1, c,
-				      sizeof(c)));
+			  num_format(num_round1(100.0 * p->churn / p->churn_sustainable), 1, c,
+				     sizeof(c)));
 	}
 }
 
@@ -175,7 +175,7 @@ static void attrib_text(const struct proto_result *p, struct strbuf *sb)
 			sock_addr_str(r->family, r->addr, ad, sizeof(ad));
 		}
 		sb_printf(sb, "%s:   %s: %zu of %zu (%s%%), listening %zu, %s %zu\n", n, ad, r->used,
-			  t->pool_size, eph_fmt_num(r->pct, 1, a, sizeof(a)), r->listening,
+			  t->pool_size, num_format(r->pct, 1, a, sizeof(a)), r->listening,
 			  t->per_user ? "users" : "PIDs", r->owners);
 	}
 }
@@ -214,7 +214,7 @@ static void long_output(const struct result *r, const struct proto_result *p, st
 			report_dest_str(&p->dest_key, sb);
 			sb_printf(sb, " holds %s%zu ports (%s%% of the pool)%s\n",
 				  p->dest_exact ? "" : "at least ", p->dest_max,
-				  eph_fmt_num(p->dest_pct, 1, pct, sizeof(pct)),
+				  num_format(p->dest_pct, 1, pct, sizeof(pct)),
 				  p->dest_exact ? "" : ", more destinations than can be told apart");
 		} else {
 			sb_printf(sb, "%s: no connection toward any destination\n", n);
@@ -239,7 +239,7 @@ static void long_output(const struct result *r, const struct proto_result *p, st
 		char ws[100], cs[100];
 
 		sb_printf(sb, "%s: metric %s = %s, warning '%s', critical '%s' -> %s\n", n,
-			  metric_name(r->cfg->metric), eph_fmt_num(p->value, 1, pct, sizeof(pct)),
+			  metric_name(r->cfg->metric), num_format(p->value, 1, pct, sizeof(pct)),
 			  threshold_format(&r->cfg->warn, ws, sizeof(ws)),
 			  threshold_format(&r->cfg->crit, cs, sizeof(cs)), eph_status_name(p->state));
 	}

@@ -20,7 +20,7 @@ static void sample(struct strbuf *sb, const char *name, const char *proto, doubl
 {
 	char num[48];
 
-	eph_fmt_num(v, decimals, num, sizeof(num));
+	num_format(v, decimals, num, sizeof(num));
 	if (proto) {
 		sb_printf(sb, "%s{protocol=\"%s\"} %s\n", name, proto, num);
 	} else {

@@ -103,10 +103,10 @@ int main(void)
 	struct eph_err err;
 
 	/* Rounding to one decimal, half away from zero, as shown and judged. */
-	ok(eph_round1(4.37) == 4.4 && eph_round1(4.34) == 4.3 && eph_round1(99.96) == 100 &&
-		   eph_round1(0.04) == 0 && eph_round1(33.333) == 33.3 && eph_round1(66.666) == 66.7 &&
-		   eph_round1(0.25) == 0.3 && eph_round1(0) == 0,
-	   "eph_round1 rounds to one decimal");
+	ok(num_round1(4.37) == 4.4 && num_round1(4.34) == 4.3 && num_round1(99.96) == 100 &&
+		   num_round1(0.04) == 0 && num_round1(33.333) == 33.3 && num_round1(66.666) == 66.7 &&
+		   num_round1(0.25) == 0.3 && num_round1(0) == 0,
+	   "num_round1 rounds to one decimal");
 	pct_of(40000, 40099, 45, 45);
 	pct_of(40000, 40002, 1, 33.3);
 	pct_of(40000, 40002, 2, 66.7);
