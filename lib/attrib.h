@@ -44,6 +44,7 @@ struct attrib_sock {
 	uint32_t uid, pid; /* EPH_OWNER_NONE when unknown */
 	uint16_t lport;
 	uint16_t laddr; /* index into struct attrib.laddr */
+	uint32_t key;   /* the owner in the view attrib_report chose: pid, or uid per user */
 };
 
 struct attrib {

@@ -167,35 +167,48 @@ size_t pool_size(const struct portpool *p)
 	return pool_range_size(p) - pool_reserved_in_range(p);
 }
 
+bool pool_next_reserved(const struct portpool *p, uint32_t *from, uint16_t *lo, uint16_t *hi)
+{
+	uint32_t port = *from > p->lo ? *from : p->lo, end;
+
+	if (!p->set) {
+		return false;
+	}
+	while (port <= p->hi && !is_reserved(p, port)) {
+		port++;
+	}
+	if (port > p->hi) {
+		*from = port;
+		return false;
+	}
+	end = port;
+	while (end < p->hi && is_reserved(p, end + 1)) {
+		end++;
+	}
+	*lo = (uint16_t)port;
+	*hi = (uint16_t)end;
+	*from = end + 1;
+	return true;
+}
+
 void pool_format_reserved(const struct portpool *p, struct strbuf *sb, size_t max_len)
 {
 	size_t start = sb->len;
+	uint32_t from = 0;
+	uint16_t lo, hi;
 	bool any = false;
 
-	if (!p->set) {
-		sb_puts(sb, "none");
-		return;
-	}
-	for (uint32_t port = p->lo; port <= p->hi; port++) {
-		uint32_t end = port;
-
-		if (!is_reserved(p, port)) {
-			continue;
-		}
-		while (end < p->hi && is_reserved(p, end + 1)) {
-			end++;
-		}
+	while (pool_next_reserved(p, &from, &lo, &hi)) {
 		if (sb->len - start > max_len) {
 			sb_puts(sb, ",...");
 			return;
 		}
-		if (end == port) {
-			sb_printf(sb, "%s%u", any ? "," : "", port);
+		if (lo == hi) {
+			sb_printf(sb, "%s%u", any ? "," : "", lo);
 		} else {
-			sb_printf(sb, "%s%u-%u", any ? "," : "", port, end);
+			sb_printf(sb, "%s%u-%u", any ? "," : "", lo, hi);
 		}
 		any = true;
-		port = end;
 	}
 	if (!any) {
 		sb_puts(sb, "none");

@@ -37,36 +37,26 @@ static void threshold_json(struct strbuf *sb, const struct threshold *t)
 /* The reserved (Linux) or excluded (Windows) ports inside the range, as [lo, hi] pairs. */
 static void reserved_ranges(struct strbuf *sb, const struct portpool *pool)
 {
+	uint32_t from = 0;
+	uint16_t lo, hi;
 	bool any = false;
 
 	sb_puts(sb, "[");
-	for (uint32_t port = pool->lo; port <= pool->hi; port++) {
-		uint32_t end = port;
-
-		if (pool_contains(pool, (uint16_t)port)) {
-			continue;
-		}
-		while (end < pool->hi && !pool_contains(pool, (uint16_t)(end + 1))) {
-			end++;
-		}
-		sb_printf(sb, "%s[%u, %u]", any ? ", " : "", port, end);
+	while (pool_next_reserved(pool, &from, &lo, &hi)) {
+		sb_printf(sb, "%s[%u, %u]", any ? ", " : "", lo, hi);
 		any = true;
-		port = end;
 	}
 	sb_puts(sb, "]");
 }
 
-/* Every state a socket of this protocol can be in, zeros included, so that keys never come
- * and go between runs. */
+/* Every state a socket of this protocol can be in (sock_state_of), zeros included. */
 static void states(struct strbuf *sb, const struct proto_result *p)
 {
 	bool first = true;
 
 	sb_puts(sb, "{");
 	for (int s = 0; s < EPH_NSTATES; s++) {
-		bool tcp_state = s != EPH_UDP_SOCK && s != EPH_STATE_UNKNOWN;
-
-		if (p->proto == EPH_TCP ? !tcp_state : s != EPH_UDP_SOCK) {
+		if (!sock_state_of(p->proto, (enum eph_state)s)) {
 			continue;
 		}
 		sb_printf(sb, "%s\"%s\": %zu", first ? "" : ", ", eph_state_name((enum eph_state)s),

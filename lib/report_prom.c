@@ -130,11 +130,10 @@ static void by_state(struct strbuf *sb, const struct result *r)
 			continue;
 		}
 		for (int s = 0; s < EPH_NSTATES; s++) {
-			bool tcp_state = s != EPH_UDP_SOCK && s != EPH_STATE_UNKNOWN;
 			char name[32];
 			size_t k;
 
-			if (p->proto == EPH_TCP ? !tcp_state : s != EPH_UDP_SOCK) {
+			if (!sock_state_of(p->proto, (enum eph_state)s)) {
 				continue;
 			}
 			/* Prometheus label values by convention are lower case. */
