@@ -37,7 +37,8 @@ PORTABLE_SRCS := lib/eph.c lib/strbuf.c lib/threshold.c lib/portpool.c lib/sock.
 BACKEND ?= linux
 POSIX_SRCS := lib/sys_posix.c
 BACKEND_SRCS_linux := lib/sys_linux.c lib/nl_diag.c lib/procnet.c lib/procfd.c $(POSIX_SRCS)
-BACKEND_SRCS_windows := lib/sys_windows.c lib/sys_windows_owner.c
+BACKEND_SRCS_windows := lib/sys_windows.c lib/win_netsh.c lib/win_wmi.c lib/win_tables.c \
+	lib/win_io.c lib/sys_windows_owner.c
 BACKEND_SRCS := $(BACKEND_SRCS_$(BACKEND))
 ifeq ($(strip $(BACKEND_SRCS)),)
 $(error BACKEND=$(BACKEND): no BACKEND_SRCS_$(BACKEND) list in the Makefile)
