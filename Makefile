@@ -51,7 +51,12 @@ LIBA := $(B)/libephemeral.a
 BIN := check_ephemeral/check_ephemeral
 
 # Unit tests: one program per module, tests/test_<module>.c, TAP on stdout.
+# Those of Linux's parsers (netlink, /proc/net) need Linux headers: only with BACKEND=linux.
+LINUX_UNIT_SRCS := tests/test_nl_diag.c tests/test_procnet.c
 UNIT_SRCS := $(wildcard tests/test_*.c)
+ifneq ($(BACKEND),linux)
+UNIT_SRCS := $(filter-out $(LINUX_UNIT_SRCS),$(UNIT_SRCS))
+endif
 UNIT_BINS := $(patsubst tests/%.c,$(B)/tests/%,$(UNIT_SRCS))
 HELPERS := $(B)/tests/sockpop
 
