@@ -31,7 +31,8 @@ B ?= build/linux
 # Portable library sources: compiled unchanged for Linux and Windows.
 PORTABLE_SRCS := lib/eph.c lib/strbuf.c lib/threshold.c lib/portpool.c lib/sock.c lib/tally.c \
 	lib/evaluate.c lib/measure.c lib/report.c lib/report_nagios.c lib/attrib.c \
-	lib/report_sam.c lib/report_json.c lib/report_prom.c lib/json.c lib/histlog.c lib/winparse.c
+	lib/report_sam.c lib/report_json.c lib/report_prom.c lib/json.c lib/histlog.c lib/winparse.c \
+	lib/forecast.c
 # The Linux side of lib/sys.h.
 LINUX_SRCS := lib/sys_linux.c lib/nl_diag.c lib/procnet.c lib/procfd.c
 CLI_SRCS := check_ephemeral/cli.c check_ephemeral/main.c
