@@ -32,13 +32,13 @@ B ?= build/linux
 PORTABLE_SRCS := lib/eph.c lib/strbuf.c lib/threshold.c lib/portpool.c lib/sock.c lib/tally.c \
 	lib/evaluate.c lib/measure.c lib/report.c lib/report_nagios.c lib/attrib.c \
 	lib/report_sam.c lib/report_json.c lib/report_prom.c lib/json.c lib/histlog.c lib/winparse.c \
-	lib/forecast.c
+	lib/forecast.c lib/forecast_store.c
 # The OS backend behind lib/sys.h, chosen by BACKEND (docs/hacking.md: adding one). Every Unix
 # backend shares POSIX_SRCS; the Windows list is built by mk/windows.mk with mingw.
 BACKEND ?= linux
 POSIX_SRCS := lib/sys_posix.c
 BACKEND_SRCS_linux := lib/sys_linux.c lib/nl_diag.c lib/procnet.c lib/procfd.c $(POSIX_SRCS)
-BACKEND_SRCS_windows := lib/sys_windows.c lib/sys_windows_owner.c
+BACKEND_SRCS_windows := lib/sys_windows.c lib/sys_windows_owner.c lib/win_state.c
 BACKEND_SRCS := $(BACKEND_SRCS_$(BACKEND))
 ifeq ($(strip $(BACKEND_SRCS)),)
 $(error BACKEND=$(BACKEND): no BACKEND_SRCS_$(BACKEND) list in the Makefile)
