@@ -148,6 +148,31 @@ out:
 	return rc;
 }
 
+/* Records this run's sample in the forecast's state file and estimates every protocol from the
+ * samples. Waits at most 2 s for another run's lock, less when -t leaves less: the forecast is
+ * a secondary step and never costs the run its result. */
+static void forecast_step(const struct eph_config *cfg, struct result *res,
+			  struct forecast_store *fs, uint64_t start)
+{
+	struct forecast_key key;
+	struct forecast_sample s;
+	uint64_t now = sys_clock_ms(), left = owner_deadline(start, cfg->timeout) - now;
+
+	evaluate_forecast_key(cfg, &key);
+	memset(&s, 0, sizeof(s));
+	s.t = sys_time_now();
+	for (int p = 0; p < EPH_NPROTO; p++) {
+		s.used[p] = res->p[p].checked ? (int32_t)res->p[p].used : -1;
+	}
+	forecast_store_update(cfg->state_dir, &key, &s, left > 2000 ? 2000 : (unsigned)left, fs);
+	for (int p = 0; p < EPH_NPROTO; p++) {
+		if (res->p[p].checked) {
+			evaluate_forecast(cfg, fs, s.t, &res->p[p]);
+		}
+	}
+	res->forecast = fs;
+}
+
 /* Length of the first line, without its newline. */
 static size_t first_line_len(const struct strbuf *sb)
 {
@@ -162,6 +187,7 @@ int main(int argc, char **argv)
 	static struct tally tallies[EPH_NPROTO];
 	static struct attrib attribs[EPH_NPROTO];
 	static struct attrib_tables tables[EPH_NPROTO];
+	static struct forecast_store fstore;
 	uint64_t start = sys_clock_ms();
 	unsigned tw_lifetime = 0;
 	bool tw_configured = false;
@@ -254,6 +280,7 @@ int main(int argc, char **argv)
 				       !tw_configured && !sys_time_wait_fixed(), &tw_info);
 		}
 	}
+	forecast_step(&cfg, &res, &fstore, start);
 	evaluate_merge(&res);
 
 	/* Who holds the ports: asked for, or by default whenever the state is not OK. */
@@ -312,6 +339,7 @@ int main(int argc, char **argv)
 	code = emit(rd, &out, rd->exit_code(&res));
 out:
 	sys_file_disarm();
+	forecast_store_free(&fstore);
 	for (int p = 0; p < EPH_NPROTO; p++) {
 		tally_free(&tallies[p]);
 		attrib_free(&attribs[p]);

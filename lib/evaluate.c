@@ -12,6 +12,8 @@ const char *eph_metric_name(enum eph_metric m)
 		return "free";
 	case EPH_METRIC_DEST:
 		return "dest";
+	case EPH_METRIC_ETA:
+		return "eta";
 	case EPH_METRIC_PCT:
 	default:
 		return "pct";
@@ -58,6 +60,15 @@ double eph_round1(double v)
 	return round(v * 10.0) / 10.0;
 }
 
+/* The state cfg's thresholds give value. */
+static enum eph_status judge(const struct eph_config *cfg, double value)
+{
+	if (threshold_alerts(&cfg->crit, value)) {
+		return EPH_CRITICAL;
+	}
+	return threshold_alerts(&cfg->warn, value) ? EPH_WARNING : EPH_OK;
+}
+
 int evaluate_proto(const struct eph_config *cfg, const struct portpool *pool,
 		   const struct tally *t, const struct sys_pool_info *pinfo,
 		   const struct sys_sock_info *sinfo, struct proto_result *pr, struct eph_err *err)
@@ -97,6 +108,9 @@ int evaluate_proto(const struct eph_config *cfg, const struct portpool *pool,
 	case EPH_METRIC_DEST:
 		pr->value = pr->dest_pct;
 		break;
+	case EPH_METRIC_ETA:
+		pr->value = 0; /* judged by evaluate_forecast, once the samples are read */
+		break;
 	case EPH_METRIC_PCT:
 	default:
 		pr->value = pr->pct;
@@ -104,14 +118,11 @@ int evaluate_proto(const struct eph_config *cfg, const struct portpool *pool,
 	}
 	pr->state = EPH_OK;
 	/* The destination metric is about connect() toward one peer: TCP only. */
-	if (cfg->metric == EPH_METRIC_DEST && t->proto != EPH_TCP) {
+	if ((cfg->metric == EPH_METRIC_DEST && t->proto != EPH_TCP) ||
+	    cfg->metric == EPH_METRIC_ETA) {
 		return 0;
 	}
-	if (threshold_alerts(&cfg->crit, pr->value)) {
-		pr->state = EPH_CRITICAL;
-	} else if (threshold_alerts(&cfg->warn, pr->value)) {
-		pr->state = EPH_WARNING;
-	}
+	pr->state = judge(cfg, pr->value);
 	return 0;
 }
 
@@ -134,6 +145,32 @@ void evaluate_churn(struct proto_result *pr, unsigned lifetime, bool configured,
 	 * steady state the count divided by the lifetime is the close rate. */
 	pr->churn = (double)pr->tally->states[EPH_TCP_TIME_WAIT] / (double)lifetime;
 	pr->churn_sustainable = (double)pr->size / (double)lifetime;
+}
+
+void evaluate_forecast_key(const struct eph_config *cfg, struct forecast_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	for (int p = 0; p < EPH_NPROTO; p++) {
+		k->proto[p] = cfg->proto[p];
+	}
+	k->families = cfg->families;
+	k->range_lo = cfg->range_lo;
+	k->range_hi = cfg->range_hi;
+}
+
+void evaluate_forecast(const struct eph_config *cfg, const struct forecast_store *fs,
+		       int64_t now, struct proto_result *pr)
+{
+	pr->fc_set = fs->on;
+	if (fs->on) {
+		forecast_estimate(&fs->st, "", pr->proto, now, pr->size, &pr->fc);
+	}
+	if (cfg->metric != EPH_METRIC_ETA) {
+		return;
+	}
+	/* Whole seconds, as shown: the state never disagrees with the number next to it. */
+	pr->value = pr->fc_set && pr->fc.eta_set ? floor(pr->fc.eta) : 0;
+	pr->state = pr->fc_set && pr->fc.eta_set ? judge(cfg, pr->value) : EPH_OK;
 }
 
 void evaluate_merge(struct result *r)
