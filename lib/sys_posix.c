@@ -487,6 +487,9 @@ int sys_lock_file(const char *path, unsigned wait_ms, struct sys_lock *lk, struc
 	 * flock. */
 	if (fd < 0 && errno == EACCES) {
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0 && errno == ENOENT) {
+			errno = EACCES; /* it is not there, and this user may not create it */
+		}
 	}
 	if (fd < 0) {
 		eph_err_set(err, "cannot create %.120s: %s", path, strerror(errno));

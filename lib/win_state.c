@@ -114,6 +114,9 @@ int sys_lock_file(const char *path, unsigned wait_ms, struct sys_lock *lk, struc
 		h = CreateFileW(wpath, GENERIC_READ,
 				FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
 				OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+		if (h == INVALID_HANDLE_VALUE && GetLastError() == ERROR_FILE_NOT_FOUND) {
+			SetLastError(ERROR_ACCESS_DENIED); /* not there, and not ours to create */
+		}
 	}
 	if (h == INVALID_HANDLE_VALUE) {
 		eph_err_set(err, "cannot create %.120s: error %lu", path, GetLastError());
