@@ -8,6 +8,7 @@
 #include "sock.h"
 #include "threshold.h"
 
+/* The metrics; lib/metric.c has a row for each. */
 enum eph_metric {
 	EPH_METRIC_PCT = 0, /* percent of the effective pool in use (default) */
 	EPH_METRIC_USED,    /* ports in use */
@@ -17,6 +18,7 @@ enum eph_metric {
 };
 
 #define EPH_DEFAULT_TIMEOUT 10
+#define EPH_TOP_MAX 50 /* --top limit: keeps the long output bounded */
 
 struct eph_config {
 	struct threshold warn, crit; /* apply to `metric` */
@@ -34,8 +36,5 @@ struct eph_config {
 	const char *log_file;       /* --log: append CSV history lines there */
 	const char *state_dir;      /* --state-dir: the forecast's state files; NULL = default */
 };
-
-/* "pct", "used", "free", "dest", "eta". */
-const char *eph_metric_name(enum eph_metric m);
 
 #endif

@@ -3,22 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-const char *eph_metric_name(enum eph_metric m)
-{
-	switch (m) {
-	case EPH_METRIC_USED:
-		return "used";
-	case EPH_METRIC_FREE:
-		return "free";
-	case EPH_METRIC_DEST:
-		return "dest";
-	case EPH_METRIC_ETA:
-		return "eta";
-	case EPH_METRIC_PCT:
-	default:
-		return "pct";
-	}
-}
+#include "metric.h"
 
 static int severity(enum eph_status s)
 {
@@ -55,24 +40,29 @@ const char *eph_status_name(enum eph_status s)
 	}
 }
 
-double eph_round1(double v)
+/* The metric's value of pr and the state cfg's thresholds give it. A TCP-only metric (dest:
+ * connect() toward one peer) judges no other protocol; a protocol without a value (no ETA) is
+ * OK. */
+static void judge(const struct eph_config *cfg, const struct metric *m, struct proto_result *pr)
 {
-	return round(v * 10.0) / 10.0;
-}
-
-/* The state cfg's thresholds give value. */
-static enum eph_status judge(const struct eph_config *cfg, double value)
-{
-	if (threshold_alerts(&cfg->crit, value)) {
-		return EPH_CRITICAL;
+	pr->value = m->value(pr);
+	pr->state = EPH_OK;
+	if (!metric_applies(m, pr->proto) || (m->has_value && !m->has_value(pr))) {
+		return;
 	}
-	return threshold_alerts(&cfg->warn, value) ? EPH_WARNING : EPH_OK;
+	if (threshold_alerts(&cfg->crit, pr->value)) {
+		pr->state = EPH_CRITICAL;
+	} else if (threshold_alerts(&cfg->warn, pr->value)) {
+		pr->state = EPH_WARNING;
+	}
 }
 
 int evaluate_proto(const struct eph_config *cfg, const struct portpool *pool,
 		   const struct tally *t, const struct sys_pool_info *pinfo,
 		   const struct sys_sock_info *sinfo, struct proto_result *pr, struct eph_err *err)
 {
+	const struct metric *m = metric_get(cfg->metric);
+
 	memset(pr, 0, sizeof(*pr));
 	pr->checked = true;
 	pr->proto = t->proto;
@@ -92,38 +82,35 @@ int evaluate_proto(const struct eph_config *cfg, const struct portpool *pool,
 	}
 	pr->used = t->used_count;
 	pr->free = pr->size - pr->used;
-	pr->pct = eph_round1(100.0 * (double)pr->used / (double)pr->size);
+	pr->pct = num_round1(100.0 * (double)pr->used / (double)pr->size);
 	if (t->proto == EPH_TCP) {
 		pr->dest_max = tally_dest_max(t, &pr->dest_key, &pr->dest_exact);
-		pr->dest_pct = eph_round1(100.0 * (double)pr->dest_max / (double)pr->size);
+		pr->dest_pct = num_round1(100.0 * (double)pr->dest_max / (double)pr->size);
 	}
 
-	switch (cfg->metric) {
-	case EPH_METRIC_USED:
-		pr->value = (double)pr->used;
-		break;
-	case EPH_METRIC_FREE:
-		pr->value = (double)pr->free;
-		break;
-	case EPH_METRIC_DEST:
-		pr->value = pr->dest_pct;
-		break;
-	case EPH_METRIC_ETA:
-		pr->value = 0; /* judged by evaluate_forecast, once the samples are read */
-		break;
-	case EPH_METRIC_PCT:
-	default:
-		pr->value = pr->pct;
-		break;
-	}
-	pr->state = EPH_OK;
-	/* The destination metric is about connect() toward one peer: TCP only. */
-	if ((cfg->metric == EPH_METRIC_DEST && t->proto != EPH_TCP) ||
-	    cfg->metric == EPH_METRIC_ETA) {
-		return 0;
-	}
-	pr->state = judge(cfg, pr->value);
+	judge(cfg, m, pr);
 	return 0;
+}
+
+void evaluate_forecast_key(const struct eph_config *cfg, struct forecast_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	for (int p = 0; p < EPH_NPROTO; p++) {
+		k->proto[p] = cfg->proto[p];
+	}
+	k->families = cfg->families;
+	k->range_lo = cfg->range_lo;
+	k->range_hi = cfg->range_hi;
+}
+
+void evaluate_forecast(const struct eph_config *cfg, const struct forecast_store *fs,
+		       int64_t now, struct proto_result *pr)
+{
+	pr->fc_set = fs->on;
+	if (fs->on) {
+		forecast_estimate(&fs->st, "", pr->proto, now, pr->size, &pr->fc);
+	}
+	judge(cfg, metric_get(cfg->metric), pr);
 }
 
 void evaluate_churn(struct proto_result *pr, unsigned lifetime, bool configured, bool estimate,
@@ -145,32 +132,6 @@ void evaluate_churn(struct proto_result *pr, unsigned lifetime, bool configured,
 	 * steady state the count divided by the lifetime is the close rate. */
 	pr->churn = (double)pr->tally->states[EPH_TCP_TIME_WAIT] / (double)lifetime;
 	pr->churn_sustainable = (double)pr->size / (double)lifetime;
-}
-
-void evaluate_forecast_key(const struct eph_config *cfg, struct forecast_key *k)
-{
-	memset(k, 0, sizeof(*k));
-	for (int p = 0; p < EPH_NPROTO; p++) {
-		k->proto[p] = cfg->proto[p];
-	}
-	k->families = cfg->families;
-	k->range_lo = cfg->range_lo;
-	k->range_hi = cfg->range_hi;
-}
-
-void evaluate_forecast(const struct eph_config *cfg, const struct forecast_store *fs,
-		       int64_t now, struct proto_result *pr)
-{
-	pr->fc_set = fs->on;
-	if (fs->on) {
-		forecast_estimate(&fs->st, "", pr->proto, now, pr->size, &pr->fc);
-	}
-	if (cfg->metric != EPH_METRIC_ETA) {
-		return;
-	}
-	/* Whole seconds, as shown: the state never disagrees with the number next to it. */
-	pr->value = pr->fc_set && pr->fc.eta_set ? floor(pr->fc.eta) : 0;
-	pr->state = pr->fc_set && pr->fc.eta_set ? judge(cfg, pr->value) : EPH_OK;
 }
 
 void evaluate_merge(struct result *r)

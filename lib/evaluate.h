@@ -10,6 +10,7 @@
 #include "attrib.h"
 #include "config.h"
 #include "forecast_store.h"
+#include "num.h"
 #include "portpool.h"
 #include "sys.h"
 #include "tally.h"
@@ -80,9 +81,9 @@ int evaluate_proto(const struct eph_config *cfg, const struct portpool *pool,
 void evaluate_churn(struct proto_result *pr, unsigned lifetime, bool configured, bool estimate,
 		    const struct sys_tw_info *info);
 
-/* The forecast of pr from the samples fs holds (forecast_store_update, which ran at now with
- * this run's sample): fills pr->fc when fs->on, and with --metric eta judges the ETA against
- * cfg's thresholds. No ETA (too few samples, not growing, forecast off) is OK. */
+/* The forecast of pr from the samples fs holds (forecast_store_update ran at now with this
+ * run's sample): fills pr->fc when fs->on, then judges the metric again, since --metric eta's
+ * value comes from it. No ETA (too few samples, not growing, forecast off) is OK. */
 void evaluate_forecast(const struct eph_config *cfg, const struct forecast_store *fs,
 		       int64_t now, struct proto_result *pr);
 
@@ -91,8 +92,5 @@ void evaluate_forecast_key(const struct eph_config *cfg, struct forecast_key *k)
 
 /* Merges the checked protocols' states into r->state. */
 void evaluate_merge(struct result *r);
-
-/* Rounds to one decimal, as every percentage is shown and judged. */
-double eph_round1(double v);
 
 #endif

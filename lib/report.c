@@ -3,6 +3,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "metric.h"
+
 /* Every output format; a new renderer is one line here. */
 static const struct renderer *const renderers[] = {
 	&report_nagios,
@@ -65,7 +67,7 @@ void report_forecast_text(const struct proto_result *p, struct strbuf *sb)
 			  FORECAST_MIN_SPAN_S);
 		return;
 	}
-	eph_fmt_num(e->slope, 3, slope, sizeof(slope));
+	num_format(e->slope, 3, slope, sizeof(slope));
 	sb_printf(sb, "%zu samples over %lld s, %s%s ports/s", e->samples, (long long)e->span,
 		  e->slope > 0 ? "+" : "", slope);
 	if (e->eta_set) {
@@ -81,31 +83,23 @@ void report_summary(const struct result *r, struct strbuf *sb)
 
 	for (int i = 0; i < EPH_NPROTO; i++) {
 		const struct proto_result *p = &r->p[i];
-		char pct[32];
+		const struct metric *m;
 
 		if (!p->checked) {
 			continue;
 		}
-		/* Not ";" between protocols: Nagios 4 turns it into ":". */
-		sb_printf(sb, "%s%s %zu of %zu ports in use (%s%%)", first ? "" : " / ",
-			  eph_proto_name(p->proto), p->used, p->size,
-			  eph_fmt_num(p->pct, 1, pct, sizeof(pct)));
-		if (p->proto == EPH_TCP) {
-			sb_printf(sb, ", worst destination %s%zu", p->dest_exact ? "" : "~",
-				  p->dest_max);
+		/* Not ";" between protocols: Nagios 4 turns it into ":". Then each metric's
+		 * words, in the table's order. */
+		sb_printf(sb, "%s%s", first ? "" : " / ", eph_proto_name(p->proto));
+		for (size_t k = 0; (m = metric_at(k)) != NULL; k++) {
+			if (m->summary && metric_applies(m, p->proto)) {
+				m->summary(p, sb);
+			}
 		}
 		/* Without netlink, bound-only sockets are invisible: a count that may be low must
 		 * not read as a plain OK at 3 a.m. */
 		if (p->sock_info.fallback) {
 			sb_puts(sb, " (from /proc/net: bound-only sockets not seen)");
-		}
-		if (report_eta(p)) {
-			char words[32];
-
-			forecast_eta_words(p->fc.eta, words, sizeof(words));
-			if (words[0]) {
-				sb_printf(sb, ", %s", words);
-			}
 		}
 		first = false;
 	}
