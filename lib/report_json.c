@@ -7,6 +7,7 @@
  *  "protocols": {"tcp": {"range": {...}, "reserved": {...}, "pool_size": N, "used": N,
  *   "free": N, "pct": N, "sockets": N, "states": {...}, "families": {...}, "dest": {...},
  *   "churn": {...}, "value": N, "state": "OK", "source": {...}}},
+ *  "forecast": {...},                     (null when no forecast step ran)
  *  "attribution": {"tcp": {...}},        ({} without the --top tables, see attrib_json)
  *  "error": null}
  * The same top-level keys on every run, a failed one's too (null or empty where nothing was
@@ -274,7 +275,10 @@ static void render_json(const struct result *r, struct strbuf *sb)
 		first = false;
 	}
 	sb_puts(sb, "}");
-	if (r->forecast) {
+	/* The forecast's state file; null when no forecast step ran. */
+	if (!r->forecast) {
+		sb_puts(sb, ", \"forecast\": null");
+	} else {
 		const struct forecast_store *fs = r->forecast;
 
 		sb_printf(sb, ", \"forecast\": {\"on\": %s, \"recorded\": %s, \"state_file\": ",
@@ -295,7 +299,7 @@ static void render_json_error(const char *what, const char *msg, struct strbuf *
 	sb_puts(sb, ", \"version\": ");
 	json_str(sb, EPH_VERSION);
 	sb_puts(sb, ", \"state\": \"UNKNOWN\", \"exit_code\": 3, \"metric\": null, \"thresholds\": null, "
-		    "\"protocols\": {}, \"attribution\": {}, \"error\": {\"stage\": ");
+		    "\"protocols\": {}, \"forecast\": null, \"attribution\": {}, \"error\": {\"stage\": ");
 	json_str(sb, what && *what ? what : NULL);
 	sb_puts(sb, ", \"message\": ");
 	json_str(sb, msg);
