@@ -109,38 +109,34 @@ ok $([ $? != 0 ]; echo $?) "icinga2 daemon -C rejects a broken copy (the validat
 # must run the check on the agent with the installed exe, the Linux ones PluginDir's plugin.
 # The checkable needs a zone for command_endpoint; the agent's zone is a child of the master's.
 sed -e 's/^include "check_ephemeral-services.conf"$/&\ninclude "windows-hosts.conf"/' "$C/icinga2.conf" >"$C/windows-icinga2.conf"
-cat >"$C/windows-hosts.conf" <<'EOC'
-object Endpoint "localhost" { }
-object Zone "localhost" { endpoints = [ "localhost" ] }
-object Endpoint "winhost01" { }
-object Zone "winhost01" {
-	endpoints = [ "winhost01" ]
+# agent_host NAME ADDRESS OS: a host with an Icinga 2 agent (its Endpoint and Zone, a child of
+# the master's), as Icinga's distributed monitoring documentation declares one.
+agent_host() {
+	cat <<EOC
+object Endpoint "$1" { }
+object Zone "$1" {
+	endpoints = [ "$1" ]
 	parent = "localhost"
 }
-object Host "winhost01" {
+object Host "$1" {
 	zone = "localhost"
 	check_command = "dummy"
-	address = "192.0.2.2"
+	address = "$2"
 	enable_active_checks = false
-	vars.os = "Windows"
+	vars.os = "$3"
 	vars.agent_endpoint = name
 	vars.ephemeral_dest = true
 }
-/* A Linux host with an agent: its checks run there. */
-object Endpoint "web01" { }
-object Zone "web01" {
-	endpoints = [ "web01" ]
-	parent = "localhost"
+EOC
 }
-object Host "web01" {
-	zone = "localhost"
-	check_command = "dummy"
-	address = "192.0.2.3"
-	enable_active_checks = false
-	vars.os = "Linux"
-	vars.agent_endpoint = name
-	vars.ephemeral_dest = true
-}
+{
+	echo 'object Endpoint "localhost" { }'
+	echo 'object Zone "localhost" { endpoints = [ "localhost" ] }'
+	agent_host winhost01 192.0.2.2 Windows
+	# A Linux host with an agent: its checks run there.
+	agent_host web01 192.0.2.3 Linux
+} >"$C/windows-hosts.conf"
+cat >>"$C/windows-hosts.conf" <<'EOC'
 /* A Linux host without an agent: a local check would measure the master, so none applies. */
 object Host "noagent01" {
 	check_command = "dummy"
