@@ -28,39 +28,53 @@ static const char *const stage_names[NSTAGES] = {
 	"writing the output",
 };
 
-/* The timeout output for each stage is built before the timer starts, so the handler only
- * writes bytes that already exist. Sized for the longest renderer (Prometheus, with its HELP
- * and TYPE lines); prepare_timeouts checks that each fits. */
-static char timeout_lines[NSTAGES][2048];
-static size_t timeout_lens[NSTAGES];
+/* The output for a timeout or a stop signal in each stage is built before the timer starts, so
+ * the handler only writes bytes that already exist. Sized for the longest renderer
+ * (Prometheus, with its HELP and TYPE lines); prepare_stops cuts what does not fit. */
+static char stop_lines[SYS_NSTOP][NSTAGES][2048];
+static size_t stop_lens[SYS_NSTOP][NSTAGES];
 static volatile sig_atomic_t stage;
-static int timeout_code = 3;
+static int stop_code = 3;
 
-static void on_timeout(void)
+static void on_stop(enum sys_stop why)
 {
 	int s = stage;
 
-	/* --output-file (armed in main) shows the timeout too, not the last good numbers. */
-	sys_file_replace_now(timeout_lines[s], timeout_lens[s]);
-	sys_write_stdout(timeout_lines[s], timeout_lens[s]);
-	sys_exit_now(timeout_code);
+	/* --output-file (armed in main) shows the error too, not the last good numbers. */
+	sys_file_replace_now(stop_lines[why][s], stop_lens[why][s]);
+	sys_write_stdout(stop_lines[why][s], stop_lens[why][s]);
+	sys_exit_now(stop_code);
 }
 
-static void prepare_timeouts(const struct renderer *rd, unsigned seconds)
+static void prepare_stops(const struct renderer *rd, unsigned seconds)
 {
-	for (int i = 0; i < NSTAGES; i++) {
-		struct strbuf sb = { 0 };
-		char msg[160];
+	for (int w = 0; w < SYS_NSTOP; w++) {
+		for (int i = 0; i < NSTAGES; i++) {
+			struct strbuf sb = { 0 };
+			char msg[200];
 
-		snprintf(msg, sizeof(msg), "timed out after %u s while %s (raise -t)", seconds,
-			 stage_names[i]);
-		rd->render_error(rd->stage_apart ? stage_names[i] : "", msg, &sb);
-		timeout_lens[i] = sb.len < sizeof(timeout_lines[i]) ? sb.len
-								     : sizeof(timeout_lines[i]) - 1;
-		memcpy(timeout_lines[i], sb_str(&sb), timeout_lens[i]);
-		sb_free(&sb);
+			if (w == SYS_STOP_TIMEOUT) {
+				snprintf(msg, sizeof(msg), "timed out after %u s while %s (raise -t)",
+					 seconds, stage_names[i]);
+			} else if (w == SYS_STOP_TERM) {
+				/* Nagios and NRPE send SIGTERM when their own timeout expires. */
+				snprintf(msg, sizeof(msg),
+					 "terminated by SIGTERM while %s (if the monitoring system "
+					 "sent it at its own timeout, keep -t %u below that)",
+					 stage_names[i], seconds);
+			} else {
+				snprintf(msg, sizeof(msg), "terminated by %s while %s",
+					 w == SYS_STOP_INT ? "SIGINT" : "SIGHUP", stage_names[i]);
+			}
+			rd->render_error(rd->stage_apart ? stage_names[i] : "", msg, &sb);
+			stop_lens[w][i] = sb.len < sizeof(stop_lines[w][i])
+						  ? sb.len
+						  : sizeof(stop_lines[w][i]) - 1;
+			memcpy(stop_lines[w][i], sb_str(&sb), stop_lens[w][i]);
+			sb_free(&sb);
+		}
 	}
-	timeout_code = rd->error_exit_code;
+	stop_code = rd->error_exit_code;
 }
 
 /* Writes out in one call; a failed write (stdout closed) ends with the renderer's code for a
@@ -195,14 +209,14 @@ int main(int argc, char **argv)
 	}
 
 	output_file = cfg.output_file;
-	prepare_timeouts(rd, cfg.timeout);
+	prepare_stops(rd, cfg.timeout);
+	/* The handlers first: a SIGTERM right after arming must not leave the temporary file. */
+	if (sys_timeout_start(cfg.timeout, on_stop, &err) < 0) {
+		return fail(rd, "", err.msg);
+	}
 	if (output_file && sys_file_arm(output_file, &err) < 0) {
 		output_file = NULL;
 		return fail(rd, "writing --output-file", err.msg);
-	}
-	if (sys_timeout_start(cfg.timeout, on_timeout, &err) < 0) {
-		sys_file_disarm();
-		return fail(rd, "", err.msg);
 	}
 
 	memset(&res, 0, sizeof(res));

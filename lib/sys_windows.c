@@ -725,18 +725,18 @@ void sys_exit_now(int code)
 	}
 }
 
-static void (*timeout_fn)(void);
+static void (*timeout_fn)(enum sys_stop why);
 static DWORD timeout_ms;
 
 static DWORD WINAPI timer_thread(LPVOID arg)
 {
 	(void)arg;
 	Sleep(timeout_ms);
-	timeout_fn();
+	timeout_fn(SYS_STOP_TIMEOUT);
 	return 0;
 }
 
-int sys_timeout_start(unsigned seconds, void (*fn)(void), struct eph_err *err)
+int sys_timeout_start(unsigned seconds, void (*fn)(enum sys_stop why), struct eph_err *err)
 {
 	HANDLE t;
 
