@@ -228,6 +228,11 @@ stop TERM solarwinds "$work/x.sam"
 is "$rc/$(head -n 1 "$work/x.sam")" "4/Statistic.state: 3" "SIGTERM, -o solarwinds: SAM's exit 4 and its error pair"
 no_temp x.sam "SIGTERM, -o solarwinds"
 
+# --- 8. a short netlink send has a reason of its own, not a stale errno ("Success") --------
+out=$(EPH_FAULT=shortsend LD_PRELOAD="$SHIM" "$P" -t 5 2>&1)
+is "$?/$out" "3/EPHEMERAL UNKNOWN - reading the socket table: cannot send the netlink socket-dump request: the kernel took 46 of its 92 bytes" \
+	"a short netlink send: UNKNOWN, says how much went out"
+
 # An ignored SIGHUP (nohup) stays ignored: -t ends the run.
 rm -f "$work/fault.log"
 EPH_FAULT=stall EPH_FAULT_LOG="$work/fault.log" LD_PRELOAD="$SHIM" perl -e '$SIG{HUP} = "IGNORE"; exec @ARGV or die' \

@@ -17,6 +17,8 @@
  *   eof            recvmsg returns 0 (end of stream before NLMSG_DONE)
  *   stall          recvmsg sleeps 600 s (a kernel dump that hangs)
  *   stallrange     read() of ip_local_port_range sleeps 600 s
+ *   shortsend[:N]  sendto() on the netlink socket sends nothing and returns half the length
+ *                  (a short send: no error, errno 0)
  * EPH_FAULT_PROCNET=FILE: fopen("/proc/net/tcp") opens FILE instead (a garbled table).
  * EPH_FAULT_LOG=FILE: appends one line per fault injected. */
 #define _GNU_SOURCE
@@ -177,6 +179,16 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 		}
 	}
 	return n;
+}
+
+ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
+	       socklen_t tolen)
+{
+	if (fd == nl_fd && nl_fd >= 0 && take("shortsend")) {
+		errno = 0;
+		return (ssize_t)(len / 2);
+	}
+	return REAL(sendto)(fd, buf, len, flags, to, tolen);
 }
 
 static int is_range(const char *path)
