@@ -233,6 +233,14 @@ out=$(EPH_FAULT=shortsend LD_PRELOAD="$SHIM" "$P" -t 5 2>&1)
 is "$?/$out" "3/EPHEMERAL UNKNOWN - reading the socket table: cannot send the netlink socket-dump request: the kernel took 46 of its 92 bytes" \
 	"a short netlink send: UNKNOWN, says how much went out"
 
+# Thresholds go into perfdata as written: a double printed with 6 decimals made 0.0000001 "0".
+run -t 5 -w 0.0000001 -c @0:657.8210567
+like "$rc/$first" "^2/EPHEMERAL CRITICAL - .*'tcp_pct'=0%;0.0000001;@0:657.8210567;0;100 " \
+	"-w 0.0000001 -c @0:657.8210567: perfdata has both ranges exactly as written"
+run -t 5 -o json -w "~:0.12345678" -c 10.000
+like "$out" '"thresholds": \{"warning": "~:0.12345678", "critical": "10.000"\}' \
+	"-o json: the thresholds as written"
+
 # An ignored SIGHUP (nohup) stays ignored: -t ends the run.
 rm -f "$work/fault.log"
 EPH_FAULT=stall EPH_FAULT_LOG="$work/fault.log" LD_PRELOAD="$SHIM" perl -e '$SIG{HUP} = "IGNORE"; exec @ARGV or die' \
