@@ -9,6 +9,7 @@
 
 #include "attrib.h"
 #include "config.h"
+#include "num.h"
 #include "portpool.h"
 #include "sys.h"
 #include "tally.h"
@@ -76,8 +77,5 @@ void evaluate_churn(struct proto_result *pr, unsigned lifetime, bool configured,
 
 /* Merges the checked protocols' states into r->state. */
 void evaluate_merge(struct result *r);
-
-/* Rounds to one decimal, as every percentage is shown and judged. */
-double eph_round1(double v);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+
 /* Parses the decimal number in s[0..len) strictly: optional sign, digits, optional "." and
  * digits, at least one digit. strtod alone would take "inf", "0x10" and "1e9", which no user of
  * a Nagios plugin means, so the text is checked first and strtod converts only what passed. */
@@ -129,30 +130,6 @@ bool threshold_alerts(const struct threshold *t, double value)
 	}
 	within = (t->lo_inf || value >= t->lo) && (t->hi_inf || value <= t->hi);
 	return t->inside ? within : !within;
-}
-
-char *eph_fmt_num(double v, int decimals, char *buf, size_t size)
-{
-	char *dot, *e;
-
-	if (!isfinite(v)) {
-		v = 0;
-	}
-	snprintf(buf, size, "%.*f", decimals, v);
-	dot = strchr(buf, '.');
-	if (dot) {
-		e = buf + strlen(buf) - 1;
-		while (e > dot && *e == '0') {
-			*e-- = '\0';
-		}
-		if (e == dot) {
-			*e = '\0';
-		}
-	}
-	if (strcmp(buf, "-0") == 0) {
-		snprintf(buf, size, "0");
-	}
-	return buf;
 }
 
 char *threshold_format(const struct threshold *t, char *buf, size_t size)

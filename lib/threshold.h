@@ -9,8 +9,8 @@
  *
  * An omitted start is 0, an omitted end is +infinity, "~" is -infinity. Endpoints belong to the
  * range. Numbers are decimal ("2.5", "-1") below 1e15 in magnitude and at most
- * THRESHOLD_NUM_MAX characters long; no exponents, hex, "inf" or "nan". One trailing "%" is accepted and remembered in pct, so that a caller can allow it
- * only for percentages. */
+ * THRESHOLD_NUM_MAX characters long; no exponents, hex, "inf" or "nan". One trailing "%" is
+ * accepted and remembered in pct, so that a caller can allow it only for percentages. */
 #ifndef THRESHOLD_H
 #define THRESHOLD_H
 
@@ -52,9 +52,5 @@ bool threshold_alerts(const struct threshold *t, double value);
  * unset, with each number as the user wrote it: "@0:657.8210567" stays exact. A start left
  * out stays out (":10" is written "10"). Returns buf. */
 char *threshold_format(const struct threshold *t, char *buf, size_t size);
-
-/* Formats a value for perfdata and text: fixed point, no exponent, trailing zeros dropped,
- * at most `decimals` decimals. Returns buf. */
-char *eph_fmt_num(double v, int decimals, char *buf, size_t size);
 
 #endif
