@@ -77,7 +77,7 @@ static int emit(const struct renderer *rd, const struct strbuf *out, int code)
 	return code;
 }
 
-/* --output-file, once the command line is known. */
+/* --output-file, once it is armed. */
 static const char *output_file;
 
 static int fail(const struct renderer *rd, const char *what, const char *msg)
@@ -86,11 +86,14 @@ static int fail(const struct renderer *rd, const char *what, const char *msg)
 	int code;
 
 	rd->render_error(what, msg, &out);
-	/* The file shows the failure too, rather than the last good numbers; stdout has it for
-	 * whoever ran the plugin (cron mails it). When the file is what failed, stdout only. */
+	/* The file shows the failure too, rather than the last good numbers, through the
+	 * temporary file armed at the start (a failure for want of descriptors could not open a
+	 * new one); stdout has it for whoever ran the plugin (cron mails it). When the file is
+	 * what failed, stdout only. */
 	if (output_file && !out.overflow) {
-		sys_write_file_atomic(output_file, sb_str(&out), out.len, NULL);
+		sys_file_commit(sb_str(&out), out.len, NULL);
 	}
+	output_file = NULL;
 	code = emit(rd, &out, rd->error_exit_code);
 	sb_free(&out);
 	return code;
@@ -107,7 +110,7 @@ static int write_output(const struct renderer *rd, const struct check *c)
 	if (c->out.overflow) {
 		return fail(rd, "", "out of memory building the output");
 	}
-	if (sys_write_file_atomic(output_file, sb_str(&c->out), c->out.len, &err) < 0) {
+	if (sys_file_commit(sb_str(&c->out), c->out.len, &err) < 0) {
 		output_file = NULL;
 		return fail(rd, "writing --output-file", err.msg);
 	}
@@ -135,16 +138,15 @@ int main(int argc, char **argv)
 		return code;
 	}
 	rd = report_find(cfg.output);
-	output_file = cfg.output_file;
 	prepare_stops(rd, cfg.timeout);
 	/* The handlers first: a SIGTERM right after arming must not leave the temporary file. */
 	if (sys_timeout_start(cfg.timeout, on_stop, &err) < 0) {
 		return fail(rd, "", err.msg);
 	}
-	if (output_file && sys_file_arm(output_file, &err) < 0) {
-		output_file = NULL;
+	if (cfg.output_file && sys_file_arm(cfg.output_file, &err) < 0) {
 		return fail(rd, "writing --output-file", err.msg);
 	}
+	output_file = cfg.output_file;
 	check_init(&run, &cfg, rd, &check_sys_os, start);
 	run.stage = &stage;
 	code = check_run(&run, &err) < 0 ? fail(rd, run.failed, err.msg) : write_output(rd, &run);

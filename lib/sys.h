@@ -153,25 +153,27 @@ int sys_timeout_start(unsigned seconds, void (*fn)(enum sys_stop why), struct ep
 
 /* ---- Files (--output-file) and the log (--log) ---- */
 
-/* Replaces the file at path with len bytes of buf so that a reader sees either the old content
- * or the new one, never a mix: writes a temporary file in the same directory, flushes it to
- * disk and renames it over path (Windows: MoveFileExW with MOVEFILE_REPLACE_EXISTING). The new
- * file is readable by everyone (0644), as collectors run as another user. An existing path
- * that is not a regular file (a device such as /dev/null, a FIFO, socket, directory or
- * symbolic link) is never replaced: checked before writing and again right before the rename.
- * Returns -1 with err naming the path and the reason; the temporary file is removed then and
- * path is unchanged. */
-int sys_write_file_atomic(const char *path, const char *buf, size_t len, struct eph_err *err);
-
-/* The timeout function may not allocate or format, yet --output-file must not keep the last
- * good numbers after a run that timed out or was stopped. sys_file_arm() prepares, now, a
- * later sys_file_replace_now() of path (POSIX: it creates the temporary file beside path); -1
- * with err set as sys_write_file_atomic() does when it cannot, or when path is not a regular
- * file. sys_file_replace_now() then replaces path with len bytes of buf as
- * sys_write_file_atomic() does, unless path has meanwhile become something else than a
- * regular file, and may be called from the timeout function; it does nothing when nothing
- * is armed. sys_file_disarm() removes what arming left. */
+/* --output-file: the file is replaced, never written in place, so that a reader sees either
+ * the old content or the new one, never a mix: a temporary file in the same directory is
+ * filled, flushed to disk and renamed over path (Windows: MoveFileExW with
+ * MOVEFILE_REPLACE_EXISTING). The new file is readable by everyone (0644), as collectors run
+ * as another user. An existing path that is not a regular file (a device such as /dev/null, a
+ * FIFO, socket, directory or symbolic link) is never replaced: checked when arming and again
+ * right before each rename.
+ *
+ * Every way the run ends goes through what sys_file_arm() prepared at the start, so that the
+ * file never keeps the last good numbers after a failure, even one that leaves no descriptor
+ * or memory to spare ("Too many open files"):
+ * - sys_file_arm() creates the temporary file now (POSIX; Windows keeps the path); -1 with err
+ *   naming the path and the reason when it cannot, or when path is not a regular file.
+ * - sys_file_commit() replaces path with len bytes of buf (the output, or the error of a run
+ *   that failed) and disarms; -1 with err set when it could not, and path is unchanged then.
+ * - sys_file_replace_now() does the same without a message, from the timeout function or a
+ *   stop signal's (async-signal-safe), even while sys_file_commit() runs; nothing when nothing
+ *   is armed.
+ * - sys_file_disarm() removes what arming left (the temporary file), if anything. */
 int sys_file_arm(const char *path, struct eph_err *err);
+int sys_file_commit(const char *buf, size_t len, struct eph_err *err);
 void sys_file_replace_now(const char *buf, size_t len);
 void sys_file_disarm(void);
 

@@ -274,14 +274,19 @@ int sys_file_arm(const char *path, struct eph_err *err)
 
 	if (n < 0 || (size_t)n >= sizeof(armed_path) ||
 	    temp_name(path, armed_tmp, sizeof(armed_tmp)) < 0) {
+		armed_tmp[0] = '\0';
 		eph_err_set(err, "cannot use the path %.120s: %s", path, strerror(ENAMETOOLONG));
 		return -1;
 	}
 	if (!replaceable(path)) {
+		armed_tmp[0] = '\0';
 		refuse_target(path, err);
 		return -1;
 	}
 	armed_fd = mkostemp(armed_tmp, O_CLOEXEC);
+	if (armed_fd < 0) {
+		armed_tmp[0] = '\0'; /* a failed mkostemp leaves a name that is not ours */
+	}
 	if (armed_fd < 0 || fchmod(armed_fd, 0644) < 0) {
 		int saved = errno;
 
@@ -295,7 +300,19 @@ int sys_file_arm(const char *path, struct eph_err *err)
 	return 0;
 }
 
-/* Only write, fsync, close and rename: all async-signal-safe (POSIX.1-2008). */
+/* Makes the armed file hold exactly len bytes of buf, on disk. From the start: a stop signal
+ * may arrive while sys_file_commit() has written part of the output. ftruncate, lseek, write
+ * and fsync are async-signal-safe (POSIX.1-2008). */
+static int armed_fill(int fd, const char *buf, size_t len)
+{
+	if (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0 || write_all(fd, buf, len) < 0 ||
+	    fsync(fd) < 0) {
+		return -1;
+	}
+	return 0;
+}
+
+/* Only calls that are async-signal-safe: the timeout and the stop signals end here. */
 void sys_file_replace_now(const char *buf, size_t len)
 {
 	int fd = armed_fd;
@@ -304,7 +321,7 @@ void sys_file_replace_now(const char *buf, size_t len)
 		return;
 	}
 	armed_fd = -1;
-	if (write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
+	if (armed_fill(fd, buf, len) < 0) {
 		close(fd);
 		unlink(armed_tmp);
 		return;
@@ -313,6 +330,53 @@ void sys_file_replace_now(const char *buf, size_t len)
 	if (close(fd) < 0 || !replaceable(armed_path) || rename(armed_tmp, armed_path) < 0) {
 		unlink(armed_tmp);
 	}
+}
+
+int sys_file_commit(const char *buf, size_t len, struct eph_err *err)
+{
+	sigset_t stops, old;
+	int fd = armed_fd, saved = 0, rc = -1;
+	size_t i;
+
+	if (fd < 0) {
+		eph_err_set(err, "cannot write %.120s: no temporary file was prepared", armed_path);
+		return -1;
+	}
+	if (armed_fill(fd, buf, len) < 0) {
+		saved = errno;
+		goto out;
+	}
+	/* The file is complete: a stop signal from here on would find it half renamed. They wait
+	 * for the close and the rename (metadata only), then end the run as usual, with the
+	 * file already in place. */
+	sigemptyset(&stops);
+	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++) {
+		sigaddset(&stops, stop_signals[i]);
+	}
+	sigprocmask(SIG_BLOCK, &stops, &old);
+	armed_fd = -1;
+	if (close(fd) < 0) {
+		saved = errno;
+	} else if (!replaceable(armed_path)) {
+		refuse_target(armed_path, err);
+	} else if (rename(armed_tmp, armed_path) < 0) {
+		saved = errno;
+	} else {
+		armed_tmp[0] = '\0';
+		rc = 0;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (rc == 0) {
+		sync_dir(armed_path);
+	}
+out:
+	if (rc < 0) {
+		sys_file_disarm();
+	}
+	if (saved) {
+		eph_err_set(err, "cannot replace %.120s: %s", armed_path, strerror(saved));
+	}
+	return rc;
 }
 
 void sys_file_disarm(void)
@@ -327,39 +391,6 @@ void sys_file_disarm(void)
 		unlink(armed_tmp);
 		armed_tmp[0] = '\0';
 	}
-}
-
-int sys_write_file_atomic(const char *path, const char *buf, size_t len, struct eph_err *err)
-{
-	char tmp[4096];
-	int saved;
-
-	if (!replaceable(path)) {
-		refuse_target(path, err);
-		return -1;
-	}
-	if (write_temp(path, buf, len, 0644, tmp, sizeof(tmp)) < 0) {
-		eph_err_set(err,
-			    "cannot write a temporary file beside %.120s: %s (the directory must exist "
-			    "and be writable by this user)",
-			    path, strerror(errno));
-		return -1;
-	}
-	/* Again right before the rename: lstat and rename are two steps, but what was checked a
-	 * moment ago is what a mistake in the command line names. */
-	if (!replaceable(path)) {
-		unlink(tmp);
-		refuse_target(path, err);
-		return -1;
-	}
-	if (rename(tmp, path) < 0) {
-		saved = errno;
-		unlink(tmp);
-		eph_err_set(err, "cannot replace %.120s: %s", path, strerror(saved));
-		return -1;
-	}
-	sync_dir(path);
-	return 0;
 }
 
 /* A new log is readable by its owner's group, not by everyone: a reader can hold a lock on it

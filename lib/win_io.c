@@ -107,35 +107,8 @@ static int win_write_temp(const wchar_t *wpath, const char *buf, size_t len, wch
 	return 0;
 }
 
-/* The timeout runs on a thread of its own here, which may do what the main thread does:
- * arming only keeps the path. */
-static char win_armed_path[MAX_PATH * 4];
-
-int sys_file_arm(const char *path, struct eph_err *err)
-{
-	int n = snprintf(win_armed_path, sizeof(win_armed_path), "%s", path);
-
-	if (n < 0 || (size_t)n >= sizeof(win_armed_path)) {
-		win_armed_path[0] = '\0';
-		eph_err_set(err, "cannot use the path %.120s", path);
-		return -1;
-	}
-	return 0;
-}
-
-void sys_file_replace_now(const char *buf, size_t len)
-{
-	if (win_armed_path[0]) {
-		sys_write_file_atomic(win_armed_path, buf, len, NULL);
-	}
-}
-
-void sys_file_disarm(void)
-{
-	win_armed_path[0] = '\0';
-}
-
-int sys_write_file_atomic(const char *path, const char *buf, size_t len, struct eph_err *err)
+/* Replaces path with len bytes of buf through a temporary file beside it (see sys.h). */
+static int win_write_file_atomic(const char *path, const char *buf, size_t len, struct eph_err *err)
 {
 	wchar_t wpath[MAX_PATH * 4], tmp[MAX_PATH * 4 + 32];
 	DWORD saved;
@@ -159,6 +132,48 @@ int sys_write_file_atomic(const char *path, const char *buf, size_t len, struct 
 	}
 	return 0;
 }
+
+/* The timeout runs on a thread of its own here, which may do what the main thread does:
+ * arming only keeps the path. */
+static char win_armed_path[MAX_PATH * 4];
+
+int sys_file_arm(const char *path, struct eph_err *err)
+{
+	int n = snprintf(win_armed_path, sizeof(win_armed_path), "%s", path);
+
+	if (n < 0 || (size_t)n >= sizeof(win_armed_path)) {
+		win_armed_path[0] = '\0';
+		eph_err_set(err, "cannot use the path %.120s", path);
+		return -1;
+	}
+	return 0;
+}
+
+void sys_file_replace_now(const char *buf, size_t len)
+{
+	if (win_armed_path[0]) {
+		win_write_file_atomic(win_armed_path, buf, len, NULL);
+	}
+}
+
+int sys_file_commit(const char *buf, size_t len, struct eph_err *err)
+{
+	int rc;
+
+	if (!win_armed_path[0]) {
+		eph_err_set(err, "cannot write the output file: it was not prepared");
+		return -1;
+	}
+	rc = win_write_file_atomic(win_armed_path, buf, len, err);
+	sys_file_disarm();
+	return rc;
+}
+
+void sys_file_disarm(void)
+{
+	win_armed_path[0] = '\0';
+}
+
 
 /* Makes path exist with header as its content, atomically: the header goes into a temporary
  * file that is then moved to the final name without replacing; when another run was first,

@@ -228,6 +228,34 @@ stop TERM solarwinds "$work/x.sam"
 is "$rc/$(head -n 1 "$work/x.sam")" "4/Statistic.state: 3" "SIGTERM, -o solarwinds: SAM's exit 4 and its error pair"
 no_temp x.sam "SIGTERM, -o solarwinds"
 
+# --- 5. every stage names what runs: a stalled log, a stalled write of the output -----------
+# --log makes the owner search for the log's rows after the output is built; the log's write
+# came after it under the owner stage's name.
+out=$(EPH_FAULT=stalllog LD_PRELOAD="$SHIM" "$P" -t 1 --log "$work/stall.csv" 2>&1)
+is "$?/$out" "3/EPHEMERAL UNKNOWN - timed out after 1 s while writing the log (raise -t)" \
+	"the log's file system hangs: the timeout names the log"
+out=$(EPH_FAULT=stalllog LD_PRELOAD="$SHIM" "$P" -t 1 -o json --log "$work/stall.csv" 2>&1)
+like "$out" '"error": \{"stage": "writing the log", "message": "timed out after 1 s while writing the log \(raise -t\)"\}' \
+	"the log's file system hangs, -o json: the stage is the log's"
+out=$(EPH_FAULT=stallfsync:1 LD_PRELOAD="$SHIM" "$P" -t 1 --output-file "$work/slow.txt" 2>&1)
+is "$?/$(cat "$work/slow.txt")" "3/EPHEMERAL UNKNOWN - timed out after 1 s while writing the output (raise -t)" \
+	"the output file's fsync hangs: the file shows the timeout, naming the output"
+no_temp slow.txt "the output file's fsync hangs"
+
+# --- 7. every failure reaches --output-file through the file armed at the start -------------
+"$P" -t 5 -o prometheus --output-file "$work/x7.prom" >/dev/null
+is "$?/$(tail -n 1 "$work/x7.prom")" "0/ephemeral_check_success 1" "a good run first: ephemeral_check_success 1"
+out=$(ulimit -n 4 && "$P" -t 5 -o prometheus --output-file "$work/x7.prom" 2>&1)
+rc=$?
+is "$rc/$(tail -n 1 "$work/x7.prom")" "3/ephemeral_check_success 0" \
+	"then ulimit -n 4: the file says ephemeral_check_success 0, not the last good numbers"
+grep -q '^# check_ephemeral UNKNOWN: .*Too many open files' "$work/x7.prom"
+ok $? "ulimit -n 4: the file gives the reason (Too many open files)"
+no_temp x7.prom "ulimit -n 4"
+run -t 5 --log "$work/fifo" --output-file "$work/x7.txt"
+like "$rc/$(cat "$work/x7.txt")" "^3/EPHEMERAL UNKNOWN - writing the log: the log $work/fifo is a FIFO" \
+	"a refused log with --output-file: the file has the error"
+
 # --- 8. a short netlink send has a reason of its own, not a stale errno ("Success") --------
 out=$(EPH_FAULT=shortsend LD_PRELOAD="$SHIM" "$P" -t 5 2>&1)
 is "$?/$out" "3/EPHEMERAL UNKNOWN - reading the socket table: cannot send the netlink socket-dump request: the kernel took 46 of its 92 bytes" \
