@@ -269,6 +269,25 @@ run -t 5 -o json -w "~:0.12345678" -c 10.000
 like "$out" '"thresholds": \{"warning": "~:0.12345678", "critical": "10.000"\}' \
 	"-o json: the thresholds as written"
 
+# A process whose name carries U+202E (right-to-left override) holds a port: --top and JSON
+# show the character as '?', so that "evil<RLO>gnp" cannot pass for "evilpng".
+perl -MSocket -e '$0 = "evil\xe2\x80\xaegnp"; socket(my $s, PF_INET, SOCK_STREAM, 0) or die;
+	bind($s, pack_sockaddr_in(40050, inet_aton("127.0.0.1"))) or die; listen($s, 5) or die;
+	$| = 1; print "ready\n"; sleep 30' >"$work/rlo" &
+rlo=$!
+pids="$pids $rlo"
+wait_for "$work/rlo" ready 5
+[ "$(head -c 7 "/proc/$rlo/comm")" = $'evil\xe2\x80\xae' ]
+ok $? "a process named evil<U+202E>gnp holds port 40050"
+run -t 5 --top 5
+[[ "$out" == *"evil?gnp"* && "$out" != *$'\xe2\x80\xae'* ]]
+ok $? "--top: the name shows as evil?gnp, U+202E not in the output"
+run -t 5 --top 5 -o json
+[[ "$out" == *'"evil?gnp"'* && "$out" != *$'\xe2\x80\xae'* ]]
+ok $? "-o json --top: the name is \"evil?gnp\", U+202E not in the output"
+kill "$rlo"
+wait "$rlo" 2>/dev/null
+
 # An ignored SIGHUP (nohup) stays ignored: -t ends the run.
 rm -f "$work/fault.log"
 EPH_FAULT=stall EPH_FAULT_LOG="$work/fault.log" LD_PRELOAD="$SHIM" perl -e '$SIG{HUP} = "IGNORE"; exec @ARGV or die' \
