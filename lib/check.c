@@ -23,6 +23,7 @@ static const char *const stage_names[CHECK_NSTAGES] = {
 	"reading the port range",
 	"reading the socket table",
 	"reading the TIME_WAIT lifetime",
+	"updating the forecast's state file",
 	"finding the processes that hold ports",
 	"building the output",
 	"writing the log",
@@ -144,6 +145,7 @@ static void forecast_step(struct check *c)
 	if (!c->os->forecast || !c->os->time_now) {
 		return;
 	}
+	enter(c, CHECK_FORECAST);
 	evaluate_forecast_key(c->cfg, &key);
 	memset(&s, 0, sizeof(s));
 	s.t = c->os->time_now();

@@ -176,6 +176,11 @@ int sys_timeout_start(unsigned seconds, void (*fn)(enum sys_stop why), struct ep
  * - sys_file_disarm() removes what arming left (the temporary file), if anything. */
 int sys_file_arm(const char *path, struct eph_err *err);
 int sys_file_commit(const char *buf, size_t len, struct eph_err *err);
+
+/* Replaces the file at path with len bytes of buf at once, the same way but without arming
+ * (the forecast's state file). Returns -1 with err naming the path and the reason; the
+ * temporary file is removed then and path is unchanged. */
+int sys_write_file_atomic(const char *path, const char *buf, size_t len, struct eph_err *err);
 void sys_file_replace_now(const char *buf, size_t len);
 void sys_file_disarm(void);
 

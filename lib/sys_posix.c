@@ -185,8 +185,8 @@ static void refuse_target(const char *path, struct eph_err *err)
 		kind = file_kind(st.st_mode);
 	}
 	eph_err_set(err,
-		    "%.120s is %s, not a regular file, and --output-file replaces only regular "
-		    "files; name one, or a path where none exists yet",
+		    "%.120s is %s, not a regular file, and only regular files are replaced; name "
+		    "one, or a path where none exists yet",
 		    path, kind);
 }
 
@@ -393,6 +393,38 @@ void sys_file_disarm(void)
 	}
 }
 
+int sys_write_file_atomic(const char *path, const char *buf, size_t len, struct eph_err *err)
+{
+	char tmp[4096];
+	int saved;
+
+	if (!replaceable(path)) {
+		refuse_target(path, err);
+		return -1;
+	}
+	if (write_temp(path, buf, len, 0644, tmp, sizeof(tmp)) < 0) {
+		eph_err_set(err,
+			    "cannot write a temporary file beside %.120s: %s (the directory must exist "
+			    "and be writable by this user)",
+			    path, strerror(errno));
+		return -1;
+	}
+	/* Again right before the rename: what was checked a moment ago may have changed. */
+	if (!replaceable(path)) {
+		unlink(tmp);
+		refuse_target(path, err);
+		return -1;
+	}
+	if (rename(tmp, path) < 0) {
+		saved = errno;
+		unlink(tmp);
+		eph_err_set(err, "cannot replace %.120s: %s", path, strerror(saved));
+		return -1;
+	}
+	sync_dir(path);
+	return 0;
+}
+
 /* A new log is readable by its owner's group, not by everyone: a reader can hold a lock on it
  * (see lock_log), and it names the processes that hold ports. */
 #define LOG_MODE 0640
@@ -478,37 +510,43 @@ fail:
 	return -1;
 }
 
-/* Takes an exclusive lock on the log, waiting at most LOG_LOCK_WAIT_MS and never past -t's
- * timer (less a margin, so that the run can say what it waited for). Returns 0 when locked
- * or when the file system has no locks (ENOLCK, some network mounts: the run goes on
- * without), -1 with errno EWOULDBLOCK when another process kept it locked. */
+/* Takes flock(LOCK_EX) on fd, polling until sys_clock_ms() reaches until: a wait bounded by
+ * the caller rather than by -t. Returns 0 when locked or when the file system has no locks
+ * (ENOLCK, some network mounts: the run goes on without, as before), -1 with errno set
+ * (EWOULDBLOCK: another process kept it locked). */
+static int flock_until(int fd, uint64_t until)
+{
+	const struct timespec pause = { 0, 10 * 1000 * 1000 };
+
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == ENOLCK) {
+			return 0;
+		}
+		if ((errno != EWOULDBLOCK && errno != EINTR) || sys_clock_ms() >= until) {
+			return -1;
+		}
+		nanosleep(&pause, NULL);
+	}
+	return 0;
+}
+
+/* Takes the runs' lock on the log, waiting at most LOG_LOCK_WAIT_MS and never past -t's timer
+ * (less a margin, so that the run can say what it waited for). -1 with errno EWOULDBLOCK when
+ * another process kept it locked (*waited_ms says how long). */
 static int lock_log(int fd, unsigned *waited_ms)
 {
 	uint64_t start = sys_clock_ms(), until = start + LOG_LOCK_WAIT_MS;
-	const struct timespec pause = { 0, 10 * 1000 * 1000 };
 
 	if (timer_deadline_ms && until + LOG_LOCK_MARGIN_MS > timer_deadline_ms) {
 		until = timer_deadline_ms > start + LOG_LOCK_MARGIN_MS
 				? timer_deadline_ms - LOG_LOCK_MARGIN_MS
 				: start;
 	}
-	for (;;) {
-		uint64_t now;
-
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
-			return 0;
-		}
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			return 0;
-		}
-		now = sys_clock_ms();
-		if (now >= until) {
-			*waited_ms = (unsigned)(now - start);
-			errno = EWOULDBLOCK;
-			return -1;
-		}
-		nanosleep(&pause, NULL);
+	if (flock_until(fd, until) < 0) {
+		*waited_ms = (unsigned)(sys_clock_ms() - start);
+		return -1;
 	}
+	return 0;
 }
 
 int sys_append_file(const char *path, const char *header, const char *lines, size_t len,
@@ -539,6 +577,10 @@ int sys_append_file(const char *path, const char *header, const char *lines, siz
 	/* Two runs that both find the file empty would both write the header: the size is read
 	 * and the write made under an exclusive lock, for a bounded time. */
 	if (lock_log(fd, &waited_ms) < 0) {
+		if (errno != EWOULDBLOCK) {
+			saved = errno;
+			goto out;
+		}
 		eph_err_set(err,
 			    "the log %.120s is locked by another process (waited %u ms); find it with "
 			    "lslocks, and keep readers of the log from holding a lock on it",
@@ -718,8 +760,6 @@ out:
  * is bounded by wait_ms and not by -t: the forecast is a secondary step. */
 int sys_lock_file(const char *path, unsigned wait_ms, struct sys_lock *lk, struct eph_err *err)
 {
-	uint64_t deadline = sys_clock_ms() + wait_ms;
-	struct timespec pause = { 0, 10 * 1000 * 1000 };
 	int fd;
 
 	lk->handle = -1;
@@ -736,23 +776,16 @@ int sys_lock_file(const char *path, unsigned wait_ms, struct sys_lock *lk, struc
 		eph_err_set(err, "cannot create %.120s: %s", path, strerror(errno));
 		return -1;
 	}
-	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno == ENOLCK) {
-			break; /* no locks on this file system: go on without, as --log does */
-		}
-		if ((errno != EWOULDBLOCK && errno != EINTR) || sys_clock_ms() >= deadline) {
-			int saved = errno;
+	if (flock_until(fd, sys_clock_ms() + wait_ms) < 0) {
+		int saved = errno;
 
-			close(fd);
-			if (saved == EWOULDBLOCK) {
-				eph_err_set(err, "another run held the lock %.120s for %u ms", path,
-					    wait_ms);
-				return 1;
-			}
-			eph_err_set(err, "cannot lock %.120s: %s", path, strerror(saved));
-			return -1;
+		close(fd);
+		if (saved == EWOULDBLOCK) {
+			eph_err_set(err, "another run held the lock %.120s for %u ms", path, wait_ms);
+			return 1;
 		}
-		nanosleep(&pause, NULL);
+		eph_err_set(err, "cannot lock %.120s: %s", path, strerror(saved));
+		return -1;
 	}
 	lk->handle = fd;
 	return 0;

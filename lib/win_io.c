@@ -120,12 +120,12 @@ static const char *win_file_kind(const wchar_t *wpath)
 	return kind;
 }
 
-/* Sets err to why path may not be replaced by --output-file. */
+/* Sets err to why path may not be replaced. */
 static void win_refuse_target(const char *path, const char *kind, struct eph_err *err)
 {
 	eph_err_set(err,
-		    "%.120s is %s, not a regular file, and --output-file replaces only regular files; "
-		    "name one, or a path where none exists yet",
+		    "%.120s is %s, not a regular file, and only regular files are replaced; name one, "
+		    "or a path where none exists yet",
 		    path, kind);
 }
 
@@ -160,8 +160,7 @@ static int win_write_temp(const wchar_t *wpath, const char *buf, size_t len, wch
 	return 0;
 }
 
-/* Replaces path with len bytes of buf through a temporary file beside it (see sys.h). */
-static int win_write_file_atomic(const char *path, const char *buf, size_t len, struct eph_err *err)
+int sys_write_file_atomic(const char *path, const char *buf, size_t len, struct eph_err *err)
 {
 	wchar_t wpath[MAX_PATH * 4], tmp[MAX_PATH * 4 + 32];
 	DWORD saved;
@@ -222,7 +221,7 @@ int sys_file_arm(const char *path, struct eph_err *err)
 void sys_file_replace_now(const char *buf, size_t len)
 {
 	if (win_armed_path[0]) {
-		win_write_file_atomic(win_armed_path, buf, len, NULL);
+		sys_write_file_atomic(win_armed_path, buf, len, NULL);
 	}
 }
 
@@ -234,7 +233,7 @@ int sys_file_commit(const char *buf, size_t len, struct eph_err *err)
 		eph_err_set(err, "cannot write the output file: it was not prepared");
 		return -1;
 	}
-	rc = win_write_file_atomic(win_armed_path, buf, len, err);
+	rc = sys_write_file_atomic(win_armed_path, buf, len, err);
 	sys_file_disarm();
 	return rc;
 }

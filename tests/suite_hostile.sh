@@ -68,7 +68,7 @@ for t in fifo:FIFO dir:directory link:"symbolic link" devlink:"symbolic link" so
 	before=$(stat -c %F "$work/$name")
 	run -t 5 --output-file "$work/$name"
 	is "$rc" 3 "--output-file on a $kind ($name): exit 3"
-	like "$first" "^EPHEMERAL UNKNOWN - writing --output-file: $work/$name is an? $kind, not a regular file, and --output-file replaces only regular files" \
+	like "$first" "^EPHEMERAL UNKNOWN - writing --output-file: $work/$name is an? $kind, not a regular file, and only regular files are replaced" \
 		"--output-file on a $kind ($name): UNKNOWN says why"
 	is "$(stat -c %F "$work/$name")" "$before" "--output-file on a $kind ($name): still a $before"
 	no_temp "$name" "--output-file on a $kind ($name)"
