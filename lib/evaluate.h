@@ -58,6 +58,8 @@ struct result {
 	const struct eph_config *cfg;
 	struct proto_result p[EPH_NPROTO];
 	enum eph_status state;
+	/* When the sockets were counted, in seconds since the Unix epoch; 0 when not known. */
+	long long measured_at;
 	const struct forecast_store *forecast; /* the state file, for the long output; NULL:
 						* no forecast step ran */
 };

@@ -128,11 +128,13 @@ static double get_state(const struct proto_result *p)
 	return (double)p->state;
 }
 
+/* The state label is the key of "states" in -o json, in lower case (Prometheus' convention):
+ * "time_wait", "bound", ... and "udp" for UDP sockets, which have no state. */
 static void by_state(struct strbuf *sb, const struct result *r)
 {
-	family(sb, "ephemeral_ports_by_state",
-	       "Sockets holding a port of the pool, by state (bound = bound but neither "
-	       "connected nor listening).");
+	family(sb, "ephemeral_sockets_by_state",
+	       "Sockets whose local port lies in the pool, by state (bound = bound but neither "
+	       "connected nor listening; udp = any UDP socket).");
 	for (int i = 0; i < EPH_NPROTO; i++) {
 		const struct proto_result *p = &r->p[i];
 
@@ -146,21 +148,17 @@ static void by_state(struct strbuf *sb, const struct result *r)
 			if (!sock_state_of(p->proto, (enum eph_state)s)) {
 				continue;
 			}
-			/* Prometheus label values by convention are lower case. */
 			snprintf(name, sizeof(name), "%s", eph_state_name((enum eph_state)s));
 			for (k = 0; name[k]; k++) {
 				name[k] = (char)tolower((unsigned char)name[k]);
 			}
-			if (s == EPH_UDP_SOCK) {
-				snprintf(name, sizeof(name), "any");
-			}
-			sb_printf(sb, "ephemeral_ports_by_state{protocol=\"%s\",state=\"%s\"} %zu\n",
+			sb_printf(sb, "ephemeral_sockets_by_state{protocol=\"%s\",state=\"%s\"} %zu\n",
 				  eph_proto_name(p->proto), name, p->tally->states[s]);
 		}
 	}
 }
 
-/* The families, in output order. A NULL getter is the place of ephemeral_ports_by_state. */
+/* The families, in output order. A NULL getter is the place of ephemeral_sockets_by_state. */
 static const struct family_def {
 	const char *name, *help;
 	getter get;
@@ -183,7 +181,7 @@ static const struct family_def {
 	  6, false, NEED_NONE },
 	{ "ephemeral_sockets", "Sockets whose local port lies in the pool (several can share a port).",
 	  get_sockets, 0, false, NEED_NONE },
-	{ "ephemeral_ports_by_state", NULL, NULL, 0, false, NEED_NONE },
+	{ "ephemeral_sockets_by_state", NULL, NULL, 0, false, NEED_NONE },
 	{ "ephemeral_ports_dest_max",
 	  "Ports held toward the busiest destination (local address, remote address, remote port): "
 	  "connect() to it fails when this reaches the pool size.",
@@ -229,6 +227,13 @@ static void render_prom(const struct result *r, struct strbuf *sb)
 		per_proto(sb, r, f->name, f->help, f->get, f->decimals, f->tcp_only, f->need);
 	}
 	check_state(sb, r->state, true);
+	/* Only a measurement writes it: a failed run's file lacks it, a stopped timer lets it age,
+	 * and an alert on time() minus it catches both (contrib/prometheus/ephemeral.rules.yml). */
+	if (r->measured_at > 0) {
+		family(sb, "ephemeral_last_success_timestamp_seconds",
+		       "When the ports were last measured, in seconds since the Unix epoch.");
+		sb_printf(sb, "ephemeral_last_success_timestamp_seconds %lld\n", r->measured_at);
+	}
 }
 
 /* A failed run still replaces the file: the collector then shows the failure instead of the
