@@ -336,6 +336,7 @@ int sys_file_commit(const char *buf, size_t len, struct eph_err *err)
 {
 	sigset_t stops, old;
 	int fd = armed_fd, saved = 0, rc = -1;
+	bool target_ok;
 	size_t i;
 
 	if (fd < 0) {
@@ -355,12 +356,11 @@ int sys_file_commit(const char *buf, size_t len, struct eph_err *err)
 	}
 	sigprocmask(SIG_BLOCK, &stops, &old);
 	armed_fd = -1;
-	if (close(fd) < 0) {
+	target_ok = replaceable(armed_path);
+	if (close(fd) < 0 || (target_ok && rename(armed_tmp, armed_path) < 0)) {
 		saved = errno;
-	} else if (!replaceable(armed_path)) {
+	} else if (!target_ok) {
 		refuse_target(armed_path, err);
-	} else if (rename(armed_tmp, armed_path) < 0) {
-		saved = errno;
 	} else {
 		armed_tmp[0] = '\0';
 		rc = 0;
