@@ -36,10 +36,10 @@ PORTABLE_SRCS := lib/check.c lib/eph.c lib/strbuf.c lib/threshold.c lib/portpool
 # The OS backend behind lib/sys.h, chosen by BACKEND (docs/hacking.md: adding one). Every Unix
 # backend shares POSIX_SRCS; the Windows list is built by mk/windows.mk with mingw.
 BACKEND ?= linux
-POSIX_SRCS := lib/sys_posix.c
+POSIX_SRCS := lib/sys_posix.c lib/sys_posix_file.c lib/sys_posix_log.c
 BACKEND_SRCS_linux := lib/sys_linux.c lib/nl_diag.c lib/procnet.c lib/procfd.c $(POSIX_SRCS)
 BACKEND_SRCS_windows := lib/sys_windows.c lib/win_netsh.c lib/win_wmi.c lib/win_tables.c \
-	lib/win_io.c lib/sys_windows_owner.c
+	lib/win_io.c lib/win_file.c lib/sys_windows_owner.c
 BACKEND_SRCS := $(BACKEND_SRCS_$(BACKEND))
 ifeq ($(strip $(BACKEND_SRCS)),)
 $(error BACKEND=$(BACKEND): no BACKEND_SRCS_$(BACKEND) list in the Makefile)

@@ -9,10 +9,11 @@
  *   TIME_WAIT                    sys_linux.c                          sys_windows.c
  *   owners                       procfd.c, sys_posix.c (user names)   sys_windows_owner.c
  *   process, stdout, timer       sys_posix.c                          win_io.c
- *   files and log                sys_posix.c                          win_io.c
+ *   files, state file            sys_posix_file.c                     win_file.c
+ *   log, lock files              sys_posix_log.c                      win_file.c
  *   host name, time, clock       sys_posix.c                          win_io.c
  *
- * sys_posix.c is the part any Unix backend shares. */
+ * sys_posix*.c are the part any Unix backend shares. */
 #ifndef SYS_H
 #define SYS_H
 

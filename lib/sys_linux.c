@@ -1,7 +1,7 @@
 /* The Linux side of sys.h: the pool from /proc/sys/net/ipv4, sockets from NETLINK_SOCK_DIAG with
  * /proc/net/{tcp,udp}{,6} as the fallback (nl_diag.c, procnet.c), the fixed TIME_WAIT lifetime.
  * The owner search is procfd.c; stdout, timer, files, log, host name and clock are the POSIX
- * part every Unix backend shares, sys_posix.c. */
+ * part every Unix backend shares, sys_posix.c, sys_posix_file.c and sys_posix_log.c. */
 #define _GNU_SOURCE
 #include "sys.h"
 

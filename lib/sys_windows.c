@@ -1,7 +1,7 @@
 /* The Windows side of sys.h, its pool and TIME_WAIT parts: the dynamic range from WMI
  * (win_wmi.c), then netsh (win_netsh.c), then the default; excluded port ranges from netsh;
- * the TIME_WAIT lifetime from the registry. Sockets: win_tables.c; stdout, timer, files, log,
- * host name, time: win_io.c; owners: sys_windows_owner.c. */
+ * the TIME_WAIT lifetime from the registry. Sockets: win_tables.c; stdout, timer, host name,
+ * time: win_io.c; files and the log: win_file.c; owners: sys_windows_owner.c. */
 #include <windows.h>
 
 #include "sys.h"

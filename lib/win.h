@@ -1,6 +1,7 @@
 /* What the files of the Windows backend share, and nothing above sys.h sees: sys_windows.c
  * assembles the pool from win_wmi.c and win_netsh.c; win_tables.c reads the socket tables,
- * win_io.c does stdout, the timer, files, the log, host name and time. Facts and sources:
+ * win_io.c does stdout, the timer, host name and time; win_file.c the files, the log and the
+ * lock files. Facts and sources:
  * docs/windows.md. */
 #ifndef WIN_H
 #define WIN_H
@@ -32,5 +33,9 @@ int win_netsh_read_excluded(enum eph_proto proto, struct portpool *pool, char *c
  * template when it has values, else the first that has) or MSFT_NetUDPSetting. Returns -1
  * with err set when WMI or the class is missing (Windows 7, wine) or no instance has values. */
 int win_wmi_read_range(enum eph_proto proto, uint16_t *lo, uint16_t *hi, struct eph_err *err);
+
+/* sys_clock_ms() at which -t's timer fires (win_io.c); 0 before sys_timeout_start. The log's
+ * lock (win_file.c) is never waited for past it. */
+uint64_t win_io_timer_deadline_ms(void);
 
 #endif
