@@ -85,6 +85,11 @@ void forecast_store_update(const char *dir, const struct forecast_key *k,
 			 busy.msg);
 		return;
 	}
+	/* A lock file that is refused: the message says what to do about it. */
+	if (locked == 2) {
+		snprintf(fs->note, sizeof(fs->note), "forecast off: %s", busy.msg);
+		return;
+	}
 	/* Busy: the file is still read (it is only ever replaced whole), the sample not added. */
 	if (load(k, fs) < 0) {
 		goto out;

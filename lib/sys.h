@@ -219,10 +219,15 @@ struct sys_lock {
 	intptr_t handle; /* a descriptor (POSIX) or a HANDLE (Windows); -1 when not held */
 };
 
-/* Takes the lock on the file at path, creating it (empty, 0644) when missing, waiting at most
- * wait_ms for another run to release it. Returns 0 with lk held; 1 when another run still held
- * it after wait_ms (err says so); -1 with err set when the file cannot be created or opened
- * (a missing or unwritable directory). lk is not held unless 0 is returned. */
+/* Takes the lock on the file at path, creating it (empty, 0640 as the log: whoever may open it
+ * may hold the lock) when missing, waiting at most wait_ms for another run to release it. A
+ * symbolic link is not followed. Returns 0 with lk held; 1 when the lock cannot be held but the
+ * guarded file may still be read: another run still held it after wait_ms, or it is another
+ * user's file this one may not open (POSIX: root ran the check by hand; err says which); 2
+ * when the path is refused (a symbolic link, anything but a regular file: err says what it is
+ * and what to do);
+ * -1 with err set when the file cannot be created or opened (a missing or unwritable
+ * directory). lk is not held unless 0 is returned. */
 int sys_lock_file(const char *path, unsigned wait_ms, struct sys_lock *lk, struct eph_err *err);
 
 /* Releases a lock sys_lock_file took; does nothing when lk is not held. */

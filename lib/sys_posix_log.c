@@ -61,17 +61,18 @@ static int create_with_header(const char *path, const char *header)
 	return rc;
 }
 
-/* Opens the log for appending without following a symbolic link (anyone who can write the
- * directory could point it at another file) and without blocking on a FIFO with no reader.
- * Returns the descriptor, or -1 with errno set; *kind is set to what the path is when it is
- * not a regular file (and errno is then EINVAL). */
-static int open_log(const char *path, const char **kind)
+/* Opens path with flags (O_WRONLY | O_APPEND for the log, O_RDWR | O_CREAT for a lock file,
+ * created LOG_MODE) without following a symbolic link (anyone who can write the directory
+ * could point it at another file) and without blocking on a FIFO with no reader. Returns the
+ * descriptor, or -1 with errno set; *kind is set to what the path is when it is not a regular
+ * file (and errno is then EINVAL). */
+static int open_regular(const char *path, int flags, const char **kind)
 {
 	struct stat st;
-	int fd, flags, saved;
+	int fd, fl, saved;
 
 	*kind = NULL;
-	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	fd = open(path, flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, LOG_MODE);
 	if (fd < 0) {
 		/* ELOOP (a link), ENXIO (a FIFO without reader, a socket), EISDIR: say what the
 		 * path is rather than the errno's words. */
@@ -91,8 +92,8 @@ static int open_log(const char *path, const char **kind)
 		errno = EINVAL;
 		goto fail;
 	}
-	flags = fcntl(fd, F_GETFL);
-	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
 		goto fail;
 	}
 	return fd;
@@ -101,6 +102,20 @@ fail:
 	close(fd);
 	errno = saved;
 	return -1;
+}
+
+/* Sets err to why what (the log, the lock file) at path, which is kind, is refused, and fix. */
+static void refuse_kind(const char *what, const char *path, const char *kind, const char *fix,
+			struct eph_err *err)
+{
+	if (strcmp(kind, "a symbolic link") == 0) {
+		eph_err_set(err,
+			    "%s %.120s is a symbolic link, which is not followed (whoever may write its "
+			    "directory could point it at another file); %s",
+			    what, path, fix);
+	} else {
+		eph_err_set(err, "%s %.120s is %s, not a regular file; %s", what, path, kind, fix);
+	}
 }
 
 /* Takes flock(LOCK_EX) on fd, polling until sys_clock_ms() reaches until: a wait bounded by
@@ -153,7 +168,7 @@ int sys_append_file(const char *path, const char *header, const char *lines, siz
 	ssize_t n;
 	int fd = -1, rc = -1, saved = 0;
 
-	fd = open_log(path, &kind);
+	fd = open_regular(path, O_WRONLY | O_APPEND, &kind);
 	if (fd < 0 && errno == ENOENT) {
 		what = "create";
 		if (create_with_header(path, header) < 0) {
@@ -161,7 +176,7 @@ int sys_append_file(const char *path, const char *header, const char *lines, siz
 			goto out;
 		}
 		what = "open";
-		fd = open_log(path, &kind);
+		fd = open_regular(path, O_WRONLY | O_APPEND, &kind);
 	}
 	if (fd < 0) {
 		saved = errno;
@@ -214,14 +229,11 @@ out:
 		saved = errno;
 		rc = -1;
 	}
-	if (rc < 0 && kind && strcmp(kind, "a symbolic link") == 0) {
-		eph_err_set(err,
-			    "the log %.120s is a symbolic link, which is not followed (whoever may "
-			    "write its directory could point it at another file); name the file itself",
-			    path);
-	} else if (rc < 0 && kind) {
-		eph_err_set(err, "the log %.120s is %s, not a regular file; name a regular file", path,
-			    kind);
+	if (rc < 0 && kind) {
+		refuse_kind("the log", path, kind,
+			    strcmp(kind, "a symbolic link") == 0 ? "name the file itself"
+								 : "name a regular file",
+			    err);
 	} else if (rc < 0 && saved) {
 		eph_err_set(err, "cannot %s the log %.120s: %s (it must be writable by this user)", what,
 			    path, strerror(saved));
@@ -232,20 +244,34 @@ out:
 
 /* flock(), as --log uses: released by the kernel when the process ends, however it ends, so a
  * run killed by -t never leaves the lock held. Polled rather than waited on, so that the wait
- * is bounded by wait_ms and not by -t: the forecast is a secondary step. */
+ * is bounded by wait_ms and not by -t: the forecast is a secondary step. Opened as the log is:
+ * no symbolic link followed, nothing but a regular file, created LOG_MODE (whoever may read it
+ * may hold its lock, and keep the runs from recording). */
 int sys_lock_file(const char *path, unsigned wait_ms, struct sys_lock *lk, struct eph_err *err)
 {
+	const char *kind = NULL;
 	int fd;
 
 	lk->handle = -1;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+	fd = open_regular(path, O_RDWR | O_CREAT, &kind);
 	/* A lock file another user created (root ran the check by hand): reading is enough for
 	 * flock. */
 	if (fd < 0 && errno == EACCES) {
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		fd = open_regular(path, O_RDONLY, &kind);
 		if (fd < 0 && errno == ENOENT) {
 			errno = EACCES; /* it is not there, and this user may not create it */
+		} else if (fd < 0 && errno == EACCES) {
+			/* As a lock another run holds: the state file can still be read. */
+			eph_err_set(err,
+				    "the lock file %.120s is another user's and this user may not read "
+				    "it; remove it, or make it readable by this user",
+				    path);
+			return 1;
 		}
+	}
+	if (fd < 0 && kind) {
+		refuse_kind("the lock file", path, kind, "remove it", err);
+		return 2;
 	}
 	if (fd < 0) {
 		eph_err_set(err, "cannot create %.120s: %s", path, strerror(errno));

@@ -180,6 +180,13 @@ void sys_file_disarm(void)
 	win_armed_path[0] = '\0';
 }
 
+/* Sets err to why what (the log, the lock file) at path, which is kind, is refused, and fix. */
+static void win_refuse_kind(const char *what, const char *path, const char *kind,
+			    const char *fix, struct eph_err *err)
+{
+	eph_err_set(err, "%s %.120s is %s, not a regular file; %s", what, path, kind, fix);
+}
+
 /* Makes path exist with header as its content, atomically: the header goes into a temporary
  * file that is then moved to the final name without replacing; when another run was first,
  * its file has the header too. */
@@ -343,8 +350,7 @@ out:
 		CloseHandle(h);
 	}
 	if (rc < 0 && kind) {
-		eph_err_set(err, "the log %.120s is %s, not a regular file; name a regular file", path,
-			    kind);
+		win_refuse_kind("the log", path, kind, "name a regular file", err);
 	} else if (rc < 0 && saved) {
 		eph_err_set(err, "cannot %s the log %.120s: error %lu (it must be writable by this user)",
 			    what, path, saved);
@@ -427,12 +433,17 @@ out:
 }
 
 /* LockFileEx, polled so that the wait is bounded by wait_ms; Windows releases it when the
- * process ends, however it ends. */
+ * process ends, however it ends. Opened as the log is: a symbolic link or junction is opened
+ * itself and refused, as are devices and folders. The file gets the folder's inherited
+ * permissions (Windows has no mode to give, unlike POSIX's 0640). */
 int sys_lock_file(const char *path, unsigned wait_ms, struct sys_lock *lk, struct eph_err *err)
 {
+	const DWORD share = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
+	const DWORD flags = FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT;
 	wchar_t wpath[MAX_PATH * 4];
 	OVERLAPPED ov;
 	uint64_t deadline = sys_clock_ms() + wait_ms;
+	const char *kind;
 	HANDLE h;
 
 	lk->handle = -1;
@@ -440,20 +451,29 @@ int sys_lock_file(const char *path, unsigned wait_ms, struct sys_lock *lk, struc
 		eph_err_set(err, "cannot use the path %.120s", path);
 		return -1;
 	}
-	h = CreateFileW(wpath, GENERIC_READ | GENERIC_WRITE,
-			FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_ALWAYS,
-			FILE_ATTRIBUTE_NORMAL, NULL);
+	h = CreateFileW(wpath, GENERIC_READ | GENERIC_WRITE, share, NULL, OPEN_ALWAYS, flags, NULL);
 	if (h == INVALID_HANDLE_VALUE && GetLastError() == ERROR_ACCESS_DENIED) {
-		h = CreateFileW(wpath, GENERIC_READ,
-				FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
-				OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+		h = CreateFileW(wpath, GENERIC_READ, share, NULL, OPEN_EXISTING, flags, NULL);
 		if (h == INVALID_HANDLE_VALUE && GetLastError() == ERROR_FILE_NOT_FOUND) {
 			SetLastError(ERROR_ACCESS_DENIED); /* not there, and not ours to create */
 		}
 	}
 	if (h == INVALID_HANDLE_VALUE) {
-		eph_err_set(err, "cannot create %.120s: error %lu", path, GetLastError());
+		DWORD e = GetLastError();
+
+		kind = win_file_kind(wpath); /* a folder cannot be opened as a file */
+		if (kind) {
+			win_refuse_kind("the lock file", path, kind, "remove it", err);
+			return 2;
+		}
+		eph_err_set(err, "cannot create %.120s: error %lu", path, e);
 		return -1;
+	}
+	kind = win_handle_kind(h);
+	if (kind) {
+		CloseHandle(h);
+		win_refuse_kind("the lock file", path, kind, "remove it", err);
+		return 2;
 	}
 	for (;;) {
 		memset(&ov, 0, sizeof(ov));

@@ -261,6 +261,8 @@ if [ "$IN_NS" = root ] && command -v setpriv >/dev/null; then
 	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups -- "$PLUGIN" --state-dir "$rootsd" -v)
 	is "$?" 0 "nobody, after a run of root's: OK"
 	like "$out" "forecast: state file $rootsd/check_ephemeral-[0-9a-f]{16}\.state \(this run's sample not recorded\)" "-v: read, not recorded"
+	# The lock file is root's and 0640: nobody may not open it, and is told so.
+	like "$out" "this run's sample is not recorded: the lock file $rootsd/check_ephemeral-[0-9a-f]{16}\.state\.lock is another user's and this user may not read it" "-v: the lock file is root's"
 fi
 
 done_testing

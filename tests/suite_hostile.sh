@@ -10,7 +10,9 @@
 # - a parent that blocked SIGALRM, left a SIGALRM pending or blocked SIGTERM with one pending
 #   does not defeat -t or the stop; SIGTERM, SIGINT and SIGHUP during a stalled run end it
 #   with the format's error in stdout and in --output-file, and no temporary file remains;
-#   an ignored SIGHUP (nohup) stays ignored.
+#   an ignored SIGHUP (nohup) stays ignored;
+# - the forecast's lock file is created 0640 and, planted as a symbolic link or a FIFO, is
+#   refused without being followed or blocking: the forecast is off with a note, never UNKNOWN.
 # Stalls come from tests/helper/faultshim.c (LD_PRELOAD, test-only).
 # needs-packages: iproute2 util-linux perl
 set -u
@@ -299,4 +301,37 @@ kill -HUP "$pid"
 wait "$pid"
 is "$?/$(cat "$work/hup.out")" "3/EPHEMERAL UNKNOWN - timed out after 2 s while reading the socket table (raise -t)" \
 	"SIGHUP ignored by the parent (nohup): stays ignored, -t ends the run"
+# --- 9. the forecast's lock file: no links, nothing but a regular file, created 0640 --------
+# A lock file planted as a symbolic link is not followed: the forecast is off with a note that
+# says so (-v), and the run is OK, never UNKNOWN.
+sd="$work/state"
+mkdir "$sd"
+(umask 022 && "$P" -t 5 --state-dir "$sd" >/dev/null)
+lock=$(ls "$sd"/*.state.lock 2>/dev/null)
+is "$?/$(stat -c %a "$lock" 2>/dev/null)" "0/640" "a new forecast lock file is created 0640 (umask 022)"
+rm -f "$lock"
+ln -s "$work/lock-target" "$lock"
+run -t 5 --state-dir "$sd" -v
+is "$rc" 0 "the lock file is a dangling symbolic link: OK, not UNKNOWN"
+like "$out" "forecast off: the lock file $lock is a symbolic link, which is not followed \\(whoever may write its directory could point it at another file\\); remove it" \
+	"-v: the forecast is off and says the link is not followed"
+[ ! -e "$work/lock-target" ]
+ok $? "the lock file is a dangling link: nothing created where it points"
+echo secret >"$work/lock-target"
+chmod 600 "$work/lock-target"
+run -t 5 --state-dir "$sd" -v
+like "$rc/$out" "^0/.*forecast off: the lock file $lock is a symbolic link" \
+	"the lock file links to a file: OK, refused, not followed"
+is "$(stat -c %a "$work/lock-target")/$(cat "$work/lock-target")" "600/secret" \
+	"the file behind the link is unchanged"
+rm -f "$lock"
+mkfifo "$lock"
+run -t 5 --state-dir "$sd" -v
+like "$rc/$out" "^0/.*forecast off: the lock file $lock is a FIFO, not a regular file; remove it" \
+	"the lock file is a FIFO: OK, refused"
+[ "$ms" -lt 2500 ]
+ok $? "the lock file is a FIFO: refused at once ($ms ms)"
+rm -f "$lock"
+run -t 5 --state-dir "$sd" -v
+like "$rc/$out" "^0/.*forecast: state file $sd/" "the link removed: the forecast is on again"
 done_testing
