@@ -12,7 +12,8 @@ WERROR ?= -Werror
 WARN := -std=c11 -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wpointer-arith -Wvla $(WERROR)
 CPPFLAGS += -Ilib -Icheck_ephemeral
-LDLIBS += -lm
+# -pthread: --netns reads each namespace in a thread that entered it (lib/netns_linux.c).
+LDLIBS += -lm -pthread
 
 # /usr, as monitoring-plugins on Debian: the plugin lands in /usr/lib/nagios/plugins, where
 # Nagios' $USER1$, NRPE and Icinga's PluginDir look. PREFIX=/usr/local for a local install.
@@ -31,9 +32,10 @@ B ?= build/linux
 # Portable library sources: compiled unchanged for Linux and Windows.
 PORTABLE_SRCS := lib/eph.c lib/strbuf.c lib/threshold.c lib/portpool.c lib/sock.c lib/tally.c \
 	lib/evaluate.c lib/measure.c lib/report.c lib/report_nagios.c lib/attrib.c \
-	lib/report_sam.c lib/report_json.c lib/report_prom.c lib/json.c lib/histlog.c lib/winparse.c
+	lib/report_sam.c lib/report_json.c lib/report_prom.c lib/json.c lib/histlog.c lib/winparse.c \
+	lib/netns.c
 # The Linux side of lib/sys.h.
-LINUX_SRCS := lib/sys_linux.c lib/nl_diag.c lib/procnet.c lib/procfd.c
+LINUX_SRCS := lib/sys_linux.c lib/nl_diag.c lib/procnet.c lib/procfd.c lib/netns_linux.c
 CLI_SRCS := check_ephemeral/cli.c check_ephemeral/main.c
 
 LIB_OBJS := $(patsubst %.c,$(B)/%.o,$(PORTABLE_SRCS) $(LINUX_SRCS))

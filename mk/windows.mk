@@ -19,7 +19,7 @@ WIN_LDFLAGS := -static
 WIN_LDLIBS := -liphlpapi -lws2_32 -lwbemuuid -lole32 -loleaut32 -ladvapi32 -lm
 
 # sys_windows_owner.c: the owner functions of sys.h (--top), kept apart by the core.
-WIN_SRCS := lib/sys_windows.c lib/sys_windows_owner.c
+WIN_SRCS := lib/sys_windows.c lib/sys_windows_owner.c lib/netns_windows.c
 WIN_LIB_OBJS := $(patsubst %.c,$(WB)/%.o,$(PORTABLE_SRCS) $(WIN_SRCS))
 WIN_CLI_OBJS := $(patsubst %.c,$(WB)/%.o,$(CLI_SRCS))
 WIN_LIBA := $(WB)/libephemeral.a

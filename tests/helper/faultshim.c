@@ -17,7 +17,8 @@
  *   eof            recvmsg returns 0 (end of stream before NLMSG_DONE)
  *   stall          recvmsg sleeps 600 s (a kernel dump that hangs)
  *   stallrange     read() of ip_local_port_range sleeps 600 s
- * EPH_FAULT_PROCNET=FILE: fopen("/proc/net/tcp") opens FILE instead (a garbled table).
+ * EPH_FAULT_PROCNET=FILE: fopen("/proc/net/tcp") or fopen("/proc/thread-self/net/tcp") opens FILE
+ * instead (a garbled table).
  * EPH_FAULT_LOG=FILE: appends one line per fault injected. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -217,7 +218,8 @@ FILE *fopen(const char *path, const char *mode)
 {
 	const char *alt = getenv("EPH_FAULT_PROCNET");
 
-	if (alt && path && strcmp(path, "/proc/net/tcp") == 0) {
+	if (alt && path &&
+	    (strcmp(path, "/proc/net/tcp") == 0 || strcmp(path, "/proc/thread-self/net/tcp") == 0)) {
 		path = alt;
 	}
 	return REAL(fopen)(path, mode);
