@@ -34,11 +34,20 @@ PORTABLE_SRCS := lib/eph.c lib/strbuf.c lib/threshold.c lib/portpool.c lib/sock.
 	lib/evaluate.c lib/measure.c lib/report.c lib/report_nagios.c lib/attrib.c \
 	lib/report_sam.c lib/report_json.c lib/report_prom.c lib/json.c lib/histlog.c lib/winparse.c \
 	lib/netns.c
-# The Linux side of lib/sys.h.
-LINUX_SRCS := lib/sys_linux.c lib/nl_diag.c lib/procnet.c lib/procfd.c lib/netns_linux.c
+# The OS backend behind lib/sys.h, chosen by BACKEND (docs/hacking.md: adding one). Every Unix
+# backend shares POSIX_SRCS; the Windows list is built by mk/windows.mk with mingw.
+BACKEND ?= linux
+POSIX_SRCS := lib/sys_posix.c
+BACKEND_SRCS_linux := lib/sys_linux.c lib/nl_diag.c lib/procnet.c lib/procfd.c lib/netns_linux.c \
+	$(POSIX_SRCS)
+BACKEND_SRCS_windows := lib/sys_windows.c lib/sys_windows_owner.c lib/netns_windows.c
+BACKEND_SRCS := $(BACKEND_SRCS_$(BACKEND))
+ifeq ($(strip $(BACKEND_SRCS)),)
+$(error BACKEND=$(BACKEND): no BACKEND_SRCS_$(BACKEND) list in the Makefile)
+endif
 CLI_SRCS := check_ephemeral/cli.c check_ephemeral/main.c
 
-LIB_OBJS := $(patsubst %.c,$(B)/%.o,$(PORTABLE_SRCS) $(LINUX_SRCS))
+LIB_OBJS := $(patsubst %.c,$(B)/%.o,$(PORTABLE_SRCS) $(BACKEND_SRCS))
 CLI_OBJS := $(patsubst %.c,$(B)/%.o,$(CLI_SRCS))
 LIBA := $(B)/libephemeral.a
 BIN := check_ephemeral/check_ephemeral

@@ -1,16 +1,14 @@
 /* The Linux owner search behind sys.h: /proc/<pid>/fd links to socket inodes, process names from
- * /proc/<pid>/comm, user names from the password database. */
+ * /proc/<pid>/comm (user names: sys_posix.c, the password database any Unix has). */
 #define _GNU_SOURCE
 #include "procfd.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 /* How often, in descriptors read, the clock is looked at inside one process: a process can hold
@@ -264,25 +262,4 @@ int sys_pid_for_inodes(const uint64_t *inodes, size_t n, uint32_t *pids,
 int sys_process_name(uint32_t pid, char *buf, size_t size)
 {
 	return procfd_comm("/proc", pid, buf, size);
-}
-
-int sys_user_name(uint32_t uid, char *buf, size_t size)
-{
-	struct passwd pw, *res = NULL;
-	char tmp[4096];
-
-	buf[0] = '\0';
-	if (getpwuid_r((uid_t)uid, &pw, tmp, sizeof(tmp), &res) != 0 || !res || !res->pw_name) {
-		return -1;
-	}
-	snprintf(buf, size, "%s", res->pw_name);
-	return 0;
-}
-
-uint64_t sys_clock_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }

@@ -18,9 +18,8 @@ WIN_WARN := $(WARN) -Werror
 WIN_LDFLAGS := -static
 WIN_LDLIBS := -liphlpapi -lws2_32 -lwbemuuid -lole32 -loleaut32 -ladvapi32 -lm
 
-# sys_windows_owner.c: the owner functions of sys.h (--top), kept apart by the core.
-WIN_SRCS := lib/sys_windows.c lib/sys_windows_owner.c lib/netns_windows.c
-WIN_LIB_OBJS := $(patsubst %.c,$(WB)/%.o,$(PORTABLE_SRCS) $(WIN_SRCS))
+# The Windows backend: BACKEND_SRCS_windows in the top Makefile.
+WIN_LIB_OBJS := $(patsubst %.c,$(WB)/%.o,$(PORTABLE_SRCS) $(BACKEND_SRCS_windows))
 WIN_CLI_OBJS := $(patsubst %.c,$(WB)/%.o,$(CLI_SRCS))
 WIN_LIBA := $(WB)/libephemeral.a
 WIN_EXE := check_ephemeral/check_ephemeral.exe
