@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "attrib.h"
+#include "netns.h"
 #include "portpool.h"
 #include "report.h"
 
@@ -16,6 +17,7 @@ enum {
 	OPT_SAM_STATUS,
 	OPT_OUTPUT_FILE,
 	OPT_LOG,
+	OPT_NETNS,
 };
 
 static const struct option long_opts[] = {
@@ -30,6 +32,7 @@ static const struct option long_opts[] = {
 	{ "sam-status", no_argument, NULL, OPT_SAM_STATUS },
 	{ "output-file", required_argument, NULL, OPT_OUTPUT_FILE },
 	{ "log", required_argument, NULL, OPT_LOG },
+	{ "netns", required_argument, NULL, OPT_NETNS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -46,6 +49,7 @@ static void usage(struct strbuf *out)
 		  "Usage: %s [-w RANGE] [-c RANGE] [--metric pct|used|free|dest]\n"
 		  "       [-p tcp|udp|all] [-4|-6] [--range LO-HI] [-t SECONDS] [-o FORMAT] [-v]\n"
 		  "       [--top N] [--sam-status] [--output-file PATH] [--log FILE]\n"
+		  "       [--netns all|NAME|PATH|PID]\n"
 		  "\n"
 		  "Counts the distinct local ports of the dynamic (ephemeral) range, minus reserved\n"
 		  "ports, that sockets hold in any state (TIME_WAIT and bound-only included).\n"
@@ -68,6 +72,10 @@ static void usage(struct strbuf *out)
 		  "      --output-file PATH write the output to PATH (atomically: a temporary file\n"
 		  "                         renamed over it), not to stdout; errors go to both\n"
 		  "      --log FILE         append one CSV line per protocol to FILE (history)\n"
+		  "      --netns WHICH      Linux, as root: check network namespaces, each on its\n"
+		  "                         own pool; the worst one is reported. all: every one\n"
+		  "                         on the host (containers too); NAME: /run/netns/NAME;\n"
+		  "                         PATH: a namespace file; PID: that process's\n"
 		  "  -v, --verbose          long output: range, reserved ports, states, source;\n"
 		  "                         -vv adds the thresholds applied\n"
 		  "      --top N            long output: the N processes (or users), destinations\n"
@@ -84,10 +92,11 @@ static void usage(struct strbuf *out)
 		  "  %s --metric free -w 2000: -c 500:  free ports\n"
 		  "  %s --metric dest -w 50 -c 75       busiest destination\n"
 		  "  %s -p all                          TCP and UDP\n"
+		  "  %s --netns all                     every container's namespace too\n"
 		  "\n"
 		  "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for -h and -V).\n",
 		  EPH_NAME, EPH_VERSION, EPH_NAME, EPH_DEFAULT_TIMEOUT, report_names(), ATTRIB_TOP_MAX,
-		  EPH_NAME, EPH_NAME, EPH_NAME, EPH_NAME);
+		  EPH_NAME, EPH_NAME, EPH_NAME, EPH_NAME, EPH_NAME);
 }
 
 static int parse_threshold(const char *opt, const char *text, struct threshold *t,
@@ -335,6 +344,16 @@ int cli_parse(int argc, char **argv, struct eph_config *cfg, struct strbuf *out,
 				return CLI_ERROR;
 			}
 			cfg->log_file = optarg;
+			break;
+		case OPT_NETNS:
+			if (netns_spec_kind(optarg) == NETNS_SPEC_BAD) {
+				eph_err_set(err,
+					    "--netns '%.40s': use all, a name under /run/netns, a "
+					    "namespace file's path or a process id",
+					    optarg);
+				return CLI_ERROR;
+			}
+			cfg->netns = optarg;
 			break;
 		case 'v':
 			cfg->verbose++;
