@@ -1,12 +1,14 @@
 /* check_ephemeral: argv -> config -> measure -> evaluate -> render -> exit code. */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "evaluate.h"
 #include "histlog.h"
 #include "measure.h"
+#include "netns.h"
 #include "report.h"
 #include "sys.h"
 
@@ -156,24 +158,211 @@ static size_t first_line_len(const struct strbuf *sb)
 	return nl ? (size_t)(nl - sb_str(sb)) : sb->len;
 }
 
+/* What one read of every protocol asked for works in: one namespace's (or the only) pools,
+ * tallies and result. --netns keeps two, the worst namespace's and the one being read. */
+struct slot {
+	struct portpool pools[EPH_NPROTO];
+	struct tally tallies[EPH_NPROTO];
+	struct attrib attribs[EPH_NPROTO];
+	struct attrib_tables tables[EPH_NPROTO];
+	struct sys_query queries[EPH_NPROTO];
+	struct result res;
+};
+
+static void slot_free(struct slot *s)
+{
+	for (int p = 0; p < EPH_NPROTO; p++) {
+		tally_free(&s->tallies[p]);
+		attrib_free(&s->attribs[p]);
+	}
+}
+
+/* Pool, sockets and evaluation of every protocol of cfg into s, merged. Owner data takes a
+ * record per socket: it is gathered in the same read when the tables are sure to be needed
+ * (owners_now, --top N or --log); when they depend on the state, a second read gathers it only
+ * if the state is not OK, so that the common OK run stays small. -1: *what names the stage
+ * that failed ("" when the message says it all) and err the reason. */
+static int measure_all(struct slot *s, const struct eph_config *cfg, bool owners_now,
+		       const char **what, struct eph_err *err)
+{
+	slot_free(s);
+	memset(&s->res, 0, sizeof(s->res));
+	s->res.cfg = cfg;
+	for (int p = 0; p < EPH_NPROTO; p++) {
+		struct sys_pool_info pinfo;
+		struct sys_sock_info sinfo;
+		struct sys_query *q = &s->queries[p];
+
+		if (!cfg->proto[p]) {
+			continue;
+		}
+		stage = STAGE_RANGE;
+		if (sys_read_pool((enum eph_proto)p, cfg->range_lo, cfg->range_hi, &s->pools[p],
+				  &pinfo, err) < 0) {
+			*what = "reading the port range";
+			return -1;
+		}
+		stage = STAGE_SOCKETS;
+		tally_init(&s->tallies[p], (enum eph_proto)p, &s->pools[p]);
+		q->proto = (enum eph_proto)p;
+		q->families = cfg->families;
+		q->lo = s->pools[p].lo;
+		q->hi = s->pools[p].hi;
+		attrib_init(&s->attribs[p], (enum eph_proto)p, &s->pools[p]);
+		if (measure_sockets_attrib(q, &s->tallies[p], owners_now ? &s->attribs[p] : NULL,
+					   &sinfo, err) < 0) {
+			*what = "reading the socket table";
+			return -1;
+		}
+		if (evaluate_proto(cfg, &s->pools[p], &s->tallies[p], &pinfo, &sinfo, &s->res.p[p],
+				   err) < 0) {
+			*what = "";
+			return -1;
+		}
+		if (p == EPH_TCP) {
+			unsigned lifetime = 0;
+			bool configured = false;
+			struct sys_tw_info tw_info;
+
+			if (sys_time_wait_lifetime(&lifetime, &configured, &tw_info, err) < 0) {
+				*what = "reading the TIME_WAIT lifetime";
+				return -1;
+			}
+			evaluate_churn(&s->res.p[p], lifetime, configured,
+				       !configured && !sys_time_wait_fixed(), &tw_info);
+		}
+	}
+	evaluate_merge(&s->res);
+	return 0;
+}
+
+/* Reads the sockets once more for their owner data only. */
+static int measure_owners(struct slot *s, const struct eph_config *cfg, struct eph_err *err)
+{
+	stage = STAGE_SOCKETS;
+	for (int p = 0; p < EPH_NPROTO; p++) {
+		struct sys_sock_info sinfo;
+
+		if (cfg->proto[p] &&
+		    measure_attrib(&s->queries[p], &s->attribs[p], &sinfo, err) < 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* What a thread inside a namespace does (netns_run): measure_all, or measure_owners. */
+struct ns_job {
+	struct slot *s;
+	const struct eph_config *cfg;
+	bool owners;
+	const char *what;
+	struct eph_err err;
+};
+
+static int ns_measure(void *ctx)
+{
+	struct ns_job *j = ctx;
+
+	return measure_all(j->s, j->cfg, false, &j->what, &j->err);
+}
+
+static int ns_owners(void *ctx)
+{
+	struct ns_job *j = ctx;
+
+	j->what = "reading the socket table";
+	return measure_owners(j->s, j->cfg, &j->err);
+}
+
+/* When --netns stops entering namespaces: three quarters of -t after the start, so that what
+ * was found (a CRITICAL among them) is still reported in time. */
+static uint64_t ns_deadline(uint64_t start, unsigned timeout)
+{
+	return start + (uint64_t)timeout * 750u;
+}
+
+/* --netns: every namespace asked for, each judged on its own pool; the worst one's figures
+ * end up in *worst_slot's result, with every namespace's in all. -1 with *what and err set
+ * when the run cannot be made at all (no privilege, no namespace). */
+static int measure_netns(const struct eph_config *cfg, struct slot *slots, int *worst_slot,
+			 struct netns_list *list, struct ns_results *all, uint64_t start,
+			 const char **what, struct eph_err *err)
+{
+	size_t held[2] = { 0, 0 }; /* the namespace each slot holds */
+	int cur = 0;
+
+	*what = "";
+	*worst_slot = -1;
+	if (netns_privileged(err) < 0 || netns_list(cfg->netns, list, err) < 0) {
+		return -1;
+	}
+	all->list = list;
+	all->v = calloc(list->n ? list->n : 1, sizeof(*all->v));
+	all->order = calloc(list->n ? list->n : 1, sizeof(*all->order));
+	if (!all->v || !all->order) {
+		eph_err_set(err, "out of memory for %zu network namespaces", list->n);
+		return -1;
+	}
+	all->n = list->n;
+	for (size_t i = 0; i < list->n; i++) {
+		struct ns_result *nr = &all->v[i];
+		struct ns_job job = { &slots[cur], cfg, false, "", { "" } };
+		int fn_rc = 0, rc;
+
+		nr->ns = &list->v[i];
+		if (sys_clock_ms() > ns_deadline(start, cfg->timeout)) {
+			nr->skipped = true;
+			all->untimed++;
+			snprintf(nr->why, sizeof(nr->why), "not checked: -t %u s was running out",
+				 cfg->timeout);
+			continue;
+		}
+		rc = netns_run(nr->ns, ns_measure, &job, &fn_rc, err);
+		if (rc < 0) {
+			return -1;
+		}
+		if (rc == 1) {
+			nr->skipped = true;
+			snprintf(nr->why, sizeof(nr->why), "%s", err->msg);
+			continue;
+		}
+		if (fn_rc < 0) {
+			nr->failed = true;
+			nr->state = EPH_UNKNOWN;
+			snprintf(nr->why, sizeof(nr->why), "%s%s%s", job.what, job.what[0] ? ": " : "",
+				 job.err.msg);
+		} else {
+			evaluate_ns_fill(nr, &slots[cur].res);
+		}
+		if (!nr->failed &&
+		    (*worst_slot < 0 || evaluate_ns_worse(cfg, nr, &all->v[held[*worst_slot]]))) {
+			/* This namespace's figures are kept; the other slot is read into next. */
+			held[cur] = i;
+			*worst_slot = cur;
+			cur = 1 - cur;
+		}
+	}
+	if (*worst_slot >= 0) {
+		all->worst = held[*worst_slot];
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	static struct portpool pools[EPH_NPROTO];
-	static struct tally tallies[EPH_NPROTO];
-	static struct attrib attribs[EPH_NPROTO];
-	static struct attrib_tables tables[EPH_NPROTO];
+	static struct slot slots[2];
+	static struct netns_list list;
+	static struct ns_results all;
 	uint64_t start = sys_clock_ms();
-	unsigned tw_lifetime = 0;
-	bool tw_configured = false;
-	struct sys_tw_info tw_info;
-	int top;
+	int top, worst = 0;
 	bool owners_now;
-	struct sys_query queries[EPH_NPROTO];
 	const struct renderer *rd = &report_nagios;
 	struct eph_config cfg;
 	struct result res;
 	struct strbuf out = { 0 };
 	struct eph_err err = { "" };
+	const char *what = "";
 	int rc, code = 3;
 
 	sys_init();
@@ -205,76 +394,55 @@ int main(int argc, char **argv)
 		return fail(rd, "", err.msg);
 	}
 
-	memset(&res, 0, sizeof(res));
-	res.cfg = &cfg;
 	owners_now = (cfg.top > 0 && rd->shows_tables) || (cfg.log_file && cfg.top != 0);
-	for (int p = 0; p < EPH_NPROTO; p++) {
-		struct sys_pool_info pinfo;
-		struct sys_sock_info sinfo;
-		struct sys_query q;
-
-		if (!cfg.proto[p]) {
-			continue;
-		}
-		stage = STAGE_RANGE;
-		if (sys_read_pool((enum eph_proto)p, cfg.range_lo, cfg.range_hi, &pools[p], &pinfo,
-				  &err) < 0) {
-			code = fail(rd, "reading the port range", err.msg);
+	if (cfg.netns) {
+		/* Owner data is read again for the worst namespace only, once it is known. */
+		owners_now = false;
+		if (measure_netns(&cfg, slots, &worst, &list, &all, start, &what, &err) < 0) {
+			code = fail(rd, what, err.msg);
 			goto out;
 		}
-		stage = STAGE_SOCKETS;
-		tally_init(&tallies[p], (enum eph_proto)p, &pools[p]);
-		q.proto = (enum eph_proto)p;
-		q.families = cfg.families;
-		q.lo = pools[p].lo;
-		q.hi = pools[p].hi;
-		queries[p] = q;
-		/* Owner data takes a record per socket. It is gathered in the same read when the
-		 * tables are sure to be needed (--top N, --log); when they depend on the state,
-		 * a second read gathers it only if the state is not OK, so that the common OK
-		 * run stays small. */
-		attrib_init(&attribs[p], (enum eph_proto)p, &pools[p]);
-		if (measure_sockets_attrib(&q, &tallies[p], owners_now ? &attribs[p] : NULL, &sinfo,
-					   &err) < 0) {
-			code = fail(rd, "reading the socket table", err.msg);
+		if (worst < 0) {
+			/* Nothing could be read: say why, with the first namespace's reason. */
+			code = fail(rd, "",
+				    all.n && all.v[0].why[0] ? all.v[0].why
+							     : "no network namespace could be checked");
 			goto out;
 		}
-		if (evaluate_proto(&cfg, &pools[p], &tallies[p], &pinfo, &sinfo, &res.p[p], &err) <
-		    0) {
-			code = fail(rd, "", err.msg);
+		res = slots[worst].res;
+		res.ns = &all;
+		res.state = evaluate_ns_merge(&cfg, &all);
+	} else {
+		if (measure_all(&slots[0], &cfg, owners_now, &what, &err) < 0) {
+			code = fail(rd, what, err.msg);
 			goto out;
 		}
-		if (p == EPH_TCP) {
-			if (sys_time_wait_lifetime(&tw_lifetime, &tw_configured, &tw_info, &err) <
-			    0) {
-				code = fail(rd, "reading the TIME_WAIT lifetime", err.msg);
-				goto out;
-			}
-			evaluate_churn(&res.p[p], tw_lifetime, tw_configured,
-				       !tw_configured && !sys_time_wait_fixed(), &tw_info);
-		}
+		res = slots[0].res;
 	}
-	evaluate_merge(&res);
 
 	/* Who holds the ports: asked for, or by default whenever the state is not OK. */
 	top = cfg.top >= 0 ? cfg.top : res.state != EPH_OK ? ATTRIB_TOP_DEFAULT : 0;
 	if (!rd->shows_tables) {
 		top = 0; /* SAM and Prometheus have no place for them */
 	}
-	if (top > 0 && !owners_now) {
-		stage = STAGE_SOCKETS;
-		for (int p = 0; p < EPH_NPROTO; p++) {
-			struct sys_sock_info sinfo;
+	if ((top > 0 || (cfg.log_file && cfg.top != 0)) && !owners_now) {
+		if (cfg.netns) {
+			struct ns_job job = { &slots[worst], &cfg, true, "", { "" } };
+			int fn_rc = 0;
 
-			if (cfg.proto[p] && measure_attrib(&queries[p], &attribs[p], &sinfo, &err) < 0) {
-				code = fail(rd, "reading the socket table", err.msg);
+			rc = netns_run(all.v[all.worst].ns, ns_owners, &job, &fn_rc, &err);
+			if (rc != 0 || fn_rc < 0) {
+				code = fail(rd, "reading the socket table", rc ? err.msg : job.err.msg);
 				goto out;
 			}
+		} else if (top > 0 && measure_owners(&slots[0], &cfg, &err) < 0) {
+			code = fail(rd, "reading the socket table", err.msg);
+			goto out;
 		}
 	}
 	if (top > 0) {
-		owner_tables(&res, attribs, tallies, tables, (size_t)top,
-			     owner_deadline(start, cfg.timeout));
+		owner_tables(&res, slots[worst].attribs, slots[worst].tallies, slots[worst].tables,
+			     (size_t)top, owner_deadline(start, cfg.timeout));
 	}
 	stage = STAGE_OUTPUT;
 	rd->render(&res, &out);
@@ -288,8 +456,8 @@ int main(int argc, char **argv)
 	 * every address (the output is already built and does not change). --top 0 turns them
 	 * off here too. */
 	if (cfg.log_file && top == 0 && cfg.top != 0) {
-		owner_tables(&res, attribs, tallies, tables, ATTRIB_TOP_MAX,
-			     owner_deadline(start, cfg.timeout));
+		owner_tables(&res, slots[worst].attribs, slots[worst].tallies, slots[worst].tables,
+			     ATTRIB_TOP_MAX, owner_deadline(start, cfg.timeout));
 	}
 	/* The log first: when it cannot be written, the output says so instead. */
 	if (cfg.log_file && write_log(&res, cfg.log_file, &err) < 0) {
@@ -312,10 +480,11 @@ int main(int argc, char **argv)
 	code = emit(rd, &out, rd->exit_code(&res));
 out:
 	sys_file_disarm();
-	for (int p = 0; p < EPH_NPROTO; p++) {
-		tally_free(&tallies[p]);
-		attrib_free(&attribs[p]);
-	}
+	slot_free(&slots[0]);
+	slot_free(&slots[1]);
+	free(all.v);
+	free(all.order);
+	netns_list_free(&list);
 	sb_free(&out);
 	return code;
 }

@@ -238,6 +238,73 @@ static void long_output(const struct result *r, const struct proto_result *p, st
 	}
 }
 
+/* How many namespaces the --netns list shows: --top N, else 5 when not OK or with -v. */
+static size_t netns_rows(const struct result *r)
+{
+	if (r->cfg->top >= 0) {
+		return (size_t)r->cfg->top;
+	}
+	return r->state != EPH_OK || r->cfg->verbose > 0 ? 5 : 0;
+}
+
+/* The worst namespaces, one line each, then (-v) the ones skipped and why, and what the
+ * listing could not see. */
+static void netns_text(const struct result *r, struct strbuf *sb)
+{
+	const struct ns_results *a = r->ns;
+	size_t rows = netns_rows(r), shown = 0, start = sb->len;
+	char pct[32];
+
+	if (rows > 0) {
+		sb_printf(sb, "netns: the worst %zu of %zu checked:\n",
+			  rows < a->checked ? rows : a->checked, a->checked);
+	}
+	for (size_t k = 0; k < a->n && shown < rows; k++) {
+		const struct ns_result *nr = &a->v[a->order[k]];
+
+		if (nr->skipped) {
+			continue;
+		}
+		shown++;
+		sb_printf(sb, "netns   %s: %s", nr->ns->name, eph_status_name(nr->state));
+		if (nr->failed) {
+			sb_printf(sb, " - %s\n", nr->why);
+			continue;
+		}
+		for (int i = 0; i < EPH_NPROTO; i++) {
+			const struct ns_proto *q = &nr->p[i];
+
+			if (!q->checked) {
+				continue;
+			}
+			sb_printf(sb, ", %s %zu of %zu (%s%%)", eph_proto_name((enum eph_proto)i),
+				  q->used, q->size, eph_fmt_num(q->pct, 1, pct, sizeof(pct)));
+			if (i == EPH_TCP) {
+				sb_printf(sb, " dest %zu", q->dest_max);
+			}
+		}
+		sb_printf(sb, " [%s]\n", nr->ns->path);
+	}
+	if (r->cfg->verbose > 0) {
+		for (size_t i = 0; i < a->n; i++) {
+			if (a->v[i].skipped) {
+				sb_printf(sb, "netns skipped %s: %s\n", a->v[i].ns->name, a->v[i].why);
+			}
+		}
+		if (a->list && a->list->hidden) {
+			sb_printf(sb, "netns: %zu process(es) whose namespace could not be read "
+				      "(ended during the listing, or refused by the kernel)\n",
+				  a->list->hidden);
+		}
+	}
+	if (a->list && a->list->dropped) {
+		sb_printf(sb, "netns: more than %d namespaces: %zu process(es) or files in the others "
+			      "were not checked\n",
+			  NETNS_MAX, a->list->dropped);
+	}
+	no_pipes(sb, start);
+}
+
 static void render_nagios(const struct result *r, struct strbuf *sb)
 {
 	sb_printf(sb, "EPHEMERAL %s - ", eph_status_name(r->state));
@@ -248,7 +315,14 @@ static void render_nagios(const struct result *r, struct strbuf *sb)
 			perfdata(r, &r->p[i], sb);
 		}
 	}
+	if (r->ns) {
+		sb_printf(sb, " 'netns_checked'=%zu;;;0 'netns_warning'=%zu;;;0 'netns_critical'=%zu;;;0",
+			  r->ns->checked, r->ns->warning, r->ns->critical);
+	}
 	sb_puts(sb, "\n");
+	if (r->ns) {
+		netns_text(r, sb);
+	}
 	for (int i = 0; i < EPH_NPROTO; i++) {
 		const struct proto_result *p = &r->p[i];
 
