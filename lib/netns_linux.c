@@ -361,6 +361,31 @@ static void name_entry(struct netns_entry *e, bool init_pidns)
 	netns_make_name(e, host, label, file, has_c ? &c : NULL, hostname);
 }
 
+/* Two containers may share a host name: a name seen before gets its process (or inode) added,
+ * so that every name, and every Prometheus series labelled with it, stays one namespace's. */
+static void unique_names(struct netns_list *l)
+{
+	for (size_t i = 1; i < l->n; i++) {
+		struct netns_entry *e = &l->v[i];
+
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(l->v[j].name, e->name) == 0) {
+				char base[sizeof(e->name)];
+
+				snprintf(base, sizeof(base), "%s", e->name);
+				if (e->pid && e->kind != NETNS_PID) {
+					snprintf(e->name, sizeof(e->name), "%.120s (pid %u)", base,
+						 (unsigned)e->pid);
+				} else {
+					snprintf(e->name, sizeof(e->name), "%.120s (inode %llu)", base,
+						 (unsigned long long)e->ino);
+				}
+				break;
+			}
+		}
+	}
+}
+
 /* The file for a --netns NAME: /run/netns/NAME, else a runtime folder's file of that name. */
 static int find_named(const char *name, char *path, size_t size, struct eph_err *err)
 {
@@ -484,6 +509,7 @@ int netns_list(const char *spec, struct netns_list *l, struct eph_err *err)
 	for (size_t i = 0; i < l->n; i++) {
 		name_entry(&l->v[i], init_pidns);
 	}
+	unique_names(l);
 	rc = 0;
 out:
 	free(seen);
