@@ -10,6 +10,7 @@
 #include "attrib.h"
 #include "config.h"
 #include "netns.h"
+#include "num.h"
 #include "portpool.h"
 #include "sys.h"
 #include "tally.h"
@@ -67,7 +68,7 @@ struct ns_result {
 	const struct netns_entry *ns;
 	bool skipped;          /* not read (gone, may not be entered, no time left): why says */
 	bool failed;           /* read, but its figures could not be made: UNKNOWN, why says */
-	char why[200];
+	char why[sizeof(((struct eph_err *)0)->msg)];
 	enum eph_status state; /* of the checked protocols; UNKNOWN when failed */
 	struct ns_proto p[EPH_NPROTO];
 };
@@ -82,6 +83,7 @@ struct ns_results {
 	size_t untimed;     /* skipped because -t was running out */
 	size_t worst;       /* index into v of the namespace the status line shows: the worst
 			     * one whose figures could be made */
+	char owners_why[sizeof(((struct eph_err *)0)->msg)]; /* why the worst one's owners could not be read ("": they could) */
 	const struct netns_list *list;
 };
 
@@ -127,8 +129,5 @@ bool evaluate_ns_worse(const struct eph_config *cfg, const struct ns_result *a,
  * returns the merged state: the worst namespace's, and at least UNKNOWN when one was skipped for
  * lack of time or none could be checked. */
 enum eph_status evaluate_ns_merge(const struct eph_config *cfg, struct ns_results *all);
-
-/* Rounds to one decimal, as every percentage is shown and judged. */
-double eph_round1(double v);
 
 #endif

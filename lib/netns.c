@@ -6,6 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+void netns_list_free(struct netns_list *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
 enum netns_spec_kind netns_spec_kind(const char *spec)
 {
 	size_t i;

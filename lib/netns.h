@@ -59,6 +59,7 @@ int netns_privileged(struct eph_err *err);
  * a network namespace, or /proc cannot be read; free l with netns_list_free() either way. */
 int netns_list(const char *spec, struct netns_list *l, struct eph_err *err);
 
+/* Frees what netns_list (or a test's own listing, malloc'd) put in l; l may be all zeros. */
 void netns_list_free(struct netns_list *l);
 
 /* Calls fn(ctx) inside e's namespace: in a new thread that entered it (setns affects only that

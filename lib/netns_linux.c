@@ -516,13 +516,6 @@ out:
 	return rc;
 }
 
-void netns_list_free(struct netns_list *l)
-{
-	free(l->v);
-	l->v = NULL;
-	l->n = l->cap = 0;
-}
-
 int netns_run(const struct netns_entry *e, int (*fn)(void *ctx), void *ctx, int *fn_rc,
 	      struct eph_err *why)
 {

@@ -24,11 +24,6 @@ int netns_list(const char *spec, struct netns_list *l, struct eph_err *err)
 	return -1;
 }
 
-void netns_list_free(struct netns_list *l)
-{
-	(void)l;
-}
-
 int netns_run(const struct netns_entry *e, int (*fn)(void *ctx), void *ctx, int *fn_rc,
 	      struct eph_err *why)
 {

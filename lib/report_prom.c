@@ -61,7 +61,7 @@ static void sample(struct strbuf *sb, const char *name, const struct series *s, 
 
 	sb_puts(sb, name);
 	labels(sb, s, eph_proto_name((enum eph_proto)proto), NULL);
-	sb_printf(sb, " %s\n", eph_fmt_num(v, decimals, num, sizeof(num)));
+	sb_printf(sb, " %s\n", num_format(v, decimals, num, sizeof(num)));
 }
 
 /* One gauge family with one sample per protocol checked (per namespace). */
@@ -169,11 +169,10 @@ static void by_state(struct strbuf *sb, const struct series *all, size_t n)
 				continue;
 			}
 			for (int s = 0; s < EPH_NSTATES; s++) {
-				bool tcp_state = s != EPH_UDP_SOCK && s != EPH_STATE_UNKNOWN;
 				char name[32];
 				size_t c;
 
-				if (i == EPH_TCP ? !tcp_state : s != EPH_UDP_SOCK) {
+				if (!sock_state_of((enum eph_proto)i, (enum eph_state)s)) {
 					continue;
 				}
 				/* Prometheus label values by convention are lower case. */
