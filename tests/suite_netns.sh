@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # --netns end to end, as root: network namespaces made by the suite (unshare -n -u), each with
 # its own range, UTS host name and sockets: "blue", bound under /run/netns; "web-b", filled to
-# exhaustion; "web-c", a few connections. The whole suite runs in a mount namespace of its
-# own with a tmpfs on /run, so /run/netns is the suite's; the host's network, sysctls and
-# /run are untouched, and every process started is stopped by its PID.
+# exhaustion; "web-c", a few connections; six more, one of which ends while the plugin runs.
+# The whole suite runs in a mount and PID namespace of its own with a tmpfs on /run, so
+# /run/netns is the suite's and --netns all finds the suite's namespaces only; the host's
+# network, sysctls and /run are untouched, and every process started is stopped by its PID.
 # needs-packages: iproute2 util-linux python3
 set -u
 . "$TOP/tests/lib.sh"
@@ -12,13 +13,16 @@ set -u
 command -v unshare >/dev/null && command -v ip >/dev/null || skip_all "needs unshare and ip"
 command -v python3 >/dev/null || skip_all "needs python3 to read the JSON output"
 if [ -z "${IN_MNT:-}" ]; then
-	unshare -m --propagation private true 2>/dev/null || skip_all "cannot make a mount namespace"
-	IN_MNT=1 exec timeout 300 unshare -m --propagation private bash "$0"
+	unshare -m -p -f --mount-proc --propagation private true 2>/dev/null ||
+		skip_all "cannot make a mount and PID namespace"
+	IN_MNT=1 exec timeout 300 unshare -m -p -f --mount-proc --propagation private bash "$0"
 fi
 mount -t tmpfs -o size=1m tmpfs /run || { ok 1 "tmpfs on /run in the suite's mount namespace"; done_testing; exit 1; }
 mkdir -p /run/netns
 
 SOCKPOP="$TOP/$B/tests/sockpop"
+SHIM="$TOP/$B/tests/faultshim.so"
+[ -f "$SHIM" ] || { ok 1 "$SHIM built (make check-build)"; done_testing; exit 1; }
 PLUGIN=$(public_bin)
 work=$(mktemp -d)
 pids=""
@@ -106,6 +110,35 @@ prom=$("$PLUGIN" --netns all -o prometheus)
 like "$prom" $'\nephemeral_ports_used\\{netns="blue",protocol="tcp"\\} 3\n' "prometheus: blue's series labelled netns"
 like "$prom" $'\nephemeral_ports_free\\{netns="hostname web-b",protocol="tcp"\\} 0\n' "prometheus: web-b has no free port"
 like "$prom" $'\nephemeral_check_state 2\n' "prometheus: the check state is CRITICAL"
+
+# Six more namespaces; the fault shim ends one's only process when the plugin, having listed
+# it, opens it to enter (a container stopped mid-run). It is skipped and counted, not an error;
+# the others are judged. The suite's PID namespace makes the count exact: the suite's own, blue,
+# web-b, web-c and the six.
+for i in 1 2 3 4 5 6; do
+	netns "m$i" "many-$i" 44000 44099 server,127.0.0.1,5000 "est,127.0.0.1,5000,$i" ||
+		{ ok 1 "many-$i made"; done_testing; exit 1; }
+	eval "m$i=$ns_pid"
+done
+out=$(EPH_FAULT_NETNS_GONE=$m6 EPH_FAULT_LOG="$work/faults" LD_PRELOAD="$SHIM" "$PLUGIN" --netns all -v)
+rc=$?
+first=${out%%$'\n'*}
+is "$(cat "$work/faults" 2>/dev/null)" netnsgone "many-6's process was ended during the run"
+is "$rc" 2 "one gone mid-run: still CRITICAL (web-b)"
+like "$first" "^EPHEMERAL CRITICAL - netns hostname web-b: tcp 20 of 20 ports in use \\(100%\\)" "the worst is still named"
+like "$first" "; 9 namespaces checked: 1 critical, 0 warning; 1 skipped \\(gone or not enterable\\) \\|" "nine checked, the gone one counted as skipped"
+is "$(perf "$first" netns_checked)" 9 "netns_checked 9"
+like "$out" $'\nnetns skipped hostname many-6: /proc/'"$m6"$'/ns/net: gone \\(its processes ended\\)\n' "-v: which one, and why"
+like "$out" $'\nnetns   hostname many-5: OK, tcp 5 of 100 \\(5%\\)' "the others are read (many-5's 5 connections)"
+[ "${#first}" -lt 1024 ]
+ok $? "first line under 1 KB with ten namespaces (${#first} bytes)"
+rm -f "$work/faults"
+json=$(EPH_FAULT_NETNS_GONE=$m5 EPH_FAULT_LOG="$work/faults" LD_PRELOAD="$SHIM" "$PLUGIN" --netns all -o json)
+is "$(cat "$work/faults" 2>/dev/null)" netnsgone "json: many-5's process was ended during the run"
+is "$(get 'n=next(n for n in d["netns"]["namespaces"] if n["name"]=="hostname many-5"); print(n["checked"], n["state"], n["reason"])')" \
+	"False None /proc/$m5/ns/net: gone (its processes ended)" "json: listed, not checked, with the reason"
+is "$(get 'print(d["netns"]["checked"], d["netns"]["skipped"], d["state"])')" "8 1 CRITICAL" "json: 8 checked, 1 skipped, CRITICAL"
+is "$(get 'print(sum(1 for n in d["netns"]["namespaces"] if n["checked"]))')" 8 "json: every checked one listed"
 
 # A namespace whose process ended: --netns PID is an error, --netns all does not list it.
 kill "$webc" && wait "$webc" 2>/dev/null
