@@ -19,6 +19,7 @@ enum {
 	OPT_OUTPUT_FILE,
 	OPT_LOG,
 	OPT_NETNS,
+	OPT_STATE_DIR,
 };
 
 static const struct option long_opts[] = {
@@ -34,6 +35,7 @@ static const struct option long_opts[] = {
 	{ "output-file", required_argument, NULL, OPT_OUTPUT_FILE },
 	{ "log", required_argument, NULL, OPT_LOG },
 	{ "netns", required_argument, NULL, OPT_NETNS },
+	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -54,6 +56,7 @@ static void usage(struct strbuf *out)
 		  "       [-p tcp|udp|all] [-4|-6] [--range LO-HI] [-t SECONDS] [-o FORMAT] [-v]\n"
 		  "       [--top N] [--sam-status] [--output-file PATH] [--log FILE]\n"
 		  "       [--netns all|NAME|PATH|PID]\n"
+		  "       [--state-dir DIR]\n"
 		  "\n"
 		  "Counts the distinct local ports of the dynamic (ephemeral) range, minus reserved\n"
 		  "ports, that sockets hold in any state (TIME_WAIT and bound-only included).\n"
@@ -65,6 +68,9 @@ static void usage(struct strbuf *out)
 		  "                         used: ports in use      free: ports free\n"
 		  "                         dest: percent of the pool held toward the busiest\n"
 		  "                               destination (what connect() has left), TCP only\n"
+		  "                         eta:  seconds until the pool is full at the rate of\n"
+		  "                               the last 10 min (default -w 3600: -c 600:;\n"
+		  "                               OK while the count does not grow)\n"
 		  "  -p, --protocol P       tcp (default), udp or all; the worst state wins\n"
 		  "  -4, -6                 IPv4 or IPv6 sockets only (default both)\n"
 		  "      --range LO-HI      use this range instead of the OS's (reserved ports are\n"
@@ -80,6 +86,12 @@ static void usage(struct strbuf *out)
 		  "                         own pool; the worst one is reported. all: every one\n"
 		  "                         on the host (containers too); NAME: /run/netns/NAME;\n"
 		  "                         PATH: a namespace file; PID: that process's\n"
+		  "                         namespace\n"
+		  "      --state-dir DIR    keep the forecast's samples in DIR (default\n"
+		  "                         $NAGIOS_PLUGIN_STATE_DIRECTORY, else\n"
+		  "                         /var/lib/check_ephemeral; on Windows\n"
+		  "                         %%ProgramData%%\\check_ephemeral); without a\n"
+		  "                         writable one the forecast is off\n"
 		  "  -v, --verbose          long output: range, reserved ports, states, source;\n"
 		  "                         -vv adds the thresholds applied\n"
 		  "      --top N            long output: the N processes (or users), destinations\n"
@@ -95,12 +107,13 @@ static void usage(struct strbuf *out)
 		  "  %s -w 80 -c 90                     percent of the pool in use\n"
 		  "  %s --metric free -w 2000: -c 500:  free ports\n"
 		  "  %s --metric dest -w 50 -c 75       busiest destination\n"
+		  "  %s --metric eta                    time until the pool is full\n"
 		  "  %s -p all                          TCP and UDP\n"
 		  "  %s --netns all                     every container's namespace too\n"
 		  "\n"
 		  "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for -h and -V).\n",
 		  EPH_NAME, EPH_VERSION, EPH_NAME, metrics, EPH_DEFAULT_TIMEOUT, report_names(), EPH_TOP_MAX,
-		  EPH_NAME, EPH_NAME, EPH_NAME, EPH_NAME, EPH_NAME);
+		  EPH_NAME, EPH_NAME, EPH_NAME, EPH_NAME, EPH_NAME, EPH_NAME);
 }
 
 static int parse_threshold(const char *opt, const char *text, struct threshold *t,
@@ -364,6 +377,13 @@ int cli_parse(int argc, char **argv, struct eph_config *cfg, struct strbuf *out,
 				return CLI_ERROR;
 			}
 			cfg->netns = optarg;
+			break;
+		case OPT_STATE_DIR:
+			if (!*optarg) {
+				eph_err_set(err, "--state-dir needs a directory name");
+				return CLI_ERROR;
+			}
+			cfg->state_dir = optarg;
 			break;
 		case 'v':
 			cfg->verbose++;

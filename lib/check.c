@@ -19,6 +19,8 @@ const struct check_os check_sys_os = {
 	.netns_privileged = netns_privileged,
 	.netns_list = netns_list,
 	.netns_run = netns_run,
+	.forecast = forecast_store_update,
+	.time_now = sys_time_now,
 };
 
 static const char *const stage_names[CHECK_NSTAGES] = {
@@ -126,6 +128,34 @@ static void owner_tables(struct check *c, size_t rows)
 			c->res.p[p].attrib = &w->tables[p];
 		}
 	}
+}
+
+/* Records this run's sample in the forecast's state file and estimates every protocol from the
+ * samples. Waits at most 2 s for another run's lock, less when -t leaves less: the forecast is a
+ * secondary step and never costs the run its result. */
+static void forecast_step(struct check *c)
+{
+	struct forecast_key key;
+	struct forecast_sample s;
+	uint64_t left = owner_deadline(c) - c->os->clock_ms();
+
+	if (!c->os->forecast || !c->os->time_now) {
+		return;
+	}
+	evaluate_forecast_key(c->cfg, &key);
+	memset(&s, 0, sizeof(s));
+	s.t = c->os->time_now();
+	for (int p = 0; p < EPH_NPROTO; p++) {
+		s.used[p] = c->res.p[p].checked ? (int32_t)c->res.p[p].used : -1;
+	}
+	c->os->forecast(c->cfg->state_dir, &key, &s, left > 2000 ? 2000 : (unsigned)left,
+			&c->forecast);
+	for (int p = 0; p < EPH_NPROTO; p++) {
+		if (c->res.p[p].checked) {
+			evaluate_forecast(c->cfg, &c->forecast, s.t, &c->res.p[p]);
+		}
+	}
+	c->res.forecast = &c->forecast;
 }
 
 /* Pool, sockets and evaluation of one protocol. Owner data takes a record per socket: it is
@@ -434,6 +464,10 @@ int check_run(struct check *c, struct eph_err *err)
 			return -1;
 		}
 		c->res = c->w->res;
+		/* The forecast's samples are the plugin's own namespace's: a --netns run, whose
+		 * figures are of whichever namespace is worst at the time, has none. */
+		forecast_step(c);
+		evaluate_merge(&c->res);
 	}
 	plan = owner_plan(cfg, c->rd, c->res.state);
 	if (owners_needed(plan) && !owners_now) {
@@ -473,5 +507,6 @@ void check_free(struct check *c)
 	free(c->ns.order);
 	memset(&c->ns, 0, sizeof(c->ns));
 	netns_list_free(&c->netns);
+	forecast_store_free(&c->forecast);
 	sb_free(&c->out);
 }

@@ -52,6 +52,11 @@ struct check_os {
 	int (*netns_list)(const char *spec, struct netns_list *l, struct eph_err *err);
 	int (*netns_run)(const struct netns_entry *e, int (*fn)(void *ctx), void *ctx, int *fn_rc,
 			 struct eph_err *why);
+	/* The forecast's state file (forecast_store_update) and the wall clock (sys_time_now);
+	 * NULL: no forecast. */
+	void (*forecast)(const char *dir, const struct forecast_key *k,
+			 const struct forecast_sample *s, unsigned wait_ms, struct forecast_store *fs);
+	int64_t (*time_now)(void);
 };
 
 extern const struct check_os check_sys_os;
@@ -88,6 +93,7 @@ struct check {
 	struct check_work *w;
 	struct netns_list netns; /* --netns: the namespaces listed */
 	struct ns_results ns;    /* --netns: what each one gave; res.ns points here */
+	struct forecast_store forecast;
 };
 
 /* Prepares c for a run of cfg rendered by rd over os (all must outlive c); start_ms is

@@ -14,6 +14,7 @@ enum eph_metric {
 	EPH_METRIC_USED,    /* ports in use */
 	EPH_METRIC_FREE,    /* ports free */
 	EPH_METRIC_DEST,    /* ports toward the busiest destination, percent of the pool */
+	EPH_METRIC_ETA,     /* seconds until the pool is full at the current rate (forecast) */
 };
 
 #define EPH_DEFAULT_TIMEOUT 10
@@ -35,6 +36,7 @@ struct eph_config {
 	const char *log_file;       /* --log: append CSV history lines there */
 	const char *netns;          /* --netns: "all", a name, a path or a pid (netns.h); NULL:
 				     * only the plugin's own network namespace */
+	const char *state_dir;      /* --state-dir: the forecast's state files; NULL = default */
 };
 
 #endif

@@ -40,6 +40,23 @@ const char *eph_status_name(enum eph_status s)
 	}
 }
 
+/* The metric's value of pr and the state cfg's thresholds give it. A TCP-only metric (dest:
+ * connect() toward one peer) judges no other protocol; a protocol without a value (no ETA) is
+ * OK. */
+static void judge(const struct eph_config *cfg, const struct metric *m, struct proto_result *pr)
+{
+	pr->value = m->value(pr);
+	pr->state = EPH_OK;
+	if (!metric_applies(m, pr->proto) || (m->has_value && !m->has_value(pr))) {
+		return;
+	}
+	if (threshold_alerts(&cfg->crit, pr->value)) {
+		pr->state = EPH_CRITICAL;
+	} else if (threshold_alerts(&cfg->warn, pr->value)) {
+		pr->state = EPH_WARNING;
+	}
+}
+
 int evaluate_proto(const struct eph_config *cfg, const struct portpool *pool,
 		   const struct tally *t, const struct sys_pool_info *pinfo,
 		   const struct sys_sock_info *sinfo, struct proto_result *pr, struct eph_err *err)
@@ -71,18 +88,29 @@ int evaluate_proto(const struct eph_config *cfg, const struct portpool *pool,
 		pr->dest_pct = num_round1(100.0 * (double)pr->dest_max / (double)pr->size);
 	}
 
-	pr->value = m->value(pr);
-	pr->state = EPH_OK;
-	/* A TCP-only metric (dest: connect() toward one peer) judges no other protocol. */
-	if (!metric_applies(m, t->proto)) {
-		return 0;
-	}
-	if (threshold_alerts(&cfg->crit, pr->value)) {
-		pr->state = EPH_CRITICAL;
-	} else if (threshold_alerts(&cfg->warn, pr->value)) {
-		pr->state = EPH_WARNING;
-	}
+	judge(cfg, m, pr);
 	return 0;
+}
+
+void evaluate_forecast_key(const struct eph_config *cfg, struct forecast_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	for (int p = 0; p < EPH_NPROTO; p++) {
+		k->proto[p] = cfg->proto[p];
+	}
+	k->families = cfg->families;
+	k->range_lo = cfg->range_lo;
+	k->range_hi = cfg->range_hi;
+}
+
+void evaluate_forecast(const struct eph_config *cfg, const struct forecast_store *fs,
+		       int64_t now, struct proto_result *pr)
+{
+	pr->fc_set = fs->on;
+	if (fs->on) {
+		forecast_estimate(&fs->st, "", pr->proto, now, pr->size, &pr->fc);
+	}
+	judge(cfg, metric_get(cfg->metric), pr);
 }
 
 void evaluate_churn(struct proto_result *pr, unsigned lifetime, bool configured, bool estimate,
@@ -143,6 +171,8 @@ void evaluate_ns_fill(struct ns_result *nr, const struct result *r)
 		q->churn_set = p->churn_set;
 		q->churn = p->churn;
 		q->churn_sustainable = p->churn_sustainable;
+		q->eta_set = p->fc_set && p->fc.eta_set;
+		q->eta = q->eta_set ? (long long)floor(p->fc.eta) : 0;
 	}
 }
 

@@ -10,6 +10,7 @@
 #include "attrib.h"
 #include "config.h"
 #include "netns.h"
+#include "forecast_store.h"
 #include "num.h"
 #include "portpool.h"
 #include "sys.h"
@@ -47,6 +48,9 @@ struct proto_result {
 	struct sys_tw_info tw_info; /* the OS setting behind the lifetime, for the long output */
 	double churn;             /* TIME_WAIT sockets / lifetime */
 	double churn_sustainable; /* effective pool / lifetime: the rate the pool can carry */
+	/* The forecast (evaluate_forecast): rate and ETA from the state file's samples. */
+	bool fc_set; /* the forecast is on: fc holds the estimate */
+	struct forecast_est fc;
 	/* The --top tables, NULL when not asked for (attrib_report). */
 	const struct attrib_tables *attrib;
 };
@@ -61,6 +65,8 @@ struct ns_proto {
 	size_t states[EPH_NSTATES];
 	bool churn_set;
 	double churn, churn_sustainable;
+	bool eta_set;   /* the forecast gave an ETA (report_eta) */
+	long long eta;  /* seconds until full, an estimate */
 };
 
 /* One namespace of a --netns run. */
@@ -93,6 +99,8 @@ struct result {
 	enum eph_status state;
 	const struct ns_results *ns; /* --netns: every namespace; p[] is the worst one's; NULL
 				      * without --netns */
+	const struct forecast_store *forecast; /* the state file, for the long output; NULL:
+						* no forecast step ran */
 };
 
 /* Worse of two states, in the Monitoring Plugins order OK < UNKNOWN < WARNING < CRITICAL. */
@@ -113,6 +121,15 @@ int evaluate_proto(const struct eph_config *cfg, const struct portpool *pool,
  * NULL: no setting to name). lifetime 0 leaves it unset. */
 void evaluate_churn(struct proto_result *pr, unsigned lifetime, bool configured, bool estimate,
 		    const struct sys_tw_info *info);
+
+/* The forecast of pr from the samples fs holds (forecast_store_update ran at now with this
+ * run's sample): fills pr->fc when fs->on, then judges the metric again, since --metric eta's
+ * value comes from it. No ETA (too few samples, not growing, forecast off) is OK. */
+void evaluate_forecast(const struct eph_config *cfg, const struct forecast_store *fs,
+		       int64_t now, struct proto_result *pr);
+
+/* The key of the options that change what is counted, for the state file. */
+void evaluate_forecast_key(const struct eph_config *cfg, struct forecast_key *k);
 
 /* Merges the checked protocols' states into r->state. */
 void evaluate_merge(struct result *r);

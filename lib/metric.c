@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "evaluate.h"
+#include "report.h"
 
 static double value_pct(const struct proto_result *p)
 {
@@ -23,6 +24,30 @@ static double value_free(const struct proto_result *p)
 static double value_dest(const struct proto_result *p)
 {
 	return p->dest_pct;
+}
+
+/* Whole seconds, as every format shows the ETA: the state never disagrees with the number. */
+static double value_eta(const struct proto_result *p)
+{
+	return report_eta(p) ? (double)report_eta_seconds(p) : 0;
+}
+
+static bool has_eta(const struct proto_result *p)
+{
+	return report_eta(p);
+}
+
+/* ", full in ~14 min" while the ETA is under an hour, whatever the metric. */
+static void summary_eta(const struct proto_result *p, struct strbuf *sb)
+{
+	char words[32];
+
+	if (report_eta(p)) {
+		forecast_eta_words(p->fc.eta, words, sizeof(words));
+		if (words[0]) {
+			sb_printf(sb, ", %s", words);
+		}
+	}
 }
 
 static void summary_pct(const struct proto_result *p, struct strbuf *sb)
@@ -48,6 +73,8 @@ static const struct metric metrics[] = {
 			      NULL },
 	[EPH_METRIC_DEST] = { EPH_METRIC_DEST, "dest", true, true, "80", "90", "dest_pct",
 			      value_dest, summary_dest },
+	[EPH_METRIC_ETA] = { EPH_METRIC_ETA, "eta", false, false, "3600:", "600:", "eta", value_eta,
+			     summary_eta, has_eta },
 };
 
 #define NMETRICS (sizeof(metrics) / sizeof(metrics[0]))

@@ -29,6 +29,9 @@ struct metric {
 	/* Appends this metric's words to the protocol's part of the first line, whatever the metric
 	 * chosen ("tcp" is already there); NULL: it has none. */
 	void (*summary)(const struct proto_result *p, struct strbuf *sb);
+	/* False when p has no value to judge (eta: the count does not grow): the protocol is OK
+	 * then. NULL: always a value. */
+	bool (*has_value)(const struct proto_result *p);
 };
 
 /* The row of m (the first row, pct, for a value out of range). */
@@ -40,7 +43,7 @@ const struct metric *metric_find(const char *name);
 /* The i-th row, i from 0; NULL past the last. */
 const struct metric *metric_at(size_t i);
 
-/* "pct", "used", "free", "dest". */
+/* "pct", "used", "free", "dest", "eta". */
 const char *metric_name(enum eph_metric m);
 
 /* True when m is judged on proto's sockets. */

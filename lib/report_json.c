@@ -115,6 +115,26 @@ static void proto_json(struct strbuf *sb, const struct proto_result *p)
 		json_str(sb, p->tw_estimate ? "estimate" : p->tw_configured ? "configured" : "fixed");
 		sb_puts(sb, "}");
 	}
+	/* The forecast: null when off; slope and ETA null when there is no rate or no growth. */
+	sb_puts(sb, ", \"forecast\": ");
+	if (!p->fc_set) {
+		sb_puts(sb, "null");
+	} else {
+		sb_printf(sb, "{\"samples\": %zu, \"span_seconds\": %lld, \"slope_per_second\": ",
+			  p->fc.samples, (long long)p->fc.span);
+		if (p->fc.rate_set) {
+			num(sb, p->fc.slope, 6);
+		} else {
+			sb_puts(sb, "null");
+		}
+		sb_puts(sb, ", \"eta_seconds\": ");
+		if (report_eta(p)) {
+			sb_printf(sb, "%lld", report_eta_seconds(p));
+		} else {
+			sb_puts(sb, "null");
+		}
+		sb_puts(sb, "}");
+	}
 	sb_puts(sb, ", \"value\": ");
 	num(sb, p->value, 1);
 	sb_puts(sb, ", \"state\": ");
@@ -319,6 +339,16 @@ static void render_json(const struct result *r, struct strbuf *sb)
 		first = false;
 	}
 	sb_puts(sb, "}");
+	if (r->forecast) {
+		const struct forecast_store *fs = r->forecast;
+
+		sb_printf(sb, ", \"forecast\": {\"on\": %s, \"recorded\": %s, \"state_file\": ",
+			  fs->on ? "true" : "false", fs->recorded ? "true" : "false");
+		json_str(sb, fs->path);
+		sb_puts(sb, ", \"note\": ");
+		json_str(sb, fs->note);
+		sb_puts(sb, "}");
+	}
 	attribution(sb, r);
 	if (r->ns) {
 		netns_json(sb, r->ns);

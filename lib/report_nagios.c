@@ -54,6 +54,17 @@ static void perfdata(const struct result *r, const struct proto_result *p, struc
 		perf(sb, n, vals[i].label, vals[i].v, vals[i].pct, th ? &r->cfg->warn : &none,
 		     th ? &r->cfg->crit : &none, vals[i].max);
 	}
+	if (report_eta(p)) {
+		bool th = strcmp("eta", judged) == 0;
+		char ws[100] = "", cs[100] = "";
+
+		/* Seconds ("s", a unit Nagios knows); present only while the count grows. */
+		if (th) {
+			threshold_format(&r->cfg->warn, ws, sizeof(ws));
+			threshold_format(&r->cfg->crit, cs, sizeof(cs));
+		}
+		sb_printf(sb, " '%s_eta'=%llds;%s;%s;0", n, report_eta_seconds(p), ws, cs);
+	}
 	if (p->churn_set) {
 		char num[48];
 
@@ -234,6 +245,11 @@ static void long_output(const char *n, const struct result *r, const struct prot
 		sb_printf(sb, "; %s", p->pool_info.note);
 	}
 	sb_puts(sb, "\n");
+	if (p->fc_set) {
+		sb_printf(sb, "%s: forecast: ", n);
+		report_forecast_text(p, sb);
+		sb_puts(sb, "\n");
+	}
 	if (r->cfg->verbose >= 2) {
 		char ws[100], cs[100];
 
@@ -315,6 +331,26 @@ static void netns_text(const struct result *r, struct strbuf *sb)
 	no_pipes(sb, start);
 }
 
+/* Where the samples are kept, or why the forecast is off (-v). */
+static void forecast_lines(const struct result *r, struct strbuf *sb)
+{
+	const struct forecast_store *fs = r->forecast;
+	size_t start = sb->len;
+
+	if (!fs) {
+		return;
+	}
+	if (fs->on) {
+		sb_printf(sb, "forecast: state file %s%s\n", fs->path,
+			  fs->recorded ? "" : " (this run's sample not recorded)");
+	}
+	if (fs->note[0]) {
+		/* A note of a forecast that is off starts with "forecast off:". */
+		sb_printf(sb, "%s%s\n", fs->on ? "forecast: " : "", fs->note);
+	}
+	no_pipes(sb, start);
+}
+
 /* What starts a protocol's long-output lines: "tcp"; with --netns, whose figures they are, as
  * they show the worst namespace only: "tcp (netns hostname web-b)". */
 static void proto_label(const struct result *r, const struct proto_result *p, char *buf,
@@ -372,6 +408,9 @@ static void render_nagios(const struct result *r, struct strbuf *sb)
 		if (r->ns) {
 			no_pipes(sb, start);
 		}
+	}
+	if (r->cfg->verbose > 0) {
+		forecast_lines(r, sb);
 	}
 }
 

@@ -67,20 +67,25 @@ static void sample(struct strbuf *sb, const char *name, const struct series *s, 
 /* One gauge family with one sample per protocol checked (per namespace). */
 typedef double (*getter)(const struct ns_proto *p);
 
-static bool wanted(const struct ns_proto *p, int proto, bool tcp_only, bool churn)
+/* What a family's sample needs besides a checked protocol. */
+enum need { NEED_NONE, NEED_CHURN, NEED_ETA };
+
+static bool wanted(const struct ns_proto *p, int proto, bool tcp_only, enum need need)
 {
-	return p->checked && (!tcp_only || proto == EPH_TCP) && (!churn || p->churn_set);
+	return p->checked && (!tcp_only || proto == EPH_TCP) &&
+	       (need != NEED_CHURN || p->churn_set) && (need != NEED_ETA || p->eta_set);
 }
 
-/* A family without any sample (churn when it is unknown) is left out whole. */
+/* A family without any sample (churn when it is unknown, the ETA when nothing grows) is left out
+ * whole. */
 static void per_proto(struct strbuf *sb, const struct series *all, size_t n, const char *name,
-		      const char *help, getter get, int decimals, bool tcp_only, bool churn)
+		      const char *help, getter get, int decimals, bool tcp_only, enum need need)
 {
 	bool any = false;
 
 	for (size_t k = 0; k < n; k++) {
 		for (int i = 0; i < EPH_NPROTO; i++) {
-			any = any || wanted(&all[k].p[i], i, tcp_only, churn);
+			any = any || wanted(&all[k].p[i], i, tcp_only, need);
 		}
 	}
 	if (!any) {
@@ -89,7 +94,7 @@ static void per_proto(struct strbuf *sb, const struct series *all, size_t n, con
 	family(sb, name, help);
 	for (size_t k = 0; k < n; k++) {
 		for (int i = 0; i < EPH_NPROTO; i++) {
-			if (wanted(&all[k].p[i], i, tcp_only, churn)) {
+			if (wanted(&all[k].p[i], i, tcp_only, need)) {
 				sample(sb, name, &all[k], i, get(&all[k].p[i]), decimals);
 			}
 		}
@@ -139,6 +144,11 @@ static double get_dest(const struct ns_proto *p)
 static double get_dest_ratio(const struct ns_proto *p)
 {
 	return (double)p->dest_max / (double)p->size;
+}
+
+static double get_eta(const struct ns_proto *p)
+{
+	return (double)p->eta;
 }
 
 static double get_churn(const struct ns_proto *p)
@@ -197,40 +207,46 @@ static const struct family_def {
 	const char *name, *help;
 	getter get;
 	int decimals;
-	bool tcp_only, churn;
+	bool tcp_only;
+	enum need need;
 } families[] = {
 	{ "ephemeral_ports_range_size", "Ports in the dynamic (ephemeral) port range.", get_range,
-	  0, false, false },
+	  0, false, NEED_NONE },
 	{ "ephemeral_ports_reserved",
 	  "Ports of the range that are reserved or excluded from automatic assignment.",
-	  get_reserved, 0, false, false },
+	  get_reserved, 0, false, NEED_NONE },
 	{ "ephemeral_ports_pool_size", "Ports in the effective pool: the range minus reserved ports.",
-	  get_size, 0, false, false },
+	  get_size, 0, false, NEED_NONE },
 	{ "ephemeral_ports_used",
 	  "Distinct ports of the pool held by at least one socket, in any state.", get_used, 0,
-	  false, false },
-	{ "ephemeral_ports_free", "Ports of the pool held by no socket.", get_free, 0, false, false },
+	  false, NEED_NONE },
+	{ "ephemeral_ports_free", "Ports of the pool held by no socket.", get_free, 0, false, NEED_NONE },
 	{ "ephemeral_ports_usage_ratio", "Ports used divided by the pool size (0 to 1).", get_ratio,
-	  6, false, false },
+	  6, false, NEED_NONE },
 	{ "ephemeral_sockets", "Sockets whose local port lies in the pool (several can share a port).",
-	  get_sockets, 0, false, false },
-	{ "ephemeral_ports_by_state", NULL, NULL, 0, false, false },
+	  get_sockets, 0, false, NEED_NONE },
+	{ "ephemeral_ports_by_state", NULL, NULL, 0, false, NEED_NONE },
 	{ "ephemeral_ports_dest_max",
 	  "Ports held toward the busiest destination (local address, remote address, remote port): "
 	  "connect() to it fails when this reaches the pool size.",
-	  get_dest, 0, true, false },
+	  get_dest, 0, true, NEED_NONE },
 	{ "ephemeral_ports_dest_ratio", "ephemeral_ports_dest_max divided by the pool size (0 to 1).",
-	  get_dest_ratio, 6, true, false },
+	  get_dest_ratio, 6, true, NEED_NONE },
 	{ "ephemeral_churn_per_second",
 	  "TCP connections closed per second: sockets in TIME_WAIT divided by its lifetime.",
-	  get_churn, 2, true, true },
+	  get_churn, 2, true, NEED_CHURN },
 	{ "ephemeral_churn_sustainable_per_second",
 	  "The rate of closed connections the pool can carry: pool size divided by the TIME_WAIT "
 	  "lifetime.",
-	  get_churn_sustainable, 2, true, true },
+	  get_churn_sustainable, 2, true, NEED_CHURN },
+	{ "ephemeral_ports_full_eta_seconds",
+	  "Seconds until the pool is full at the rate the used count grew over the last 10 minutes "
+	  "(least squares over the samples of earlier runs; an estimate). Absent while it does not "
+	  "grow.",
+	  get_eta, 0, false, NEED_ETA },
 	{ "ephemeral_check_protocol_state",
 	  "State of this protocol's check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.", get_state, 0,
-	  false, false },
+	  false, NEED_NONE },
 };
 
 /* The two unlabelled families every output ends with, a failed run's too. */
@@ -278,7 +294,7 @@ static void render_prom(const struct result *r, struct strbuf *sb)
 			by_state(sb, all, n);
 			continue;
 		}
-		per_proto(sb, all, n, f->name, f->help, f->get, f->decimals, f->tcp_only, f->churn);
+		per_proto(sb, all, n, f->name, f->help, f->get, f->decimals, f->tcp_only, f->need);
 	}
 	check_state(sb, r->state, true);
 	if (all != &single) {
