@@ -62,8 +62,8 @@ static void usage(struct strbuf *out)
 		  "ports, that sockets hold in any state (TIME_WAIT and bound-only included).\n"
 		  "\n"
 		  "Options:\n"
-		  "  -w, --warning RANGE    warning threshold for the metric (default 80 for pct/dest)\n"
-		  "  -c, --critical RANGE   critical threshold for the metric (default 90 for pct/dest)\n"
+		  "  -w, --warning RANGE    warning threshold (default 80 for pct and dest)\n"
+		  "  -c, --critical RANGE   critical threshold (default 90 for pct and dest)\n"
 		  "      --metric NAME      pct:  percent of the pool in use (default)\n"
 		  "                         used: ports in use      free: ports free\n"
 		  "                         dest: percent of the pool held toward the busiest\n"
@@ -109,7 +109,7 @@ static void usage(struct strbuf *out)
 		  "  %s --metric dest -w 50 -c 75       busiest destination\n"
 		  "  %s --metric eta                    time until the pool is full\n"
 		  "  %s -p all                          TCP and UDP\n"
-		  "  %s --netns all                     every container's namespace too\n"
+		  "  %s --netns all                     every container too\n"
 		  "\n"
 		  "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for -h and -V).\n",
 		  EPH_NAME, EPH_VERSION, EPH_NAME, metrics, EPH_DEFAULT_TIMEOUT, report_names(), EPH_TOP_MAX,

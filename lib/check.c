@@ -469,6 +469,7 @@ int check_run(struct check *c, struct eph_err *err)
 		forecast_step(c);
 		evaluate_merge(&c->res);
 	}
+	c->res.measured_at = c->os->time_now ? (long long)c->os->time_now() : 0;
 	plan = owner_plan(cfg, c->rd, c->res.state);
 	if (owners_needed(plan) && !owners_now) {
 		rc = reread_owners(c, err);

@@ -99,6 +99,8 @@ struct result {
 	enum eph_status state;
 	const struct ns_results *ns; /* --netns: every namespace; p[] is the worst one's; NULL
 				      * without --netns */
+	/* When the sockets were counted, in seconds since the Unix epoch; 0 when not known. */
+	long long measured_at;
 	const struct forecast_store *forecast; /* the state file, for the long output; NULL:
 						* no forecast step ran */
 };

@@ -166,11 +166,13 @@ static double get_state(const struct ns_proto *p)
 	return (double)p->state;
 }
 
+/* The state label is the key of "states" in -o json, in lower case (Prometheus' convention):
+ * "time_wait", "bound", ... and "udp" for UDP sockets, which have no state. */
 static void by_state(struct strbuf *sb, const struct series *all, size_t n)
 {
-	family(sb, "ephemeral_ports_by_state",
-	       "Sockets holding a port of the pool, by state (bound = bound but neither "
-	       "connected nor listening).");
+	family(sb, "ephemeral_sockets_by_state",
+	       "Sockets whose local port lies in the pool, by state (bound = bound but neither "
+	       "connected nor listening; udp = any UDP socket).");
 	for (size_t k = 0; k < n; k++) {
 		for (int i = 0; i < EPH_NPROTO; i++) {
 			const struct ns_proto *p = &all[k].p[i];
@@ -185,16 +187,12 @@ static void by_state(struct strbuf *sb, const struct series *all, size_t n)
 				if (!sock_state_of((enum eph_proto)i, (enum eph_state)s)) {
 					continue;
 				}
-				/* Prometheus label values by convention are lower case. */
 				snprintf(name, sizeof(name), "%s",
 					 eph_state_name((enum eph_state)s));
 				for (c = 0; name[c]; c++) {
 					name[c] = (char)tolower((unsigned char)name[c]);
 				}
-				if (s == EPH_UDP_SOCK) {
-					snprintf(name, sizeof(name), "any");
-				}
-				sb_puts(sb, "ephemeral_ports_by_state");
+				sb_puts(sb, "ephemeral_sockets_by_state");
 				labels(sb, &all[k], eph_proto_name((enum eph_proto)i), name);
 				sb_printf(sb, " %zu\n", p->states[s]);
 			}
@@ -225,7 +223,7 @@ static const struct family_def {
 	  6, false, NEED_NONE },
 	{ "ephemeral_sockets", "Sockets whose local port lies in the pool (several can share a port).",
 	  get_sockets, 0, false, NEED_NONE },
-	{ "ephemeral_ports_by_state", NULL, NULL, 0, false, NEED_NONE },
+	{ "ephemeral_sockets_by_state", NULL, NULL, 0, false, NEED_NONE },
 	{ "ephemeral_ports_dest_max",
 	  "Ports held toward the busiest destination (local address, remote address, remote port): "
 	  "connect() to it fails when this reaches the pool size.",
@@ -297,6 +295,13 @@ static void render_prom(const struct result *r, struct strbuf *sb)
 		per_proto(sb, all, n, f->name, f->help, f->get, f->decimals, f->tcp_only, f->need);
 	}
 	check_state(sb, r->state, true);
+	/* Only a measurement writes it: a failed run's file lacks it, a stopped timer lets it age,
+	 * and an alert on time() minus it catches both (contrib/prometheus/ephemeral.rules.yml). */
+	if (r->measured_at > 0) {
+		family(sb, "ephemeral_last_success_timestamp_seconds",
+		       "When the ports were last measured, in seconds since the Unix epoch.");
+		sb_printf(sb, "ephemeral_last_success_timestamp_seconds %lld\n", r->measured_at);
+	}
 	if (all != &single) {
 		free(all);
 	}

@@ -95,6 +95,9 @@ ok $? "first line under 1 KB (${#first} bytes)"
 
 json=$("$PLUGIN" --netns all -o json)
 get() { python3 -c "import json,sys; d=json.load(sys.stdin); $1" <<<"$json"; }
+printf '%s\n' "$json" >"$work/all.json"
+python3 "$TOP/tests/json_schema.py" "$TOP/docs/check_ephemeral.schema.json" "$work/all.json"
+ok $? "json: --netns all matches docs/check_ephemeral.schema.json"
 is "$(get 'print(d["state"])')" CRITICAL "json: CRITICAL"
 is "$(get 'print(next(n["kind"] for n in d["netns"]["namespaces"] if n["name"]=="blue"))')" named "json: blue is a named namespace"
 is "$(get 'print(next(n["protocols"]["tcp"]["pool_size"] for n in d["netns"]["namespaces"] if n["name"]=="blue"))')" 100 "json: blue judged on its own pool"
