@@ -28,7 +28,11 @@ static const char *const stage_names[CHECK_NSTAGES] = {
 	"listing the network namespaces",
 	"reading the port range",
 	"reading the socket table",
+	"reading the TIME_WAIT lifetime",
+	"updating the forecast's state file",
 	"finding the processes that hold ports",
+	"building the output",
+	"writing the log",
 	"writing the output",
 };
 
@@ -39,15 +43,23 @@ const char *check_stage_name(enum check_stage s)
 
 static void enter(struct check *c, enum check_stage s)
 {
+	c->stage_now = s;
 	if (c->stage) {
 		*c->stage = (sig_atomic_t)s;
 	}
 }
 
-/* Ends the run with a failure of stage `what` ("" when the message says it all). */
-static int fail(struct check *c, const char *what)
+/* Ends the run with a failure of the stage it is in, or with none when the message says it all
+ * (a run's own verdicts, not an OS step). */
+static int fail(struct check *c)
 {
-	c->failed = what;
+	c->failed = c->stage_now == CHECK_START ? "" : check_stage_name(c->stage_now);
+	return -1;
+}
+
+static int fail_plain(struct check *c)
+{
+	c->failed = "";
 	return -1;
 }
 
@@ -142,6 +154,7 @@ static void forecast_step(struct check *c)
 	if (!c->os->forecast || !c->os->time_now) {
 		return;
 	}
+	enter(c, CHECK_FORECAST);
 	evaluate_forecast_key(c->cfg, &key);
 	memset(&s, 0, sizeof(s));
 	s.t = c->os->time_now();
@@ -172,7 +185,7 @@ static int measure_proto(struct check *c, struct check_work *w, enum eph_proto p
 
 	enter(c, CHECK_RANGE);
 	if (c->os->read_pool(p, cfg->range_lo, cfg->range_hi, &w->pools[p], &pinfo, err) < 0) {
-		return fail(c, "reading the port range");
+		return fail(c);
 	}
 	enter(c, CHECK_SOCKETS);
 	tally_init(&w->tallies[p], p, &w->pools[p]);
@@ -183,19 +196,20 @@ static int measure_proto(struct check *c, struct check_work *w, enum eph_proto p
 	q->hi = w->pools[p].hi;
 	if (measure_sockets_attrib(c->os->read_sockets, q, &w->tallies[p],
 				   owners_now ? &w->attribs[p] : NULL, &sinfo, err) < 0) {
-		return fail(c, "reading the socket table");
+		return fail(c);
 	}
 	if (evaluate_proto(cfg, &w->pools[p], &w->tallies[p], &pinfo, &sinfo, &w->res.p[p], err) <
 	    0) {
-		return fail(c, "");
+		return fail_plain(c);
 	}
 	if (p == EPH_TCP) {
 		unsigned lifetime = 0;
 		bool configured = false;
 		struct sys_tw_info tw;
 
+		enter(c, CHECK_TIME_WAIT);
 		if (c->os->time_wait_lifetime(&lifetime, &configured, &tw, err) < 0) {
-			return fail(c, "reading the TIME_WAIT lifetime");
+			return fail(c);
 		}
 		evaluate_churn(&w->res.p[p], lifetime, configured,
 			       !configured && !c->os->time_wait_fixed(), &tw);
@@ -237,7 +251,7 @@ static int read_owners(struct check *c, struct check_work *w, struct eph_err *er
 
 		if (c->cfg->proto[p] && measure_attrib(c->os->read_sockets, &w->queries[p],
 						       &w->attribs[p], &sinfo, err) < 0) {
-			return fail(c, "reading the socket table");
+			return fail(c);
 		}
 	}
 	return 0;
@@ -287,7 +301,7 @@ static int read_ns(struct check *c, size_t i, struct check_work *w, struct eph_e
 		nr->skipped = true;
 		snprintf(nr->why, sizeof(nr->why), "%s", err->msg);
 		if (rc < 0) {
-			return fail(c, "");
+			return fail_plain(c);
 		}
 		memset(err, 0, sizeof(*err));
 		return 0;
@@ -311,7 +325,7 @@ static int list_ns(struct check *c, struct eph_err *err)
 
 	enter(c, CHECK_NETNS);
 	if (c->os->netns_privileged(err) < 0 || c->os->netns_list(c->cfg->netns, &c->netns, err) < 0) {
-		return fail(c, "");
+		return fail_plain(c);
 	}
 	n = c->netns.n ? c->netns.n : 1;
 	c->ns.list = &c->netns;
@@ -319,7 +333,7 @@ static int list_ns(struct check *c, struct eph_err *err)
 	c->ns.order = calloc(n, sizeof(*c->ns.order));
 	if (!c->ns.v || !c->ns.order) {
 		eph_err_set(err, "out of memory for %zu network namespaces", c->netns.n);
-		return fail(c, "");
+		return fail_plain(c);
 	}
 	c->ns.n = c->netns.n;
 	return 0;
@@ -364,7 +378,7 @@ static int measure_netns(struct check *c, struct eph_err *err)
 	if (!c->w) {
 		c->w = &c->work[0];
 		eph_err_set(err, "%s", ns_none_why(&c->ns));
-		return fail(c, "");
+		return fail_plain(c);
 	}
 	c->res = c->w->res;
 	c->res.ns = &c->ns;
@@ -385,7 +399,7 @@ static int reread_owners(struct check *c, struct eph_err *err)
 	}
 	rc = c->os->netns_run(c->ns.v[c->ns.worst].ns, ns_job_run, &job, &fn_rc, err);
 	if (rc < 0) {
-		return fail(c, "reading the socket table");
+		return fail(c);
 	}
 	if (rc == 1) {
 		snprintf(c->ns.owners_why, sizeof(c->ns.owners_why), "%s", err->msg);
@@ -406,9 +420,10 @@ static int write_log(struct check *c, struct eph_err *err)
 	char host[256], when[40];
 	int rc = -1;
 
+	enter(c, CHECK_LOG);
 	if (c->os->host_name(host, sizeof(host), err) < 0 ||
 	    c->os->local_time_iso8601(when, sizeof(when), err) < 0) {
-		return fail(c, "writing the log");
+		return fail(c);
 	}
 	histlog_format(&c->res, host, when, &lines);
 	if (lines.overflow) {
@@ -418,7 +433,7 @@ static int write_log(struct check *c, struct eph_err *err)
 	rc = c->os->append_file(c->cfg->log_file, histlog_header(), sb_str(&lines), lines.len, err);
 out:
 	sb_free(&lines);
-	return rc < 0 ? fail(c, "writing the log") : 0;
+	return rc < 0 ? fail(c) : 0;
 }
 
 /* Length of the first line, without its newline. */
@@ -432,13 +447,13 @@ static size_t first_line_len(const struct strbuf *sb)
 /* Renders the result; -1 when the first line breaks the renderer's limit. */
 static int render(struct check *c, struct eph_err *err)
 {
-	enter(c, CHECK_OUTPUT);
+	enter(c, CHECK_RENDER);
 	c->rd->render(&c->res, &c->out);
 	if (c->rd->first_line_max && first_line_len(&c->out) > c->rd->first_line_max) {
 		sb_free(&c->out);
 		eph_err_set(err, "the status line would exceed the 1 KB NRPE limit; please report "
 				 "this as a bug");
-		return fail(c, "");
+		return fail_plain(c);
 	}
 	c->code = c->rd->exit_code(&c->res);
 	return 0;
@@ -497,6 +512,7 @@ int check_run(struct check *c, struct eph_err *err)
 		sb_free(&c->out);
 		return -1;
 	}
+	enter(c, CHECK_OUTPUT);
 	return 0;
 }
 

@@ -17,6 +17,10 @@
  *   eof            recvmsg returns 0 (end of stream before NLMSG_DONE)
  *   stall          recvmsg sleeps 600 s (a kernel dump that hangs)
  *   stallrange     read() of ip_local_port_range sleeps 600 s
+ *   shortsend[:N]  sendto() on the netlink socket sends nothing and returns half the length
+ *                  (a short send: no error, errno 0)
+ *   stalllog[:N]   flock() sleeps 600 s (the --log file on a hung file system)
+ *   stallfsync[:N] fsync() sleeps 600 s (--output-file on a hung file system)
  * EPH_FAULT_PROCNET=FILE: fopen("/proc/net/tcp") or fopen("/proc/thread-self/net/tcp") opens FILE
  * instead (a garbled table).
  * EPH_FAULT_NETNS_GONE=PID: the first open() of /proc/PID/ns/net (--netns entering the namespace
@@ -34,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <time.h>
@@ -190,6 +195,16 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	return n;
 }
 
+ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
+	       socklen_t tolen)
+{
+	if (fd == nl_fd && nl_fd >= 0 && take("shortsend")) {
+		errno = 0;
+		return (ssize_t)(len / 2);
+	}
+	return REAL(sendto)(fd, buf, len, flags, to, tolen);
+}
+
 static int is_range(const char *path)
 {
 	return path && strcmp(path, "/proc/sys/net/ipv4/ip_local_port_range") == 0;
@@ -286,3 +301,19 @@ FILE *fopen(const char *path, const char *mode)
 }
 
 FILE *fopen64(const char *path, const char *mode) __attribute__((alias("fopen")));
+
+int flock(int fd, int op)
+{
+	if (take("stalllog")) {
+		sleep(600);
+	}
+	return REAL(flock)(fd, op);
+}
+
+int fsync(int fd)
+{
+	if (take("stallfsync")) {
+		sleep(600);
+	}
+	return REAL(fsync)(fd);
+}
