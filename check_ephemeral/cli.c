@@ -116,8 +116,9 @@ static void usage(struct strbuf *out)
 		  EPH_NAME, EPH_NAME, EPH_NAME, EPH_NAME, EPH_NAME, EPH_NAME);
 }
 
+/* -w or -c (opt): the range into t, and the text as given into *given. */
 static int parse_threshold(const char *opt, const char *text, struct threshold *t,
-			   struct eph_err *err)
+			   const char **given, struct eph_err *err)
 {
 	int rc = threshold_parse(text, t);
 
@@ -126,6 +127,7 @@ static int parse_threshold(const char *opt, const char *text, struct threshold *
 			    opt, text, threshold_strerror(rc));
 		return -1;
 	}
+	*given = text;
 	return 0;
 }
 
@@ -271,11 +273,107 @@ static void bad_option(int c, const char *arg, struct eph_err *err)
 	}
 }
 
+/* -p: tcp, udp or all. */
+static int parse_proto(const char *text, bool proto[EPH_NPROTO], struct eph_err *err)
+{
+	if (strcmp(text, "tcp") == 0) {
+		proto[EPH_TCP] = true;
+		proto[EPH_UDP] = false;
+	} else if (strcmp(text, "udp") == 0) {
+		proto[EPH_TCP] = false;
+		proto[EPH_UDP] = true;
+	} else if (strcmp(text, "all") == 0) {
+		proto[EPH_TCP] = true;
+		proto[EPH_UDP] = true;
+	} else {
+		eph_err_set(err, "-p '%.40s': use tcp, udp or all", text);
+		return -1;
+	}
+	return 0;
+}
+
+/* -o: one of the renderers' names. */
+static int parse_output(const char *text, const char **out, struct eph_err *err)
+{
+	if (!report_find(text)) {
+		eph_err_set(err, "-o '%.40s': use one of %s", text, report_names());
+		return -1;
+	}
+	*out = text;
+	return 0;
+}
+
+/* --netns: all, a name, a path or a process id. */
+static int parse_netns(const char *text, const char **out, struct eph_err *err)
+{
+	if (netns_spec_kind(text) == NETNS_SPEC_BAD) {
+		eph_err_set(err,
+			    "--netns '%.40s': use all, a name under /run/netns, a namespace file's "
+			    "path or a process id",
+			    text);
+		return -1;
+	}
+	*out = text;
+	return 0;
+}
+
+/* A file or directory name (what) for opt: anything but empty. */
+static int parse_name(const char *opt, const char *what, const char *text, const char **out,
+		      struct eph_err *err)
+{
+	if (!*text) {
+		eph_err_set(err, "%s needs %s", opt, what);
+		return -1;
+	}
+	*out = text;
+	return 0;
+}
+
+/* -w and -c as given, NULL when not: metric_thresholds applies the metric's defaults. */
+struct given {
+	const char *warn, *crit;
+};
+
+/* An option c that takes the value arg, into cfg; -1 with err set when arg is refused. */
+static int parse_value(int c, const char *arg, struct eph_config *cfg, struct given *g,
+		       struct eph_err *err)
+{
+	switch (c) {
+	case 'w':
+		return parse_threshold("-w", arg, &cfg->warn, &g->warn, err);
+	case 'c':
+		return parse_threshold("-c", arg, &cfg->crit, &g->crit, err);
+	case OPT_METRIC:
+		return parse_metric(arg, &cfg->metric, err);
+	case 'p':
+		return parse_proto(arg, cfg->proto, err);
+	case OPT_RANGE:
+		return pool_parse_range(arg, "--range", &cfg->range_lo, &cfg->range_hi, err);
+	case 't':
+		return parse_timeout(arg, &cfg->timeout, err);
+	case 'o':
+		return parse_output(arg, &cfg->output, err);
+	case OPT_TOP:
+		return parse_top(arg, &cfg->top, err);
+	case OPT_OUTPUT_FILE:
+		return parse_name("--output-file", "a file name", arg, &cfg->output_file, err);
+	case OPT_LOG:
+		return parse_name("--log", "a file name", arg, &cfg->log_file, err);
+	case OPT_NETNS:
+		return parse_netns(arg, &cfg->netns, err);
+	case OPT_STATE_DIR:
+		return parse_name("--state-dir", "a directory name", arg, &cfg->state_dir, err);
+	default:
+		eph_err_set(err, "unknown option; see --help"); /* not in long_opts: a bug */
+		return -1;
+	}
+}
+
 int cli_parse(int argc, char **argv, struct eph_config *cfg, struct strbuf *out,
 	      struct eph_err *err)
 {
 	bool only4 = false, only6 = false;
-	const char *w_text = NULL, *c_text = NULL;
+	struct given g = { NULL, NULL };
 	int c;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -290,100 +388,14 @@ int cli_parse(int argc, char **argv, struct eph_config *cfg, struct strbuf *out,
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
 		switch (c) {
-		case 'w':
-			if (parse_threshold("-w", optarg, &cfg->warn, err) < 0) {
-				return CLI_ERROR;
-			}
-			w_text = optarg;
-			break;
-		case 'c':
-			if (parse_threshold("-c", optarg, &cfg->crit, err) < 0) {
-				return CLI_ERROR;
-			}
-			c_text = optarg;
-			break;
-		case OPT_METRIC:
-			if (parse_metric(optarg, &cfg->metric, err) < 0) {
-				return CLI_ERROR;
-			}
-			break;
-		case 'p':
-			if (strcmp(optarg, "tcp") == 0) {
-				cfg->proto[EPH_TCP] = true;
-				cfg->proto[EPH_UDP] = false;
-			} else if (strcmp(optarg, "udp") == 0) {
-				cfg->proto[EPH_TCP] = false;
-				cfg->proto[EPH_UDP] = true;
-			} else if (strcmp(optarg, "all") == 0) {
-				cfg->proto[EPH_TCP] = true;
-				cfg->proto[EPH_UDP] = true;
-			} else {
-				eph_err_set(err, "-p '%.40s': use tcp, udp or all", optarg);
-				return CLI_ERROR;
-			}
-			break;
 		case '4':
 			only4 = true;
 			break;
 		case '6':
 			only6 = true;
 			break;
-		case OPT_RANGE:
-			if (pool_parse_range(optarg, "--range", &cfg->range_lo, &cfg->range_hi, err) <
-			    0) {
-				return CLI_ERROR;
-			}
-			break;
-		case 't':
-			if (parse_timeout(optarg, &cfg->timeout, err) < 0) {
-				return CLI_ERROR;
-			}
-			break;
-		case 'o':
-			if (!report_find(optarg)) {
-				eph_err_set(err, "-o '%.40s': use one of %s", optarg, report_names());
-				return CLI_ERROR;
-			}
-			cfg->output = optarg;
-			break;
-		case OPT_TOP:
-			if (parse_top(optarg, &cfg->top, err) < 0) {
-				return CLI_ERROR;
-			}
-			break;
 		case OPT_SAM_STATUS:
 			cfg->sam_status = true;
-			break;
-		case OPT_OUTPUT_FILE:
-			if (!*optarg) {
-				eph_err_set(err, "--output-file needs a file name");
-				return CLI_ERROR;
-			}
-			cfg->output_file = optarg;
-			break;
-		case OPT_LOG:
-			if (!*optarg) {
-				eph_err_set(err, "--log needs a file name");
-				return CLI_ERROR;
-			}
-			cfg->log_file = optarg;
-			break;
-		case OPT_NETNS:
-			if (netns_spec_kind(optarg) == NETNS_SPEC_BAD) {
-				eph_err_set(err,
-					    "--netns '%.40s': use all, a name under /run/netns, a "
-					    "namespace file's path or a process id",
-					    optarg);
-				return CLI_ERROR;
-			}
-			cfg->netns = optarg;
-			break;
-		case OPT_STATE_DIR:
-			if (!*optarg) {
-				eph_err_set(err, "--state-dir needs a directory name");
-				return CLI_ERROR;
-			}
-			cfg->state_dir = optarg;
 			break;
 		case 'v':
 			cfg->verbose++;
@@ -396,9 +408,13 @@ int cli_parse(int argc, char **argv, struct eph_config *cfg, struct strbuf *out,
 			return CLI_EXIT;
 		case ':':
 		case '?':
-		default:
 			bad_option(c, argv[optind - 1], err);
 			return CLI_ERROR;
+		default:
+			if (parse_value(c, optarg, cfg, &g, err) < 0) {
+				return CLI_ERROR;
+			}
+			break;
 		}
 	}
 	if (optind < argc) {
@@ -413,5 +429,5 @@ int cli_parse(int argc, char **argv, struct eph_config *cfg, struct strbuf *out,
 	if (only4 != only6) {
 		cfg->families = only4 ? EPH_FAM_V4 : EPH_FAM_V6;
 	}
-	return metric_thresholds(cfg, w_text, c_text, err) < 0 ? CLI_ERROR : CLI_RUN;
+	return metric_thresholds(cfg, g.warn, g.crit, err) < 0 ? CLI_ERROR : CLI_RUN;
 }

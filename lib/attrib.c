@@ -362,6 +362,43 @@ static void note_add(struct attrib_tables *out, const char *text)
 	snprintf(out->note + len, sizeof(out->note) - len, "%s%s", len ? "; " : "", text);
 }
 
+/* Finds the process behind each socket and keys the sockets by process or, when the search
+ * leaves holes, by user (out->per_user). *scan_failed: the search failed (err says why). */
+static void resolve_owners(struct attrib *a, const struct attrib_hooks *h, uint64_t deadline_ms,
+			   struct attrib_tables *out, bool *scan_failed, struct eph_err *err)
+{
+	bool by_user;
+
+	*scan_failed = resolve_pids(a, h, deadline_ms, out, err) < 0;
+	for (size_t i = 0; i < a->n_socks; i++) {
+		out->unresolved += a->socks[i].pid == EPH_OWNER_NONE;
+	}
+	/* Sockets left without a process because this user may not look at them, or the search
+	 * ran out of time: show every socket by its user instead, complete and exact, rather than
+	 * a process list with holes. uids exist only where sockets carry them (Linux). */
+	by_user = out->unresolved > 0 &&
+		  (*scan_failed || out->scan.denied > 0 || out->scan.gave_up);
+	out->per_user = by_user;
+	for (size_t i = 0; i < a->n_socks; i++) {
+		a->socks[i].key = by_user ? a->socks[i].uid : a->socks[i].pid;
+	}
+}
+
+/* The rows that need no owner: sockets without one per state, and TCP's destinations. */
+static void ownerless_and_dests(const struct attrib *a, const struct tally *t,
+				struct attrib_tables *out)
+{
+	for (int s = 0; s < EPH_NSTATES; s++) {
+		out->ownerless[s] = a->ownerless[s];
+		out->ownerless_total += a->ownerless[s];
+	}
+	if (t && a->proto == EPH_TCP) {
+		out->n_dests = tally_dest_top(t, out->dests, out->top);
+		out->dests_total = t->dest_len;
+		tally_dest_max(t, NULL, &out->dests_exact);
+	}
+}
+
 void attrib_report(struct attrib *a, const struct tally *t, size_t top,
 		   const struct attrib_hooks *h, uint64_t deadline_ms, struct attrib_tables *out)
 {
@@ -374,19 +411,8 @@ void attrib_report(struct attrib *a, const struct tally *t, size_t top,
 	out->top = top > ATTRIB_TOP_MAX ? ATTRIB_TOP_MAX : top;
 	out->pool_size = pool_size(a->pool);
 
-	scan_failed = resolve_pids(a, h, deadline_ms, out, &err) < 0;
-	for (size_t i = 0; i < a->n_socks; i++) {
-		out->unresolved += a->socks[i].pid == EPH_OWNER_NONE;
-	}
-	/* Sockets left without a process because this user may not look at them, or the search
-	 * ran out of time: show every socket by its user instead, complete and exact, rather than
-	 * a process list with holes. uids exist only where sockets carry them (Linux). */
-	by_user = out->unresolved > 0 &&
-		  (scan_failed || out->scan.denied > 0 || out->scan.gave_up);
-	out->per_user = by_user;
-	for (size_t i = 0; i < a->n_socks; i++) {
-		a->socks[i].key = by_user ? a->socks[i].uid : a->socks[i].pid;
-	}
+	resolve_owners(a, h, deadline_ms, out, &scan_failed, &err);
+	by_user = out->per_user;
 	if (scan_failed) {
 		snprintf(msg, sizeof(msg), "owners per user: the process search failed (%.200s)",
 			 err.msg);
@@ -440,13 +466,5 @@ void attrib_report(struct attrib *a, const struct tally *t, size_t top,
 		 * invalid UTF-8 must not reach the monitoring system. */
 		eph_printable(r->name);
 	}
-	for (int s = 0; s < EPH_NSTATES; s++) {
-		out->ownerless[s] = a->ownerless[s];
-		out->ownerless_total += a->ownerless[s];
-	}
-	if (t && a->proto == EPH_TCP) {
-		out->n_dests = tally_dest_top(t, out->dests, out->top);
-		out->dests_total = t->dest_len;
-		tally_dest_max(t, NULL, &out->dests_exact);
-	}
+	ownerless_and_dests(a, t, out);
 }

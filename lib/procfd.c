@@ -132,42 +132,18 @@ static void net_ns(int rootfd, const char *pid, char *buf, size_t size)
 	buf[len > 0 ? len : 0] = '\0';
 }
 
-int procfd_scan(const char *root, const uint64_t *inodes, size_t n, uint32_t *pids,
-		struct sys_owner_scan *s, struct eph_err *err)
+/* Looks through the processes listed by d (root's directory, also open as rootfd) for the
+ * sockets with inodes, until every one is found or s's limits are reached. The sockets were
+ * read from this process's network namespace, and almost always belong to processes in it:
+ * search those first (pass 0), the others only for what is left (pass 1). On a host whose
+ * containers hold many descriptors this keeps the search short; without readable ns links
+ * everything is searched in pass 0. */
+static void scan_processes(DIR *d, int rootfd, const uint64_t *inodes, size_t n, uint32_t *pids,
+			   struct sys_owner_scan *s)
 {
-	uint64_t start = sys_clock_ms();
 	char own[64], ns[64];
 	struct dirent *e;
-	DIR *d = NULL;
-	int rootfd, dupfd, rc = -1;
 
-	s->needed = true;
-	s->procs = s->denied = s->links = s->found = 0;
-	s->gave_up = false;
-	for (size_t i = 0; i < n; i++) {
-		pids[i] = EPH_OWNER_NONE;
-	}
-	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0) {
-		eph_err_set(err, "cannot read %s: %s", root, strerror(errno));
-		return -1;
-	}
-	dupfd = fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
-	if (dupfd < 0 || !(d = fdopendir(dupfd))) {
-		eph_err_set(err, "cannot list %s: %s", root, strerror(errno));
-		if (dupfd >= 0) {
-			close(dupfd);
-		}
-		goto out;
-	}
-	rc = 0;
-	if (n == 0) {
-		goto out;
-	}
-	/* The sockets were read from this process's network namespace, and almost always belong
-	 * to processes in it: search those first (pass 0), the others only for what is left
-	 * (pass 1). On a host whose containers hold many descriptors this keeps the search
-	 * short; without readable ns links everything is searched in pass 0. */
 	net_ns(rootfd, "self", own, sizeof(own));
 	for (int pass = 0; pass < 2 && !s->gave_up && s->found < n; pass++) {
 		if (pass == 1) {
@@ -200,6 +176,39 @@ int procfd_scan(const char *root, const uint64_t *inodes, size_t n, uint32_t *pi
 			}
 		}
 	}
+}
+
+int procfd_scan(const char *root, const uint64_t *inodes, size_t n, uint32_t *pids,
+		struct sys_owner_scan *s, struct eph_err *err)
+{
+	uint64_t start = sys_clock_ms();
+	DIR *d = NULL;
+	int rootfd, dupfd, rc = -1;
+
+	s->needed = true;
+	s->procs = s->denied = s->links = s->found = 0;
+	s->gave_up = false;
+	for (size_t i = 0; i < n; i++) {
+		pids[i] = EPH_OWNER_NONE;
+	}
+	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0) {
+		eph_err_set(err, "cannot read %s: %s", root, strerror(errno));
+		return -1;
+	}
+	dupfd = fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
+	if (dupfd < 0 || !(d = fdopendir(dupfd))) {
+		eph_err_set(err, "cannot list %s: %s", root, strerror(errno));
+		if (dupfd >= 0) {
+			close(dupfd);
+		}
+		goto out;
+	}
+	rc = 0;
+	if (n == 0) {
+		goto out;
+	}
+	scan_processes(d, rootfd, inodes, n, pids, s);
 	/* /proc mounted with hidepid=1/2 hides other users' processes instead of denying them:
 	 * an unprivileged search that finished without finding everything could not see some
 	 * owners, so count that as (at least) one denied process. */

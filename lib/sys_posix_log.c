@@ -158,14 +158,49 @@ static int lock_log(int fd, unsigned *waited_ms)
 	return 0;
 }
 
-int sys_append_file(const char *path, const char *header, const char *lines, size_t len,
-		    struct eph_err *err)
+/* Appends lines to the log open (O_APPEND, locked) as fd, after the header when the file is
+ * empty. Returns 0, or the errno of what failed. */
+static int write_lines(int fd, const char *header, const char *lines, size_t len)
 {
 	struct strbuf sb = { 0 };
 	struct stat st;
+	ssize_t n;
+	int saved = 0;
+
+	if (fstat(fd, &st) < 0) {
+		saved = errno;
+		goto out;
+	}
+	/* An empty file (created with touch and chown by the administrator) gets the header in
+	 * the same write as the lines. */
+	if (st.st_size == 0) {
+		sb_puts(&sb, header);
+	}
+	sb_append(&sb, lines, len);
+	if (sb.overflow) {
+		saved = ENOMEM;
+		goto out;
+	}
+	/* One write with O_APPEND: the kernel appends it whole, so lines of runs writing at the
+	 * same time never interleave. A short write is an error, not something to complete. */
+	do {
+		n = write(fd, sb_str(&sb), sb.len);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		saved = errno;
+	} else if ((size_t)n != sb.len) {
+		saved = ENOSPC;
+	}
+out:
+	sb_free(&sb);
+	return saved;
+}
+
+int sys_append_file(const char *path, const char *header, const char *lines, size_t len,
+		    struct eph_err *err)
+{
 	const char *what = "open", *kind = NULL;
 	unsigned waited_ms = 0;
-	ssize_t n;
 	int fd = -1, rc = -1, saved = 0;
 
 	fd = open_regular(path, O_WRONLY | O_APPEND, &kind);
@@ -196,34 +231,10 @@ int sys_append_file(const char *path, const char *header, const char *lines, siz
 			    path, waited_ms);
 		goto out;
 	}
-	if (fstat(fd, &st) < 0) {
-		saved = errno;
-		goto out;
+	saved = write_lines(fd, header, lines, len);
+	if (saved == 0) {
+		rc = 0;
 	}
-	/* An empty file (created with touch and chown by the administrator) gets the header in
-	 * the same write as the lines. */
-	if (st.st_size == 0) {
-		sb_puts(&sb, header);
-	}
-	sb_append(&sb, lines, len);
-	if (sb.overflow) {
-		saved = ENOMEM;
-		goto out;
-	}
-	/* One write with O_APPEND: the kernel appends it whole, so lines of runs writing at the
-	 * same time never interleave. A short write is an error, not something to complete. */
-	do {
-		n = write(fd, sb_str(&sb), sb.len);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		saved = errno;
-		goto out;
-	}
-	if ((size_t)n != sb.len) {
-		saved = ENOSPC;
-		goto out;
-	}
-	rc = 0;
 out:
 	if (fd >= 0 && close(fd) < 0 && rc == 0) {
 		saved = errno;
@@ -238,7 +249,6 @@ out:
 		eph_err_set(err, "cannot %s the log %.120s: %s (it must be writable by this user)", what,
 			    path, strerror(saved));
 	}
-	sb_free(&sb);
 	return rc;
 }
 

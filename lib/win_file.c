@@ -273,15 +273,42 @@ static void win_unlock_log(HANDLE h)
 	UnlockFileEx(h, 0, 1, 0, &ov);
 }
 
+/* Appends lines to the log open for appending as h, after the header when the file is empty.
+ * Returns 0, or the error code of what failed. */
+static DWORD win_write_lines(HANDLE h, const char *header, const char *lines, size_t len)
+{
+	struct strbuf sb = { 0 };
+	LARGE_INTEGER size;
+	DWORD n = 0, saved = 0;
+
+	if (!GetFileSizeEx(h, &size)) {
+		saved = GetLastError();
+		goto out;
+	}
+	/* An empty file (created by the administrator) gets the header in the same write. */
+	if (size.QuadPart == 0) {
+		sb_puts(&sb, header);
+	}
+	sb_append(&sb, lines, len);
+	if (sb.overflow || sb.len > MAXDWORD) {
+		saved = ERROR_NOT_ENOUGH_MEMORY;
+	} else if (!WriteFile(h, sb_str(&sb), (DWORD)sb.len, &n, NULL)) {
+		saved = GetLastError();
+	} else if (n != sb.len) {
+		saved = ERROR_DISK_FULL;
+	}
+out:
+	sb_free(&sb);
+	return saved;
+}
+
 int sys_append_file(const char *path, const char *header, const char *lines, size_t len,
 		    struct eph_err *err)
 {
 	wchar_t wpath[MAX_PATH * 4];
-	struct strbuf sb = { 0 };
 	const char *what = "open", *kind = NULL;
 	HANDLE h = INVALID_HANDLE_VALUE;
-	LARGE_INTEGER size;
-	DWORD n = 0, saved = 0;
+	DWORD saved = 0;
 	bool lockable = false, locked = false;
 	unsigned waited_ms = 0;
 	int rc = -1;
@@ -320,28 +347,10 @@ int sys_append_file(const char *path, const char *header, const char *lines, siz
 		goto out;
 	}
 	locked = lockable;
-	if (!GetFileSizeEx(h, &size)) {
-		saved = GetLastError();
-		goto out;
+	saved = win_write_lines(h, header, lines, len);
+	if (saved == 0) {
+		rc = 0;
 	}
-	/* An empty file (created by the administrator) gets the header in the same write. */
-	if (size.QuadPart == 0) {
-		sb_puts(&sb, header);
-	}
-	sb_append(&sb, lines, len);
-	if (sb.overflow || sb.len > MAXDWORD) {
-		saved = ERROR_NOT_ENOUGH_MEMORY;
-		goto out;
-	}
-	if (!WriteFile(h, sb_str(&sb), (DWORD)sb.len, &n, NULL)) {
-		saved = GetLastError();
-		goto out;
-	}
-	if (n != sb.len) {
-		saved = ERROR_DISK_FULL;
-		goto out;
-	}
-	rc = 0;
 out:
 	if (locked) {
 		win_unlock_log(h);
@@ -355,7 +364,6 @@ out:
 		eph_err_set(err, "cannot %s the log %.120s: error %lu (it must be writable by this user)",
 			    what, path, saved);
 	}
-	sb_free(&sb);
 	return rc;
 }
 
