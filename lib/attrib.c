@@ -241,18 +241,26 @@ out:
 	return rc;
 }
 
+/* The order both tables start with: more ports first, then more sockets. -1 when x (with
+ * x_ports and x_sockets) comes first, 1 when y does, 0 when they tie. */
+static int more_first(size_t x_ports, size_t x_sockets, size_t y_ports, size_t y_sockets)
+{
+	if (x_ports != y_ports) {
+		return x_ports > y_ports ? -1 : 1;
+	}
+	if (x_sockets != y_sockets) {
+		return x_sockets > y_sockets ? -1 : 1;
+	}
+	return 0;
+}
+
 /* Order of the owner rows: most ports first, then most sockets, then the lower id. */
 static bool row_before(const void *a, const void *b)
 {
 	const struct attrib_owner_row *x = a, *y = b;
+	int c = more_first(x->ports, x->sockets, y->ports, y->sockets);
 
-	if (x->ports != y->ports) {
-		return x->ports > y->ports;
-	}
-	if (x->sockets != y->sockets) {
-		return x->sockets > y->sockets;
-	}
-	return x->id < y->id;
+	return c ? c < 0 : x->id < y->id;
 }
 
 static void owner_rows(struct attrib *a, struct attrib_tables *out)
@@ -290,12 +298,10 @@ static void owner_rows(struct attrib *a, struct attrib_tables *out)
 static bool laddr_before(const void *a, const void *b)
 {
 	const struct attrib_laddr_row *x = a, *y = b;
+	int c = more_first(x->used, x->sockets, y->used, y->sockets);
 
-	if (x->used != y->used) {
-		return x->used > y->used;
-	}
-	if (x->sockets != y->sockets) {
-		return x->sockets > y->sockets;
+	if (c) {
+		return c < 0;
 	}
 	if (x->other != y->other) {
 		return y->other; /* "other" last among equals */

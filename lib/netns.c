@@ -67,9 +67,7 @@ static bool has_prefix(const char *s, size_t len, const char *prefix)
 static bool match_component(const char *s, size_t len, const char *parent, size_t plen,
 			    struct netns_container *c)
 {
-	static const struct {
-		const char *prefix, *runtime;
-	} scopes[] = {
+	static const struct { const char *prefix, *runtime; } scopes[] = {
 		{ "docker-", "docker" },
 		{ "cri-containerd-", "containerd" },
 		{ "crio-", "cri-o" },

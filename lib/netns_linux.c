@@ -40,9 +40,7 @@
  * "netns-<uuid>"); Docker's files are named after its sandbox, so a container id found
  * through a member process names them better. /var/run is /run on current systems; the inode
  * keeps each namespace once. */
-static const struct {
-	const char *path, *label;
-} folders[] = {
+static const struct { const char *path, *label; } folders[] = {
 	{ "/run/netns", "" },
 	{ "/var/run/netns", "" },
 	{ "/run/docker/netns", "docker netns" },

@@ -11,6 +11,8 @@
 /* NRPE v2 passes at most 1024 bytes back: the first line and its perfdata must fit. */
 #define EPH_NRPE_MAX 1023
 
+/* A renderer's initializer puts the fields that go together on one line: the two writers,
+ * the two exit codes, what the format can take. */
 struct renderer {
 	const char *name;
 	/* Writes the whole output of a successful measurement. */

@@ -387,10 +387,7 @@ static void render_json_error(const char *what, const char *msg, struct strbuf *
 
 const struct renderer report_json = {
 	.name = "json",
-	.render = render_json,
-	.render_error = render_json_error,
-	.exit_code = report_exit_state,
-	.error_exit_code = 3,
-	.shows_tables = true,
-	.stage_apart = true,
+	.render = render_json, .render_error = render_json_error,
+	.exit_code = report_exit_state, .error_exit_code = 3,
+	.shows_tables = true, .stage_apart = true,
 };

@@ -428,17 +428,9 @@ static void render_nagios_error(const char *what, const char *msg, struct strbuf
 	no_pipes(sb, start);
 }
 
-static int nagios_exit(const struct result *r)
-{
-	return (int)r->state;
-}
-
 const struct renderer report_nagios = {
 	.name = "nagios",
-	.render = render_nagios,
-	.render_error = render_nagios_error,
-	.exit_code = nagios_exit,
-	.error_exit_code = 3,
-	.shows_tables = true,
-	.first_line_max = EPH_NRPE_MAX,
+	.render = render_nagios, .render_error = render_nagios_error,
+	.exit_code = report_exit_state, .error_exit_code = 3,
+	.shows_tables = true, .first_line_max = EPH_NRPE_MAX,
 };

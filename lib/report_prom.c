@@ -326,9 +326,7 @@ static void render_prom_error(const char *what, const char *msg, struct strbuf *
 
 const struct renderer report_prometheus = {
 	.name = "prometheus",
-	.render = render_prom,
-	.render_error = render_prom_error,
-	.exit_code = report_exit_state,
-	.error_exit_code = 3,
+	.render = render_prom, .render_error = render_prom_error,
+	.exit_code = report_exit_state, .error_exit_code = 3,
 	.shows_tables = false,
 };

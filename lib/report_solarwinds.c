@@ -126,9 +126,7 @@ static int sam_exit(const struct result *r)
 
 const struct renderer report_solarwinds = {
 	.name = "solarwinds",
-	.render = render_sam,
-	.render_error = render_sam_error,
-	.exit_code = sam_exit,
-	.error_exit_code = SAM_UNKNOWN,
+	.render = render_sam, .render_error = render_sam_error,
+	.exit_code = sam_exit, .error_exit_code = SAM_UNKNOWN,
 	.shows_tables = false,
 };

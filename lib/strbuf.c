@@ -74,6 +74,22 @@ const char *sb_str(const struct strbuf *sb)
 	return sb->buf ? sb->buf : "";
 }
 
+int sb_read_all(struct strbuf *sb, size_t max, sb_read_fn rd, void *ctx)
+{
+	char chunk[4096];
+	size_t total = 0;
+	long n;
+
+	while ((n = rd(ctx, chunk, sizeof(chunk))) > 0) {
+		total += (size_t)n;
+		if (total > max) {
+			return 2;
+		}
+		sb_append(sb, chunk, (size_t)n);
+	}
+	return n < 0 ? -1 : 0;
+}
+
 void sb_reset(struct strbuf *sb)
 {
 	sb->len = 0;

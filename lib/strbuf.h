@@ -24,6 +24,12 @@ void sb_append(struct strbuf *sb, const char *s, size_t len);
 void sb_puts(struct strbuf *sb, const char *s);
 /* The text so far, "" when empty; owned by sb. */
 const char *sb_str(const struct strbuf *sb);
+/* Reads a file's bytes with rd into sb, at most max of them. rd(ctx, buf, size) returns the
+ * bytes it put into buf, 0 at the end, -1 when it failed (its error left where the OS keeps
+ * it: errno, GetLastError). Returns 0 at the end (sb->overflow says whether it all fit in
+ * memory); 2 when there was more than max (sb holds part); -1 when rd failed. */
+typedef long (*sb_read_fn)(void *ctx, char *buf, size_t size);
+int sb_read_all(struct strbuf *sb, size_t max, sb_read_fn rd, void *ctx);
 /* Empties the buffer but keeps its memory. */
 void sb_reset(struct strbuf *sb);
 /* Releases the memory; sb may be reused afterwards. */

@@ -19,26 +19,19 @@
 
 const char *sys_posix_file_kind(mode_t m)
 {
+	static const struct { mode_t type; const char *kind; } kinds[] = {
+		{ S_IFLNK, "a symbolic link" }, { S_IFDIR, "a directory" },
+		{ S_IFCHR, "a character device" }, { S_IFBLK, "a block device" },
+		{ S_IFIFO, "a FIFO" }, { S_IFSOCK, "a socket" },
+	};
+
 	if (S_ISREG(m)) {
 		return NULL;
 	}
-	if (S_ISLNK(m)) {
-		return "a symbolic link";
-	}
-	if (S_ISDIR(m)) {
-		return "a directory";
-	}
-	if (S_ISCHR(m)) {
-		return "a character device";
-	}
-	if (S_ISBLK(m)) {
-		return "a block device";
-	}
-	if (S_ISFIFO(m)) {
-		return "a FIFO";
-	}
-	if (S_ISSOCK(m)) {
-		return "a socket";
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if ((m & S_IFMT) == kinds[i].type) {
+			return kinds[i].kind;
+		}
 	}
 	return "not a regular file";
 }
@@ -314,12 +307,20 @@ int sys_state_dir_default(char *buf, size_t size, struct eph_err *err)
 	return 0;
 }
 
+/* sb_read_all's reader: read(2) on the descriptor *ctx. */
+static long read_fd(void *ctx, char *buf, size_t size)
+{
+	ssize_t n;
+
+	do {
+		n = read(*(const int *)ctx, buf, size);
+	} while (n < 0 && errno == EINTR);
+	return (long)n;
+}
+
 int sys_read_file(const char *path, size_t max, struct strbuf *sb, struct eph_err *err)
 {
-	char chunk[4096];
-	size_t total = 0;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), rc = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), rc;
 
 	if (fd < 0 && errno == ENOENT) {
 		return 1;
@@ -328,31 +329,13 @@ int sys_read_file(const char *path, size_t max, struct strbuf *sb, struct eph_er
 		eph_err_set(err, "cannot open %.120s: %s", path, strerror(errno));
 		return -1;
 	}
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR) {
-			continue;
-		}
-		if (n < 0) {
-			eph_err_set(err, "cannot read %.120s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0) {
-			break;
-		}
-		total += (size_t)n;
-		if (total > max) {
-			rc = 2;
-			goto out;
-		}
-		sb_append(sb, chunk, (size_t)n);
-	}
-	if (sb->overflow) {
+	rc = sb_read_all(sb, max, read_fd, &fd);
+	if (rc < 0) {
+		eph_err_set(err, "cannot read %.120s: %s", path, strerror(errno));
+	} else if (rc == 0 && sb->overflow) {
 		eph_err_set(err, "out of memory reading %.120s", path);
-		goto out;
+		rc = -1;
 	}
-	rc = 0;
-out:
 	close(fd);
 	return rc;
 }

@@ -165,11 +165,10 @@ static int write_lines(int fd, const char *header, const char *lines, size_t len
 	struct strbuf sb = { 0 };
 	struct stat st;
 	ssize_t n;
-	int saved = 0;
+	int saved = ENOMEM;
 
 	if (fstat(fd, &st) < 0) {
-		saved = errno;
-		goto out;
+		return errno;
 	}
 	/* An empty file (created with touch and chown by the administrator) gets the header in
 	 * the same write as the lines. */
@@ -177,21 +176,18 @@ static int write_lines(int fd, const char *header, const char *lines, size_t len
 		sb_puts(&sb, header);
 	}
 	sb_append(&sb, lines, len);
-	if (sb.overflow) {
-		saved = ENOMEM;
-		goto out;
+	if (!sb.overflow) {
+		/* One write with O_APPEND: the kernel appends it whole, so lines of runs writing
+		 * at the same time never interleave. A short write is an error, not something to
+		 * complete. */
+		do {
+			n = write(fd, sb_str(&sb), sb.len);
+		} while (n < 0 && errno == EINTR);
+		saved = n < 0 ? errno : 0;
+		if (n >= 0 && (size_t)n != sb.len) {
+			saved = ENOSPC;
+		}
 	}
-	/* One write with O_APPEND: the kernel appends it whole, so lines of runs writing at the
-	 * same time never interleave. A short write is an error, not something to complete. */
-	do {
-		n = write(fd, sb_str(&sb), sb.len);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		saved = errno;
-	} else if ((size_t)n != sb.len) {
-		saved = ENOSPC;
-	}
-out:
 	sb_free(&sb);
 	return saved;
 }

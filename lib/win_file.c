@@ -390,14 +390,22 @@ int sys_state_dir_default(char *buf, size_t size, struct eph_err *err)
 	return 0;
 }
 
+/* sb_read_all's reader: ReadFile on the handle *ctx. */
+static long win_read_handle(void *ctx, char *buf, size_t size)
+{
+	DWORD n = 0;
+
+	if (!ReadFile(*(const HANDLE *)ctx, buf, (DWORD)size, &n, NULL)) {
+		return -1;
+	}
+	return (long)n;
+}
+
 int sys_read_file(const char *path, size_t max, struct strbuf *sb, struct eph_err *err)
 {
 	wchar_t wpath[MAX_PATH * 4];
-	char chunk[4096];
-	size_t total = 0;
-	DWORD n;
 	HANDLE h;
-	int rc = -1;
+	int rc;
 
 	if (!win_wide_path(path, wpath, sizeof(wpath) / sizeof(wpath[0]))) {
 		eph_err_set(err, "cannot use the path %.120s", path);
@@ -415,27 +423,13 @@ int sys_read_file(const char *path, size_t max, struct strbuf *sb, struct eph_er
 		eph_err_set(err, "cannot open %.120s: error %lu", path, e);
 		return -1;
 	}
-	for (;;) {
-		if (!ReadFile(h, chunk, sizeof(chunk), &n, NULL)) {
-			eph_err_set(err, "cannot read %.120s: error %lu", path, GetLastError());
-			goto out;
-		}
-		if (n == 0) {
-			break;
-		}
-		total += n;
-		if (total > max) {
-			rc = 2;
-			goto out;
-		}
-		sb_append(sb, chunk, n);
-	}
-	if (sb->overflow) {
+	rc = sb_read_all(sb, max, win_read_handle, &h);
+	if (rc < 0) {
+		eph_err_set(err, "cannot read %.120s: error %lu", path, GetLastError());
+	} else if (rc == 0 && sb->overflow) {
 		eph_err_set(err, "out of memory reading %.120s", path);
-		goto out;
+		rc = -1;
 	}
-	rc = 0;
-out:
 	CloseHandle(h);
 	return rc;
 }
