@@ -118,6 +118,7 @@ cleanup() {
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'echo "bench: line $LINENO failed: $BASH_COMMAND; nothing was written" >&2' ERR
 die() {
 	echo "bench: $*; nothing was written" >&2
 	exit 1
@@ -238,8 +239,8 @@ verify() {
 		got=$(awk -v i="$ino" '$1 == i' "$lines")
 		[ "$got" = "$want" ] ||
 			die "namespace $k ($hash hash): the plugin says '$got' (inode checked ports sockets), ss '$want'"
-		read -r e tw < <(nsenter --net="/proc/$pid/ns/net" cat /proc/sys/net/ipv4/tcp_ehash_entries \
-			/proc/sys/net/ipv4/tcp_max_tw_buckets | tr '\n' ' ')
+		read -r e tw <<<"$(nsenter --net="/proc/$pid/ns/net" cat \
+			/proc/sys/net/ipv4/tcp_ehash_entries /proc/sys/net/ipv4/tcp_max_tw_buckets | tr '\n' ' ')"
 		if [ "$hash" = private ]; then
 			[ "$e" -eq "$ehash" ] || die "namespace $k: tcp_ehash_entries is $e, not $ehash"
 		else
