@@ -649,7 +649,7 @@ EOF
 		# The shared hash: namespaces x sockets.
 		ki = maxn SUBSEP "idle"; ks = maxn SUBSEP "shared"; kp = maxn SUBSEP "private"; k1 = minn SUBSEP "shared"
 		if (has(ks, "ce_netns") && has(k1, "ce_netns") && maxn > minn) {
-			txt = sprintf("Shared hash: with the same %s sockets, `--netns all` took %.0f ms over %d namespace(s) and %.0f ms over %d (%.1f× for %.1f× the namespaces checked).", num(cs[ks SUBSEP "sockets"]), w(k1, "ce_netns") / 1000, minn + 1, w(ks, "ce_netns") / 1000, maxn + 1, w(ks, "ce_netns") / w(k1, "ce_netns"), (maxn + 1) / (minn + 1))
+			txt = sprintf("Shared hash: with %s sockets in the namespaces, `--netns all` took %.0f ms over %d namespace(s) and %.0f ms over %d (%.1f× for %.1f× the namespaces checked).", num(cs[ks SUBSEP "sockets"]), w(k1, "ce_netns") / 1000, minn + 1, w(ks, "ce_netns") / 1000, maxn + 1, w(ks, "ce_netns") / w(k1, "ce_netns"), (maxn + 1) / (minn + 1))
 			if (has(ki, "ce_netns") && has(ki, "ce_own")) {
 				per = (w(ks, "ce_netns") - w(ki, "ce_netns")) / (maxn + 1)
 				walk = w(ks, "ce_own") - w(ki, "ce_own")
@@ -662,7 +662,8 @@ EOF
 		for (i = 1; i <= nk; i++) {
 			k = keys[i]; split(k, f, SUBSEP)
 			if (f[2] != "private" || !has(k, "ce_netns") || !has(f[1] SUBSEP "shared", "ce_netns")) continue
-			txt = txt sprintf("%s%.1f× faster than the shared hash over %d namespace(s) (%.0f against %.0f ms)", txt == "" ? "" : ", ", w(f[1] SUBSEP "shared", "ce_netns") / w(k, "ce_netns"), f[1], w(k, "ce_netns") / 1000, w(f[1] SUBSEP "shared", "ce_netns") / 1000)
+			r = w(f[1] SUBSEP "shared", "ce_netns") / w(k, "ce_netns")
+			txt = txt sprintf("%s%s over %d namespace(s) (%.0f against %.0f ms)", txt == "" ? "" : ", ", (r < 1.1 && r > 0.9) ? "about as fast as the shared hash" : sprintf("%.1f× %s than the shared hash", r >= 1 ? r : 1 / r, r >= 1 ? "faster" : "slower"), f[1], w(k, "ce_netns") / 1000, w(f[1] SUBSEP "shared", "ce_netns") / 1000)
 		}
 		if (txt != "") {
 			txt = "Private hash per namespace: " txt "."
