@@ -67,9 +67,10 @@ reader. Numbers are from one run on one machine: compare ratios, not absolute ti
 
 EOF
 
-awk -F '\t' -v q="'" -v lo="$LO" -v hi="$HI" -v rounds="$ROUNDS" -v load="$load" -v cores="${cores:-0}" '
-function median(key,   n, i, j, t, v) {
-	n = split(vals[key], v, " ")
+AWK_LIB='# awk functions both tables use.
+# median_of LIST: the median of the numbers in LIST (separated by spaces); -1 when empty.
+function median_of(list,   n, i, j, t, v) {
+	n = split(list, v, " ")
 	for (i = 2; i <= n; i++) {
 		t = v[i] + 0
 		for (j = i - 1; j >= 1 && v[j] + 0 > t; j--) {
@@ -81,6 +82,28 @@ function median(key,   n, i, j, t, v) {
 		return -1
 	}
 	return (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+}
+# para FIRST REST TEXT: TEXT as lines of at most 98 columns, the first after FIRST, the others
+# after REST (a list item: "- " and "  ").
+function para(first, rest, text,   n, w, i, line) {
+	n = split(text, w, " ")
+	line = first
+	for (i = 1; i <= n; i++) {
+		if (line != first && line != rest && length(line) + 1 + length(w[i]) > 98) {
+			print line
+			line = rest
+		}
+		line = line ((line == first || line == rest) ? "" : " ") w[i]
+	}
+	if (line != first && line != rest) {
+		print line
+	}
+}
+'
+
+awk -F '\t' -v q="'" -v lo="$LO" -v hi="$HI" -v rounds="$ROUNDS" -v load="$load" -v cores="${cores:-0}" "$AWK_LIB"'
+function median(key) {
+	return median_of(vals[key])
 }
 function ms(us) {
 	return sprintf("%.2f", us / 1000)
@@ -126,22 +149,6 @@ function dflt(sz) {
 }
 function count(sz, nm) {
 	return out[sz SUBSEP nm] + 0
-}
-# para FIRST REST TEXT: TEXT as lines of at most 98 columns, the first after FIRST, the others
-# after REST (a list item: "- " and "  ").
-function para(first, rest, text,   n, w, i, line) {
-	n = split(text, w, " ")
-	line = first
-	for (i = 1; i <= n; i++) {
-		if (line != first && line != rest && length(line) + 1 + length(w[i]) > 98) {
-			print line
-			line = rest
-		}
-		line = line ((line == first || line == rest) ? "" : " ") w[i]
-	}
-	if (line != first && line != rest) {
-		print line
-	}
 }
 /^netns\t/ {
 	next # the --netns rows: their own section, below
@@ -554,28 +561,8 @@ EOF
 | namespaces | TCP sockets in them | hash | buckets | \`--netns all\`, wall ms | CPU ms | wall ms per namespace checked | peak RSS KiB | plain run in the bench's namespace, wall ms |
 |---:|---:|---|---:|---:|---:|---:|---:|---:|
 EOF
-	awk -F '\t' -v cores="$(nmeta cores)" -v load="$(nmeta load)" -v perproc="$(nmeta per_proc)" '
-	function median(list,   n, v, i, j, t) {
-		n = split(list, v, " ")
-		for (i = 2; i <= n; i++) {
-			t = v[i] + 0
-			for (j = i - 1; j >= 1 && v[j] + 0 > t; j--) v[j + 1] = v[j]
-			v[j + 1] = t
-		}
-		return n == 0 ? -1 : (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-	}
-	function para(first, rest, text,   n, w, i, line) {
-		n = split(text, w, " ")
-		line = first
-		for (i = 1; i <= n; i++) {
-			if (line != first && line != rest && length(line) + 1 + length(w[i]) > 98) {
-				print line
-				line = rest
-			}
-			line = line ((line == first || line == rest) ? "" : " ") w[i]
-		}
-		if (line != first && line != rest) print line
-	}
+	awk -F '\t' -v cores="$(nmeta cores)" -v load="$(nmeta load)" -v perproc="$(nmeta per_proc)" "$AWK_LIB"'
+	function median(list) { return median_of(list) }
 	function kv(s, key,   m) {
 		if (match(s, " " key "=[^ ]*")) return substr(s, RSTART + length(key) + 2, RLENGTH - length(key) - 2)
 		return ""
