@@ -7,7 +7,8 @@
 #include "histlog.h"
 
 const struct check_os check_sys_os = {
-	.read_pool = sys_read_pool,
+	.read_range = sys_read_range,
+	.read_reserved = sys_read_reserved,
 	.read_sockets = sys_read_sockets,
 	.time_wait_lifetime = sys_time_wait_lifetime,
 	.time_wait_fixed = sys_time_wait_fixed,
@@ -171,6 +172,23 @@ static void forecast_step(struct check *c)
 	c->res.forecast = &c->forecast;
 }
 
+/* The pool of protocol p: --range when given (the OS's range is then not read: its errors ask
+ * for --range), else the OS's; the OS's reserved/excluded ports either way. */
+static int read_pool(const struct check *c, enum eph_proto p, struct portpool *pool,
+		     struct sys_pool_info *info, struct eph_err *err)
+{
+	uint16_t lo = c->cfg->range_lo, hi = c->cfg->range_hi;
+
+	memset(info, 0, sizeof(*info));
+	if (lo) {
+		snprintf(info->range_source, sizeof(info->range_source), "--range");
+	} else if (c->os->read_range(p, &lo, &hi, info, err) < 0) {
+		return -1;
+	}
+	pool_set_range(pool, lo, hi);
+	return c->os->read_reserved(p, pool, info, err);
+}
+
 /* Pool, sockets and evaluation of one protocol. Owner data takes a record per socket: it is
  * gathered in the same read when the tables are sure to be needed (owners_now); when they depend on
  * the state, a second read gathers it only if the state is not OK, so that the common OK run stays
@@ -184,7 +202,7 @@ static int measure_proto(struct check *c, struct check_work *w, enum eph_proto p
 	struct sys_query *q = &w->queries[p];
 
 	enter(c, CHECK_RANGE);
-	if (c->os->read_pool(p, cfg->range_lo, cfg->range_hi, &w->pools[p], &pinfo, err) < 0) {
+	if (read_pool(c, p, &w->pools[p], &pinfo, err) < 0) {
 		return fail(c);
 	}
 	enter(c, CHECK_SOCKETS);

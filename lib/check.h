@@ -40,8 +40,10 @@ const char *check_stage_name(enum check_stage s);
 
 /* The OS functions a run calls; check_sys_os holds the real ones of sys.h. */
 struct check_os {
-	int (*read_pool)(enum eph_proto proto, uint16_t override_lo, uint16_t override_hi,
-			 struct portpool *pool, struct sys_pool_info *info, struct eph_err *err);
+	int (*read_range)(enum eph_proto proto, uint16_t *lo, uint16_t *hi,
+			  struct sys_pool_info *info, struct eph_err *err);
+	int (*read_reserved)(enum eph_proto proto, struct portpool *pool,
+			     struct sys_pool_info *info, struct eph_err *err);
 	measure_read_fn read_sockets;
 	int (*time_wait_lifetime)(unsigned *seconds, bool *configured, struct sys_tw_info *info,
 				  struct eph_err *err);

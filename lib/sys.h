@@ -38,11 +38,21 @@ struct sys_pool_info {
 				   * range line (Windows: an IPv6 range that differs); "" */
 };
 
-/* Reads the dynamic port range of proto and the reserved/excluded ports into pool. With
- * override_lo/hi non-zero, the range is theirs ("--range") but reserved ports are still read.
- * Returns -1 with err set when the OS's settings cannot be read or make no sense. */
-int sys_read_pool(enum eph_proto proto, uint16_t override_lo, uint16_t override_hi,
-		  struct portpool *pool, struct sys_pool_info *info, struct eph_err *err);
+/* The pool is read in two calls so that --range, applied in portable code (lib/check.c),
+ * replaces the first one: the OS's range is then not read at all, and its errors (which ask
+ * for --range) cannot occur. The caller clears info; each call fills only its own fields. */
+
+/* Reads the dynamic port range of proto into *lo..*hi; info->range_source says where from
+ * (info->note and info->range_note what the user should know). Returns -1 with err set when
+ * the OS's setting cannot be read or makes no sense. */
+int sys_read_range(enum eph_proto proto, uint16_t *lo, uint16_t *hi, struct sys_pool_info *info,
+		   struct eph_err *err);
+
+/* Marks the reserved/excluded ports of proto reserved in pool, whose range is set already;
+ * info->reserved_source says where from. Returns -1 with err set when the OS's list cannot be
+ * read or makes no sense. */
+int sys_read_reserved(enum eph_proto proto, struct portpool *pool, struct sys_pool_info *info,
+		      struct eph_err *err);
 
 /* ---- Sockets ---- */
 

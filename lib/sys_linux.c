@@ -57,32 +57,31 @@ out:
 	return rc;
 }
 
-int sys_read_pool(enum eph_proto proto, uint16_t override_lo, uint16_t override_hi,
-		  struct portpool *pool, struct sys_pool_info *info, struct eph_err *err)
-{
-	/* The reserved list can name every port: "1,3,5,..." is up to ~190 KiB. */
-	static char text[262144];
-	uint16_t lo, hi;
+/* The text of the range or the reserved list. The reserved list can name every port:
+ * "1,3,5,..." is up to ~190 KiB. */
+static char pool_text[262144];
 
+int sys_read_range(enum eph_proto proto, uint16_t *lo, uint16_t *hi, struct sys_pool_info *info,
+		   struct eph_err *err)
+{
 	(void)proto; /* one range for TCP and UDP on Linux */
-	memset(info, 0, sizeof(*info));
-	if (override_lo) {
-		lo = override_lo;
-		hi = override_hi;
-		snprintf(info->range_source, sizeof(info->range_source), "--range");
-	} else {
-		if (read_small(RANGE_PATH, text, sizeof(text)) < 0) {
-			eph_err_set(err, "cannot read %s: %s (give the range with --range LO-HI)",
-				    RANGE_PATH, strerror(errno));
-			return -1;
-		}
-		if (pool_parse_range(text, RANGE_PATH, &lo, &hi, err) < 0) {
-			return -1;
-		}
-		snprintf(info->range_source, sizeof(info->range_source), "%s", RANGE_PATH);
+	if (read_small(RANGE_PATH, pool_text, sizeof(pool_text)) < 0) {
+		eph_err_set(err, "cannot read %s: %s (give the range with --range LO-HI)", RANGE_PATH,
+			    strerror(errno));
+		return -1;
 	}
-	pool_set_range(pool, lo, hi);
-	if (read_small(RESERVED_PATH, text, sizeof(text)) < 0) {
+	if (pool_parse_range(pool_text, RANGE_PATH, lo, hi, err) < 0) {
+		return -1;
+	}
+	snprintf(info->range_source, sizeof(info->range_source), "%s", RANGE_PATH);
+	return 0;
+}
+
+int sys_read_reserved(enum eph_proto proto, struct portpool *pool, struct sys_pool_info *info,
+		      struct eph_err *err)
+{
+	(void)proto; /* one list for TCP and UDP on Linux */
+	if (read_small(RESERVED_PATH, pool_text, sizeof(pool_text)) < 0) {
 		if (errno == ENOENT) {
 			/* Kernels before 2.6.35 have no reserved ports at all. */
 			snprintf(info->reserved_source, sizeof(info->reserved_source),
@@ -92,7 +91,7 @@ int sys_read_pool(enum eph_proto proto, uint16_t override_lo, uint16_t override_
 		eph_err_set(err, "cannot read %s: %s", RESERVED_PATH, strerror(errno));
 		return -1;
 	}
-	if (pool_parse_reserved(pool, text, RESERVED_PATH, err) < 0) {
+	if (pool_parse_reserved(pool, pool_text, RESERVED_PATH, err) < 0) {
 		return -1;
 	}
 	snprintf(info->reserved_source, sizeof(info->reserved_source), "%s", RESERVED_PATH);

@@ -36,44 +36,42 @@ static void note_v6_range(enum eph_proto proto, uint16_t lo, uint16_t hi,
 	}
 }
 
-int sys_read_pool(enum eph_proto proto, uint16_t override_lo, uint16_t override_hi,
-		  struct portpool *pool, struct sys_pool_info *info, struct eph_err *err)
+int sys_read_range(enum eph_proto proto, uint16_t *lo, uint16_t *hi, struct sys_pool_info *info,
+		   struct eph_err *err)
 {
-	struct eph_err wmi_err = { "" }, netsh_err = { "" }, exc_err = { "" };
-	uint16_t lo = DEFAULT_LO, hi = DEFAULT_HI;
+	struct eph_err wmi_err = { "" }, netsh_err = { "" };
 	char cmd[96];
-	bool fallback = false;
-	size_t ranges = 0;
 
 	(void)err; /* every source can fail: the default remains, and the note says why */
-	memset(info, 0, sizeof(*info));
-	if (override_lo) {
-		lo = override_lo;
-		hi = override_hi;
-		snprintf(info->range_source, sizeof(info->range_source), "--range");
-	} else if (win_wmi_read_range(proto, &lo, &hi, &wmi_err) == 0) {
+	if (win_wmi_read_range(proto, lo, hi, &wmi_err) == 0) {
 		snprintf(info->range_source, sizeof(info->range_source),
 			 "WMI ROOT\\StandardCimv2 %s", proto == EPH_TCP ? "MSFT_NetTCPSetting"
-									: "MSFT_NetUDPSetting");
-	} else if (win_netsh_read_range("ipv4", proto, &lo, &hi, cmd, sizeof(cmd), &netsh_err) == 0) {
+									 : "MSFT_NetUDPSetting");
+	} else if (win_netsh_read_range("ipv4", proto, lo, hi, cmd, sizeof(cmd), &netsh_err) == 0) {
 		snprintf(info->range_source, sizeof(info->range_source), "netsh %s", cmd);
-		note_v6_range(proto, lo, hi, info);
+		note_v6_range(proto, *lo, *hi, info);
 	} else {
-		lo = DEFAULT_LO;
-		hi = DEFAULT_HI;
+		*lo = DEFAULT_LO;
+		*hi = DEFAULT_HI;
 		snprintf(info->range_source, sizeof(info->range_source),
 			 "the Windows default (WMI and netsh gave no range)");
-		fallback = true;
-	}
-	if (fallback) {
 		snprintf(info->note, sizeof(info->note), "%.75s; %.75s", wmi_err.msg,
 			 netsh_err.msg);
 	}
-	pool_set_range(pool, lo, hi);
+	return 0;
+}
+
+int sys_read_reserved(enum eph_proto proto, struct portpool *pool, struct sys_pool_info *info,
+		      struct eph_err *err)
+{
+	struct eph_err exc_err = { "" };
+	char cmd[96];
+	size_t ranges = 0;
+
+	(void)err; /* without the table the pool may be too large, never too small: report, go on */
 	if (win_netsh_read_excluded(proto, pool, cmd, sizeof(cmd), &ranges, &exc_err) == 0) {
 		snprintf(info->reserved_source, sizeof(info->reserved_source), "netsh %s", cmd);
 	} else {
-		/* Without the table the pool may be too large, never too small: report, go on. */
 		snprintf(info->reserved_source, sizeof(info->reserved_source),
 			 "unknown (%.80s)", exc_err.msg);
 	}

@@ -220,6 +220,7 @@ proc_case $R '' 644 root "empty port range" "reading the port range: .*ip_local_
 proc_case $R '40099\t40000\n' 644 root "inverted port range" "reading the port range: .*ip_local_port_range"
 proc_case $R '40000\t40099\t7\n' 644 root "three numbers in the port range" "reading the port range: .*ip_local_port_range"
 proc_case $R '40000\t99999999999999999999\n' 644 root "huge number in the port range" "reading the port range: .*ip_local_port_range"
+proc_case $R 'abc\n' 644 root "garbage port range, with --range: not read" OK --range 40000-40099
 proc_case $S '1,x\n' 644 root "garbage reserved ports" "reading the port range: .*ip_local_reserved_ports"
 proc_case $S '40010-40001\n' 644 root "inverted reserved range" "reading the port range: .*ip_local_reserved_ports"
 proc_case $S '\n' 644 root "empty reserved list (a valid setting)" OK

@@ -22,7 +22,7 @@ static struct {
 	int fail_read_at; /* the n-th socket read (1-based) fails; 0: none */
 	int reads, pid_searches;
 	int stage_at_tw, stage_at_append; /* the run's stage when the fake was called */
-	uint16_t override_lo, override_hi;
+	int range_reads, reserved_reads;
 	char log[8192];
 	char header[256];
 	const char *log_path;
@@ -36,24 +36,30 @@ static struct {
 	uint64_t ns_ms;
 } os = { .run_ns = -1, .gone = -1, .gone_later = -1, .owner_ns = -1 };
 
-static int fake_pool(enum eph_proto proto, uint16_t override_lo, uint16_t override_hi,
-		     struct portpool *pool, struct sys_pool_info *info, struct eph_err *err)
+/* The OS's range: 40000-40099; fail_pool makes it unreadable, as Linux's can be. */
+static int fake_range(enum eph_proto proto, uint16_t *lo, uint16_t *hi, struct sys_pool_info *info,
+		      struct eph_err *err)
 {
 	(void)proto;
-	os.override_lo = override_lo;
-	os.override_hi = override_hi;
+	os.range_reads++;
 	if (os.fail_pool) {
 		eph_err_set(err, "fake pool unreadable");
 		return -1;
 	}
-	memset(info, 0, sizeof(*info));
 	snprintf(info->range_source, sizeof(info->range_source), "fake");
+	*lo = 40000;
+	*hi = 40099;
+	return 0;
+}
+
+/* The OS's reserved ports: 40090-40099. */
+static int fake_reserved(enum eph_proto proto, struct portpool *pool, struct sys_pool_info *info,
+			 struct eph_err *err)
+{
+	(void)proto;
+	(void)err;
+	os.reserved_reads++;
 	snprintf(info->reserved_source, sizeof(info->reserved_source), "fake");
-	if (override_lo) {
-		pool_set_range(pool, override_lo, override_hi);
-	} else {
-		pool_set_range(pool, 40000, 40099);
-	}
 	pool_reserve(pool, 40090, 40099);
 	return 0;
 }
@@ -260,7 +266,8 @@ static int fake_run(const struct netns_entry *e, int (*fn)(void *ctx), void *ctx
 }
 
 static const struct check_os fake_os = {
-	.read_pool = fake_pool,
+	.read_range = fake_range,
+	.read_reserved = fake_reserved,
 	.read_sockets = fake_read,
 	.time_wait_lifetime = fake_tw,
 	.time_wait_fixed = fake_fixed,
@@ -288,7 +295,7 @@ static int run_with(char **args)
 	while (args[argc]) {
 		argc++;
 	}
-	os.reads = os.pid_searches = 0;
+	os.reads = os.pid_searches = os.range_reads = os.reserved_reads = 0;
 	os.log[0] = os.header[0] = '\0';
 	os.now = 1000;
 	os.owner_ns = -1;
@@ -334,7 +341,8 @@ static void test_ok(void)
 	is_int(os.pid_searches, 0, "no owner search when OK");
 	ok(run.res.p[EPH_TCP].attrib == NULL, "no owner tables when OK");
 	is_int(stage, CHECK_OUTPUT, "the run ends in the output stage");
-	is_int(os.override_lo, 0, "no --range: the OS's range");
+	is_int(os.range_reads, 1, "no --range: the OS's range is read");
+	is_int(os.reserved_reads, 1, "and its reserved ports");
 }
 
 static void test_not_ok(void)
@@ -404,8 +412,10 @@ static void test_protocols(void)
 	is_int(run.res.state, EPH_WARNING, "tcp WARNING wins over udp OK");
 	is_int(run.code, 2, "SAM's code for Warning");
 	is_int(run_with(range), 0, "--range succeeds");
-	ok(os.override_lo == 40000 && os.override_hi == 40049, "--range reaches the pool reader");
+	is_int(os.range_reads, 0, "--range: the OS's range is not read");
+	is_int(os.reserved_reads, 1, "--range: the OS's reserved ports are still read");
 	is_int(run.res.p[EPH_TCP].size, 50, "the pool is the given range");
+	is_str(run.res.p[EPH_TCP].pool_info.range_source, "--range", "its source is --range");
 }
 
 static void test_failures(void)
@@ -414,6 +424,7 @@ static void test_failures(void)
 	char *crit[] = { "p", "-w", "5", "-c", "6", NULL };
 	char *log[] = { "p", "--log", "h.csv", NULL };
 	char *empty[] = { "p", "--range", "40090-40099", NULL };
+	char *given[] = { "p", "--range", "40000-40049", NULL };
 
 	os.fail_pool = 1;
 	is_int(run_with(plain), -1, "an unreadable pool fails the run");
@@ -421,6 +432,8 @@ static void test_failures(void)
 	is_str(err.msg, "fake pool unreadable", "with the reader's reason");
 	is_int(stage, CHECK_RANGE, "in the range stage");
 	ok(run.out.len == 0, "no output is left");
+	is_int(run_with(given), 0, "an unreadable OS range with --range: the run succeeds");
+	is_int(os.range_reads, 0, "the OS's range was not read");
 	os.fail_pool = 0;
 
 	os.fail_read_at = 1;

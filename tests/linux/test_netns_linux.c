@@ -153,7 +153,14 @@ static int probe_fn(void *ctx)
 	struct sys_sock_info sinfo;
 	struct sys_query q = { EPH_TCP, EPH_FAM_ALL, 1, 65535 };
 
-	pr->pool_rc = sys_read_pool(EPH_TCP, 0, 0, &pr->pool, &pinfo, &pr->err);
+	uint16_t lo, hi;
+
+	memset(&pinfo, 0, sizeof(pinfo));
+	pr->pool_rc = sys_read_range(EPH_TCP, &lo, &hi, &pinfo, &pr->err);
+	if (pr->pool_rc == 0) {
+		pool_set_range(&pr->pool, lo, hi);
+		pr->pool_rc = sys_read_reserved(EPH_TCP, &pr->pool, &pinfo, &pr->err);
+	}
 	pr->sock_rc = sys_read_sockets(&q, probe_sock, pr, &sinfo, &pr->err);
 	pr->thread_self_has = table_has("/proc/thread-self/net/tcp", pr->want_port);
 	pr->self_has = table_has("/proc/self/net/tcp", pr->want_port);
@@ -316,7 +323,7 @@ int main(void)
 	pr.other_port = b.port;
 	is_int(netns_run(ea, probe_fn, &pr, &fn_rc, &err), 0, "run in a (%s)", err.msg);
 	is_int(fn_rc, 42, "fn's return comes back");
-	is_int(pr.pool_rc, 0, "sys_read_pool in a (%s)", pr.err.msg);
+	is_int(pr.pool_rc, 0, "sys_read_range and sys_read_reserved in a (%s)", pr.err.msg);
 	ok(pr.pool.lo == 41000 && pr.pool.hi == 41099,
 	   "/proc/sys/net opened in the thread is a's: %u-%u", pr.pool.lo, pr.pool.hi);
 	is_int(pr.sock_rc, 0, "sys_read_sockets in a");
