@@ -59,8 +59,9 @@ struct forecast_key {
 
 /* Writes the canonical text of k into buf (size FORECAST_KEY_MAX), e.g.
  * "proto=tcp,udp families=ipv4,ipv6 range=os" or "proto=tcp families=ipv6 range=40000-40999";
- * with --netns, " netns=ARG" follows, ARG with its blanks, '%' and bytes outside printable ASCII
- * written %XX, or "#" and 16 hex digits of its FNV-1a hash when that is longer than 64 bytes. */
+ * with --netns, " netns=ARG" follows, ARG with its blanks, '%', '#' and bytes outside printable
+ * ASCII written %XX; when that is longer than 64 bytes, its start, then "#" and 16 hex digits of
+ * ARG's FNV-1a hash. */
 void forecast_key_string(const struct forecast_key *k, char *buf, size_t size);
 
 /* Writes the state file's name for k into buf: "check_ephemeral-", 16 hex digits of the FNV-1a
@@ -87,7 +88,7 @@ void forecast_free(struct forecast_state *st);
 bool forecast_ns_valid(const char *ns);
 
 /* Writes the key of a --netns namespace into buf (size FORECAST_NS_MAX): its identity, the nsfs
- * inode ino in decimal, ":", then the name as shown (blanks, '%' and non-ASCII bytes %XX); a
+ * inode ino in decimal, ":", then the name as shown (blanks, '%', '#' and non-ASCII bytes %XX); a
  * name too long to fit keeps its start, then "#" and 16 hex digits of its FNV-1a hash. The inode
  * alone is not enough: the kernel gives a dead namespace's inode number to a later one. A key
  * with the same inode and another name is another namespace (forecast_add drops its series). */
