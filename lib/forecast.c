@@ -492,7 +492,7 @@ static void mark_total(size_t n, bool *gone, const bool *seen, struct forecast_d
 int forecast_add(struct forecast_state *st, const struct forecast_sample *s, size_t n,
 		 struct forecast_drops *d, struct eph_err *err)
 {
-	struct forecast_drops none;
+	struct forecast_drops none = { 0, 0, 0 };
 	struct slot *v = NULL;
 	bool *gone = NULL, *seen = NULL;
 	size_t old = 0, kept = 0;

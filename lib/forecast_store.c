@@ -77,10 +77,15 @@ static void note_drops(struct forecast_store *fs, const struct forecast_drops *d
 		note_add(fs, text);
 	}
 	if (d->unseen || d->capped) {
-		snprintf(text, sizeof(text),
-			 "%zu sample(s) dropped to keep the file within %d per namespace and %d in "
-			 "all (%zu of namespaces not in this run, the oldest first)",
-			 d->unseen + d->capped, FORECAST_MAX_SAMPLES, FORECAST_MAX_TOTAL, d->unseen);
+		int n = snprintf(text, sizeof(text),
+				 "%zu sample(s) dropped, the oldest first, to keep the file within %d "
+				 "per namespace and %d in all",
+				 d->unseen + d->capped, FORECAST_MAX_SAMPLES, FORECAST_MAX_TOTAL);
+
+		if (d->unseen && n > 0 && (size_t)n < sizeof(text)) {
+			snprintf(text + n, sizeof(text) - (size_t)n,
+				 " (%zu of namespaces not checked in this run)", d->unseen);
+		}
 		note_add(fs, text);
 	}
 }
