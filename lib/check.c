@@ -6,23 +6,17 @@
 
 #include "histlog.h"
 
+/* One line per concern of sys.h (and netns.h, forecast_store.h). */
 const struct check_os check_sys_os = {
-	.read_range = sys_read_range,
-	.read_reserved = sys_read_reserved,
+	.read_range = sys_read_range, .read_reserved = sys_read_reserved,
 	.read_sockets = sys_read_sockets,
-	.time_wait_lifetime = sys_time_wait_lifetime,
-	.time_wait_fixed = sys_time_wait_fixed,
-	.clock_ms = sys_clock_ms,
+	.time_wait_lifetime = sys_time_wait_lifetime, .time_wait_fixed = sys_time_wait_fixed,
 	.owners = &attrib_sys_hooks,
-	.host_name = sys_host_name,
-	.local_time_iso8601 = sys_local_time_iso8601,
+	.clock_ms = sys_clock_ms, .time_now = sys_time_now,
+	.host_name = sys_host_name, .local_time_iso8601 = sys_local_time_iso8601,
 	.append_file = sys_append_file,
-	.netns_privileged = netns_privileged,
-	.netns_list = netns_list,
-	.netns_run = netns_run,
-	.forecast_read = forecast_store_read,
-	.forecast_record = forecast_store_record,
-	.time_now = sys_time_now,
+	.netns_privileged = netns_privileged, .netns_list = netns_list, .netns_run = netns_run,
+	.forecast_read = forecast_store_read, .forecast_record = forecast_store_record,
 };
 
 static const char *const stage_names[CHECK_NSTAGES] = {
