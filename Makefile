@@ -12,7 +12,7 @@ WERROR ?= -Werror
 WARN := -std=c11 -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wpointer-arith -Wvla $(WERROR)
 CPPFLAGS += -Ilib -Icheck_ephemeral
-# -pthread: --netns reads each namespace in a thread that entered it (lib/netns_linux.c).
+# -pthread: --netns reads each namespace in a thread that entered it (lib/netns_linux_enter.c).
 LDLIBS += -lm -pthread
 
 # /usr, as monitoring-plugins on Debian: the plugin lands in /usr/lib/nagios/plugins, where
@@ -40,7 +40,7 @@ PORTABLE_SRCS := lib/check.c lib/eph.c lib/strbuf.c lib/threshold.c lib/portpool
 BACKEND ?= linux
 POSIX_SRCS := lib/sys_posix.c lib/sys_posix_file.c lib/sys_posix_log.c
 BACKEND_SRCS_linux := lib/sys_linux.c lib/nl_diag.c lib/procnet.c lib/procfd.c lib/netns_linux.c \
-	$(POSIX_SRCS)
+	lib/netns_linux_enter.c $(POSIX_SRCS)
 BACKEND_SRCS_windows := lib/sys_windows.c lib/win_netsh.c lib/win_wmi.c lib/win_tables.c \
 	lib/win_io.c lib/win_file.c lib/sys_windows_owner.c lib/netns_windows.c
 BACKEND_SRCS := $(BACKEND_SRCS_$(BACKEND))

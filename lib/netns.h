@@ -1,7 +1,8 @@
 /* Network namespaces, for --netns: find every one on a host (or the one the user names), give
  * each a name a person recognises, and run a function inside one of them without moving the
- * plugin. lib/netns_linux.c does the work; lib/netns_windows.c refuses, as Windows has no
- * network namespaces. The parsers take bytes and are the same on both. */
+ * plugin. lib/netns_linux.c (listing, names) and lib/netns_linux_enter.c (threads that enter)
+ * do the work; lib/netns_windows.c refuses, as Windows has no network namespaces. The parsers
+ * take bytes and are the same on both. */
 #ifndef NETNS_H
 #define NETNS_H
 
