@@ -101,6 +101,9 @@ static void per_proto(struct strbuf *sb, const struct series *all, size_t n, con
 	}
 }
 
+/* One getter per family, all alike (duplicates lists them as one shape): kept so, because each
+ * reads its field with its own type; a table of field offsets would be shorter but would trust
+ * every row to name a field of the type it reads. */
 static double get_range(const struct ns_proto *p)
 {
 	return (double)p->range_size;
