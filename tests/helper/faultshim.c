@@ -17,6 +17,8 @@
  *   eof            recvmsg returns 0 (end of stream before NLMSG_DONE)
  *   stall          recvmsg sleeps 600 s (a kernel dump that hangs)
  *   stallrange     read() of ip_local_port_range sleeps 600 s
+ * EPH_FAULT_AFTER=K: the fault starts only once K netlink requests have been sent, so that a
+ *   run's first socket read is clean and a later one (the owner read) breaks.
  * EPH_FAULT_PROCNET=FILE: fopen("/proc/net/tcp") opens FILE instead (a garbled table).
  * EPH_FAULT_LOG=FILE: appends one line per fault injected. */
 #define _GNU_SOURCE
@@ -35,6 +37,7 @@
 
 static int nl_fd = -1, range_fd = -1;
 static long budget = -2; /* -2: not parsed yet; -1: unlimited */
+static long sends;       /* netlink requests sent so far (EPH_FAULT_AFTER) */
 static char fault[32];
 
 static void setup(void)
@@ -63,6 +66,9 @@ static int take(const char *name)
 
 	setup();
 	if (strcmp(fault, name) != 0 || budget == 0) {
+		return 0;
+	}
+	if (getenv("EPH_FAULT_AFTER") && sends < strtol(getenv("EPH_FAULT_AFTER"), NULL, 10)) {
 		return 0;
 	}
 	if (budget > 0) {
@@ -95,6 +101,15 @@ int socket(int domain, int type, int protocol)
 		nl_fd = fd;
 	}
 	return fd;
+}
+
+ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
+	       socklen_t tolen)
+{
+	if (fd == nl_fd && nl_fd >= 0) {
+		sends++;
+	}
+	return REAL(sendto)(fd, buf, len, flags, to, tolen);
 }
 
 static ssize_t nl_error(void *buf, size_t len, int e, uint32_t seq)

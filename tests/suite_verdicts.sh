@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# What the plugin says around its numbers, against real workloads in a private network
+# namespace (issue 15): a reverse proxy without upstream keepalive (a client that connects to
+# local backends and closes first, so TIME_WAIT stays on its side) with one and with two
+# backends, a UDP client that fills the pool, and a CRITICAL whose owner search runs out of
+# time. Each scenario gets a fresh 1000-port range of its own (41000-41999, 42000-42999, ...),
+# so the TIME_WAIT sockets of one (they last 60 s) lie outside the next one's pool.
+# needs-packages: iproute2 util-linux
+set -u
+. "$TOP/tests/lib.sh"
+
+enter_netns 300
+
+LOAD="$TOP/$B/tests/proxyload"
+SHIM="$TOP/$B/tests/faultshim.so"
+PLUGIN="$TOP/$BIN"
+[ -x "$LOAD" ] || { echo "# $LOAD is missing: run make check-build"; ok 1 "proxyload built"; done_testing; exit 1; }
+ip link set lo up
+SYS=/proc/sys/net/ipv4
+work=$(mktemp -d)
+pids=""
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# pool N: the scenario's range (4N000-4N999, nothing reserved).
+pool() { netns_pool "4${1}000" "4${1}999" ""; }
+
+# start NAME ARGS...: runs proxyload in the background, waits for "ready PID"; sets $pid.
+start() {
+	local name=$1
+	shift
+	"$LOAD" "$@" >"$work/$name.out" 2>"$work/$name.err" &
+	pids="$pids $!"
+	if ! wait_for "$work/$name.out" '^ready' 20; then
+		echo "# proxyload $name did not get ready: $(cat "$work/$name.err")"
+		return 1
+	fi
+	pid=$(sed -n 's/^ready //p' "$work/$name.out")
+}
+
+# settle LABEL VALUE ARGS...: waits (bounded, 10 s) until the plugin's perfdata LABEL is VALUE
+# (the backends close their ends a moment after the client did). Prints the last output.
+settle() {
+	local label=$1 want=$2 i
+	shift 2
+	for ((i = 0; i < 100; i++)); do
+		out=$("$PLUGIN" "$@")
+		[ "$(perf "$out" "$label")" = "$want" ] && break
+		sleep 0.1
+	done
+	echo "$out"
+}
+
+line() { # line TEXT LINE: 0 when TEXT holds LINE exactly as one line
+	grep -qxF -- "$2" <<<"$1" && return 0
+	echo "# missing line: $2"
+	return 1
+}
+
+# --- 1. UDP under --metric dest: a UDP port is taken for every destination.
+pool 1
+start udp name udpfill udpfill 127.0.0.1 || { ok 1 "UDP filler ready"; done_testing; exit 1; }
+like "$(cat "$work/udp.out")" "udpfill 1000 EADDRINUSE" "the UDP client used up the 1000-port pool"
+out=$("$PLUGIN" -p all --metric dest)
+rc=$?
+first=${out%%$'\n'*}
+is "$rc" 2 "-p all --metric dest with the UDP pool full: CRITICAL, not OK"
+like "$first" "^EPHEMERAL CRITICAL - " "the first line says CRITICAL"
+like "$first" "'udp_pct'=100\.0%;80;90;0;100" "udp_pct carries the thresholds under --metric dest"
+like "$first" "'tcp_dest_pct'=0\.0%;80;90;0;100" "tcp_dest_pct keeps them for TCP"
+like "$first" "tcp 0 of 1000 ports in use \(0\.0%\)" "an empty TCP pool reads 0.0%, not 0%"
+like "$first" "udp 1000 of 1000 ports in use \(100\.0%\)" "UDP: 1000 of 1000 (100.0%)"
+kill "$pid"
+
+# --- 2. The proxy case, one backend: nginx keeps 12 connections open and has closed 600.
+pool 2
+echo 0 >$SYS/tcp_tw_reuse
+start px1 name nginx backend 127.0.0.1 9001 hold 127.0.0.1 9001 12 close 127.0.0.1 9001 600 ||
+	{ ok 1 "proxy ready"; done_testing; exit 1; }
+NGINX=$pid
+out=$(settle tcp_time_wait 600 --top 5 -v)
+first=${out%%$'\n'*}
+is "$(perf "$first" tcp_time_wait)" 600 "600 TIME_WAIT sockets on the proxy's side"
+like "$first" "^EPHEMERAL OK - tcp 612 of 1000 ports in use \(61\.2%\), worst destination 612 ports to 127\.0\.0\.1:9001 \|" \
+	"worst destination names its count and the destination"
+ok "$(line "$out" "tcp:   nginx (pid $NGINX): 12 ports, and ~600 in TIME_WAIT toward 127.0.0.1:9001 (inferred)")" \
+	"--top names nginx behind the TIME_WAIT toward its backend (inferred)"
+is "$(perf "$first" tcp_churn_max)" 16.67 "tcp_tw_reuse 0: tcp_churn_max = 1000 ports / 60 s"
+like "$out" "tcp_tw_reuse 0" "-v names tcp_tw_reuse"
+like "$out" "tcp_timestamps 1" "-v names tcp_timestamps"
+like "$out" "tcp_tw_reuse_delay 1000 ms" "-v names the reuse delay"
+like "$out" "busiest destination 127\.0\.0\.1 -> 127\.0\.0\.1:9001 closes 10/s \(600 in TIME_WAIT / 60 s\)" \
+	"the churn sentence names the destination and its rate"
+like "$out" "sustains 16\.67/s \(1000 ports / 60 s: no TIME_WAIT reuse\)" "and the model: no reuse"
+[[ "$out" != *"new connections will fail"* ]]
+ok $? "no claim that new connections will fail at 60% of a destination's budget"
+
+echo 2 >$SYS/tcp_tw_reuse
+out=$("$PLUGIN" -v --top 5)
+is "$(perf "$out" tcp_churn_max)" 1000 "tcp_tw_reuse 2, loopback backend: 1000 ports / 1 s"
+like "$out" "sustains 1000/s \(1000 ports / 1 s reuse delay: tcp_tw_reuse 2 reuses TIME_WAIT toward loopback\)" \
+	"the churn sentence says reuse applies"
+echo 0 >$SYS/tcp_timestamps
+out=$("$PLUGIN" -v)
+is "$(perf "$out" tcp_churn_max)" 16.67 "without TCP timestamps no reuse: back to 1000 / 60 s"
+echo 1 >$SYS/tcp_timestamps
+echo 1 >$SYS/tcp_tw_reuse
+if [ -w $SYS/tcp_tw_reuse_delay ]; then
+	echo 2000 >$SYS/tcp_tw_reuse_delay
+	out=$("$PLUGIN" -v)
+	is "$(perf "$out" tcp_churn_max)" 500 "tcp_tw_reuse 1 and a 2000 ms delay: 1000 / 2 s"
+	like "$out" "tcp_tw_reuse_delay 2000 ms" "-v names the delay used"
+	echo 1000 >$SYS/tcp_tw_reuse_delay
+else
+	echo "# this kernel has no tcp_tw_reuse_delay: the delay is 1 s"
+fi
+echo 0 >$SYS/tcp_tw_reuse
+
+# nginx ends: its 12 connections join the TIME_WAIT, and nobody talks to the backend any more.
+kill "$NGINX"
+out=$(settle tcp_time_wait 612 --top 5)
+ok "$(line "$out" "tcp:   612 in TIME_WAIT toward 127.0.0.1:9001: no process talks to it now")" \
+	"TIME_WAIT toward a destination nobody talks to any more says so"
+[[ "$out" != *"nginx"* ]]
+ok $? "the ended process is not named"
+
+# --- 3. Two backends: each destination has its own budget of the pool.
+pool 3
+start px2 name nginx backend 127.0.0.1 9001 backend 127.0.0.1 9002 hold 127.0.0.1 9001 5 \
+	hold 127.0.0.1 9002 7 close 127.0.0.1 9001 500 close 127.0.0.1 9002 700 ||
+	{ ok 1 "two-backend proxy ready"; done_testing; exit 1; }
+NGINX=$pid
+out=$(settle tcp_time_wait 1200 --top 5 -v)
+first=${out%%$'\n'*}
+is "$(perf "$first" tcp_time_wait)" 1200 "1200 TIME_WAIT sockets in a 1000-port pool: two budgets"
+is "$(perf "$first" tcp_dest)" 707 "the busiest destination holds 707 ports"
+like "$first" "worst destination 707 ports to 127\.0\.0\.1:9002" "and is named"
+is "$(perf "$first" tcp_churn_max)" 16.67 "tcp_churn_max is per destination: 1000 / 60 s"
+ok "$(line "$out" "tcp:   nginx (pid $NGINX): 7 ports, and ~700 in TIME_WAIT toward 127.0.0.1:9002 (inferred)")" \
+	"nginx behind the TIME_WAIT toward backend 2"
+ok "$(line "$out" "tcp:   nginx (pid $NGINX): 5 ports, and ~500 in TIME_WAIT toward 127.0.0.1:9001 (inferred)")" \
+	"and toward backend 1"
+like "$out" "busiest destination 127\.0\.0\.1 -> 127\.0\.0\.1:9002 closes 11\.67/s \(700 in TIME_WAIT / 60 s\)" \
+	"the churn sentence takes the busiest destination's own rate"
+like "$out" "each destination has a budget of its own" "and says the budget is per destination"
+kill "$NGINX"
+
+# --- 4. Metric defaults, the first line of a non-default metric, and wording.
+pool 4
+start px4 name app backend 127.0.0.1 9005 hold 127.0.0.1 9005 850 ||
+	{ ok 1 "850 connections ready"; done_testing; exit 1; }
+APP=$pid
+out=$("$PLUGIN" --metric used)
+rc=$?
+is "$rc" 1 "--metric used without -w/-c: WARNING at 850 of 1000 (above 80 %)"
+like "$out" "^EPHEMERAL WARNING - tcp used 850 ports \(outside 0\.\.800\), 850 of 1000 in use \|" \
+	"the first line states the metric, its value and why"
+like "$out" "'tcp_used'=850;800;900;0;1000" "used: default thresholds in ports in the perfdata"
+out=$("$PLUGIN" --metric free)
+rc=$?
+is "$rc" 1 "--metric free without -w/-c: WARNING at 150 free (below 20 %)"
+like "$out" "^EPHEMERAL WARNING - tcp free 150 ports \(below 200\), 850 of 1000 in use \|" \
+	"free: the first line states it"
+like "$out" "'tcp_free'=150;200:;100:;0;1000" "free: default thresholds in the perfdata"
+out=$("$PLUGIN" --metric free -w 10)
+rc=$?
+is "$rc" 1 "--metric free -w 10: WARNING (150 lies outside 0..10)"
+like "$out" "^EPHEMERAL WARNING - tcp free 150 ports \(outside 0\.\.10\), 850 of 1000 in use \|" \
+	"and the first line says why"
+out=$("$PLUGIN" --metric used -w 900 -c 950)
+is "$?" 0 "--metric used -w 900 -c 950: OK"
+like "$out" "^EPHEMERAL OK - tcp used 850 ports, 850 of 1000 in use \|" "an OK line states the metric too"
+out=$("$PLUGIN" --metric dest)
+is "$?" 1 "--metric dest: WARNING at 85.0 %"
+like "$out" "^EPHEMERAL WARNING - tcp worst destination 850 ports to 127\.0\.0\.1:9005 \(85\.0%, outside 0\.\.80\), 850 of 1000 in use \|" \
+	"dest: the first line states it"
+out=$("$PLUGIN")
+is "$?" 1 "default metric: WARNING at 85.0 %"
+like "$out" "^EPHEMERAL WARNING - tcp 850 of 1000 ports in use \(85\.0%\), worst destination 850 ports to 127\.0\.0\.1:9005 \|" \
+	"the default metric's line is unchanged but for the destination"
+kill "$APP"
+
+# --- 5. One port: singular words, IPv6 in brackets.
+pool 5
+if start v6 name one backend ::1 9443 hold ::1 9443 1 2>/dev/null; then
+	ONE=$pid
+	out=$("$PLUGIN" --top 5)
+	like "$out" "^EPHEMERAL OK - tcp 1 of 1000 ports in use \(0\.1%\), worst destination 1 port to \[::1\]:9443 \|" \
+		"IPv6 destination in brackets, 1 port"
+	ok "$(line "$out" "tcp:   pid $ONE one: 1 port (0.1%), 1 socket")" "1 port, 1 socket"
+	kill "$ONE"
+else
+	echo "# no IPv6 in the namespace: IPv6 and singular rows not tested"
+fi
+
+# --- 6. A CRITICAL is never lost to the owner search: the second read (for the tables of a
+# state that is not OK) hangs, and -t ends the run with the state, not UNKNOWN.
+pool 6
+start px6 name app backend 127.0.0.1 9006 hold 127.0.0.1 9006 950 ||
+	{ ok 1 "950 connections ready"; done_testing; exit 1; }
+if [ -f "$SHIM" ]; then
+	t0=$(date +%s%N)
+	out=$(LD_PRELOAD="$SHIM" EPH_FAULT=stall EPH_FAULT_AFTER=1 "$PLUGIN" -w 10 -c 20 -t 2)
+	rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	first=${out%%$'\n'*}
+	is "$rc" 2 "the owner read hangs past -t: still CRITICAL (exit 2), not UNKNOWN"
+	like "$first" "^EPHEMERAL CRITICAL - tcp 950 of 1000 ports in use \(95\.0%\)" "with the state's first line"
+	like "$first" "'tcp_used'=950;" "and its perfdata"
+	like "$out" "owners were not listed" "and a note that owners were not listed"
+	ok "$([ "$ms" -lt 2600 ] && echo 0 || echo 1)" "within -t (${ms} ms)"
+else
+	echo "# $SHIM not built: the hanging owner read is not tested"
+fi
+kill "$pid"
+
+done_testing
