@@ -133,7 +133,31 @@ void evaluate_churn(struct proto_result *pr, unsigned lifetime, bool configured,
 	/* Every connection closed from this side waits the whole lifetime in TIME_WAIT, so in a
 	 * steady state the count divided by the lifetime is the close rate. */
 	pr->churn = (double)pr->tally->states[EPH_TCP_TIME_WAIT] / (double)lifetime;
-	pr->churn_sustainable = (double)pr->size / (double)lifetime;
+	pr->churn_dest_tw = 0;
+	if (pr->dest_max) {
+		const struct dest_entry *e = tally_dest_find(pr->tally, &pr->dest_key);
+
+		pr->churn_dest_tw = e ? e->time_wait : 0;
+	}
+	pr->churn_dest = (double)pr->churn_dest_tw / (double)lifetime;
+	pr->churn_reuse = evaluate_tw_reuse(&pr->tw_info, pr->dest_max ? &pr->dest_key : NULL);
+	pr->churn_window = pr->churn_reuse ? pr->tw_info.reuse_delay_ms / 1000.0 : (double)lifetime;
+	pr->churn_sustainable = (double)pr->size / pr->churn_window;
+}
+
+bool evaluate_tw_reuse(const struct sys_tw_info *info, const struct dest_key *k)
+{
+	/* net/ipv4/tcp_ipv4.c, tcp_twsk_unique(): a TIME_WAIT socket is taken over only when it
+	 * saw a timestamp; with tcp_tw_reuse 2 only when its remote or local address is a
+	 * loopback one. No destination known: only 1 applies to every destination. */
+	if (!info->reuse_model || info->timestamps <= 0 || info->reuse_delay_ms == 0) {
+		return false;
+	}
+	if (info->reuse == SYS_TW_REUSE_ALL) {
+		return true;
+	}
+	return info->reuse == SYS_TW_REUSE_LOOPBACK && k &&
+	       (sock_addr_loopback(k->family, k->raddr) || sock_addr_loopback(k->family, k->laddr));
 }
 
 void evaluate_merge(struct result *r)

@@ -44,7 +44,16 @@ struct proto_result {
 	bool tw_estimate;         /* the lifetime is an assumed default, not known */
 	struct sys_tw_info tw_info; /* the OS setting behind the lifetime, for the long output */
 	double churn;             /* TIME_WAIT sockets / lifetime */
-	double churn_sustainable; /* effective pool / lifetime: the rate the pool can carry */
+	/* Each destination has a budget of the whole pool (connect() shares a port across
+	 * destinations), so the rate that matters is the busiest destination's (dest_key). */
+	size_t churn_dest_tw;     /* TIME_WAIT sockets toward the busiest destination */
+	double churn_dest;        /* churn_dest_tw / lifetime: its closes per second */
+	bool churn_reuse;         /* connect() reuses its TIME_WAIT ports after the reuse delay
+				   * (tcp_tw_reuse 1, or 2 toward loopback, and timestamps on) */
+	double churn_window;      /* seconds a port stays taken after a close toward it: the
+				   * reuse delay with reuse, else the lifetime */
+	double churn_sustainable; /* tcp_churn_max: effective pool / churn_window, the closes per
+				   * second the busiest destination can sustain */
 	/* The --top tables, NULL when not asked for (attrib_report). */
 	const struct attrib_tables *attrib;
 };
@@ -70,9 +79,15 @@ int evaluate_proto(const struct eph_config *cfg, const struct portpool *pool,
 
 /* Fills pr's churn (TCP only) from its TIME_WAIT count and the TIME_WAIT lifetime in seconds
  * (sys_time_wait_lifetime; estimate when that is an assumed default; info, copied, may be
- * NULL: no setting to name). lifetime 0 leaves it unset. */
+ * NULL: no setting to name and no reuse). The sustainable rate is the busiest destination's
+ * (evaluate_proto found it): pool / reuse delay where connect() reuses TIME_WAIT toward it,
+ * else pool / lifetime. lifetime 0 leaves it unset. */
 void evaluate_churn(struct proto_result *pr, unsigned lifetime, bool configured, bool estimate,
 		    const struct sys_tw_info *info);
+
+/* True when connect() toward destination k (NULL: one not known) reuses TIME_WAIT ports after
+ * info's reuse delay. */
+bool evaluate_tw_reuse(const struct sys_tw_info *info, const struct dest_key *k);
 
 /* Merges the checked protocols' states into r->state. */
 void evaluate_merge(struct result *r);

@@ -30,17 +30,25 @@ int report_exit_state(const struct result *r)
 	return (int)r->state;
 }
 
+void report_remote_str(const struct dest_key *k, struct strbuf *sb)
+{
+	char rr[64];
+
+	sock_addr_str(k->family, k->raddr, rr, sizeof(rr));
+	sb_printf(sb, k->family == 6 ? "[%s]:%u" : "%s:%u", rr, k->rport);
+}
+
 void report_dest_str(const struct dest_key *k, struct strbuf *sb)
 {
-	char l[64], rr[64];
+	char l[64];
 
-	sock_addr_str(k->family, k->laddr, l, sizeof(l));
-	sock_addr_str(k->family, k->raddr, rr, sizeof(rr));
-	if (k->family == 6) {
-		sb_printf(sb, "%s -> [%s]:%u", l, rr, k->rport);
-	} else {
-		sb_printf(sb, "%s -> %s:%u", l, rr, k->rport);
-	}
+	sb_printf(sb, "%s -> ", sock_addr_str(k->family, k->laddr, l, sizeof(l)));
+	report_remote_str(k, sb);
+}
+
+const char *report_plural(size_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
 }
 
 void report_summary(const struct result *r, struct strbuf *sb)
@@ -57,10 +65,13 @@ void report_summary(const struct result *r, struct strbuf *sb)
 		/* Not ";" between protocols: Nagios 4 turns it into ":". */
 		sb_printf(sb, "%s%s %zu of %zu ports in use (%s%%)", first ? "" : " / ",
 			  eph_proto_name(p->proto), p->used, p->size,
-			  eph_fmt_num(p->pct, 1, pct, sizeof(pct)));
-		if (p->proto == EPH_TCP) {
-			sb_printf(sb, ", worst destination %s%zu", p->dest_exact ? "" : "~",
-				  p->dest_max);
+			  eph_fmt_pct(p->pct, pct, sizeof(pct)));
+		if (p->proto == EPH_TCP && p->dest_max) {
+			sb_printf(sb, ", worst destination %s%zu %s to ", p->dest_exact ? "" : "~",
+				  p->dest_max, report_plural(p->dest_max, "port", "ports"));
+			report_remote_str(&p->dest_key, sb);
+		} else if (p->proto == EPH_TCP) {
+			sb_puts(sb, ", no connection toward any destination");
 		}
 		/* Without netlink, bound-only sockets are invisible: a count that may be low must
 		 * not read as a plain OK at 3 a.m. */

@@ -122,6 +122,11 @@ static void proto_json(struct strbuf *sb, const struct proto_result *p)
 		num(sb, p->churn_sustainable, 2);
 		sb_printf(sb, ", \"time_wait_lifetime\": %u, \"lifetime\": ", p->tw_lifetime);
 		json_str(sb, p->tw_estimate ? "estimate" : p->tw_configured ? "configured" : "fixed");
+		/* sustainable_per_second is the busiest destination's, reuse-aware: */
+		sb_printf(sb, ", \"busiest_destination_per_second\": ");
+		num(sb, p->churn_dest, 2);
+		sb_printf(sb, ", \"reuse\": %s, \"window_seconds\": ", p->churn_reuse ? "true" : "false");
+		num(sb, p->churn_window, 3);
 		sb_puts(sb, "}");
 	}
 	sb_puts(sb, ", \"value\": ");
@@ -205,6 +210,28 @@ static void attrib_json(struct strbuf *sb, const struct proto_result *p)
 			  ", \"listening\": %zu, \"sockets\": %zu, \"time_wait\": %zu, "
 			  "\"owners\": %zu}",
 			  r->listening, r->sockets, r->time_wait, r->owners);
+	}
+	/* TIME_WAIT per destination and the owner that talks to it now: inferred, TIME_WAIT has
+	 * no owner. owner null: nobody talks to it now. */
+	sb_printf(sb, "], \"time_wait_destinations_total\": %zu, \"time_wait_destinations\": [",
+		  t->tw_total);
+	for (size_t i = 0; i < t->n_tw; i++) {
+		const struct attrib_tw_row *w = &t->tw[i];
+
+		sb_puts(sb, i ? ", {\"local\": " : "{\"local\": ");
+		json_str(sb, sock_addr_str(w->key.family, w->key.laddr, a, sizeof(a)));
+		sb_puts(sb, ", \"remote\": ");
+		json_str(sb, sock_addr_str(w->key.family, w->key.raddr, a, sizeof(a)));
+		sb_printf(sb, ", \"remote_port\": %u, \"time_wait\": %zu, \"inferred_owner\": ",
+			  w->key.rport, w->time_wait);
+		if (w->id == EPH_OWNER_NONE) {
+			sb_puts(sb, "null");
+		} else {
+			sb_printf(sb, "{\"%s\": %u, \"name\": ", t->per_user ? "uid" : "pid", w->id);
+			json_str(sb, w->name[0] ? w->name : NULL);
+			sb_printf(sb, ", \"ports\": %zu, \"other_owners\": %zu}", w->ports, w->others);
+		}
+		sb_puts(sb, "}");
 	}
 	sb_puts(sb, "]}");
 }

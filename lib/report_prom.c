@@ -184,8 +184,9 @@ static const struct family_def {
 	  "TCP connections closed per second: sockets in TIME_WAIT divided by its lifetime.",
 	  get_churn, 2, true, true },
 	{ "ephemeral_churn_sustainable_per_second",
-	  "The rate of closed connections the pool can carry: pool size divided by the TIME_WAIT "
-	  "lifetime.",
+	  "Closes per second the busiest destination can sustain (each destination has the whole "
+	  "pool): pool size divided by the TIME_WAIT lifetime, or by the reuse delay where "
+	  "tcp_tw_reuse applies to it.",
 	  get_churn_sustainable, 2, true, true },
 	{ "ephemeral_check_protocol_state",
 	  "State of this protocol's check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.", get_state, 0,

@@ -152,6 +152,14 @@ char *eph_fmt_num(double v, int decimals, char *buf, size_t size)
 	return buf;
 }
 
+char *eph_fmt_pct(double v, char *buf, size_t size)
+{
+	/* Rounded first, so that -0.04 cannot print as "-0.0". */
+	v = isfinite(v) ? round(v * 10.0) / 10.0 : 0;
+	snprintf(buf, size, "%.1f", v == 0 ? 0.0 : v);
+	return buf;
+}
+
 char *threshold_format(const struct threshold *t, char *buf, size_t size)
 {
 	char lo[48], hi[48];

@@ -459,7 +459,8 @@ static void test_render(void)
 	 * TcpTimedWaitDelay is ignored and the churn line says why it is an estimate. */
 	{
 		const struct sys_tw_info ignored = {
-			true, "TcpTimedWaitDelay 1 is outside 30-300, ignored (HKLM\\X); 240 s assumed"
+			.ignored = true,
+			.setting = "TcpTimedWaitDelay 1 is outside 30-300, ignored (HKLM\\X); 240 s assumed"
 		};
 
 		cfg.verbose = 1;
