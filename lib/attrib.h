@@ -14,16 +14,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "portpool.h"
 #include "sock.h"
 #include "sys.h"
 #include "tally.h"
 
 #define ATTRIB_TOP_DEFAULT 5 /* rows per table when the state is not OK and --top is not given */
-#define ATTRIB_TOP_MAX 50    /* --top limit: keeps the long output bounded */
+#define ATTRIB_TOP_MAX EPH_TOP_MAX /* --top limit (config.h) */
 #define ATTRIB_LADDR_MAX 64  /* local addresses told apart; the rest share one "other" row */
 #define ATTRIB_LADDR_IDS 16  /* owner ids listed per local address (the history log) */
-#define ATTRIB_SOCK_MAX 262144 /* owned sockets remembered (24 bytes each); more: lower bounds */
+#define ATTRIB_SOCK_MAX 262144 /* owned sockets remembered (32 bytes each); more: lower bounds */
 #define ATTRIB_SCAN_MAX_MS 3000 /* the owner search never takes longer, whatever -t allows */
 #define ATTRIB_SCAN_MAX_LINKS 2000000 /* nor reads more descriptors */
 #define ATTRIB_DEST_MAX 2048 /* destinations told apart for the TIME_WAIT inference */
@@ -47,6 +48,7 @@ struct attrib_sock {
 	uint16_t lport;
 	uint16_t laddr; /* index into struct attrib.laddr */
 	uint16_t dest;  /* slot in struct attrib.dests, ATTRIB_DEST_NONE */
+	uint32_t key;   /* the owner in the view attrib_report chose: pid, or uid per user */
 };
 
 /* A destination of sockets in the pool, for the TIME_WAIT inference: TIME_WAIT sockets have no

@@ -8,6 +8,7 @@
 #include "sock.h"
 #include "threshold.h"
 
+/* The metrics; lib/metric.c has a row for each. */
 enum eph_metric {
 	EPH_METRIC_PCT = 0, /* percent of the effective pool in use (default) */
 	EPH_METRIC_USED,    /* ports in use */
@@ -16,6 +17,7 @@ enum eph_metric {
 };
 
 #define EPH_DEFAULT_TIMEOUT 10
+#define EPH_TOP_MAX 50 /* --top limit: keeps the long output bounded */
 
 struct eph_config {
 	struct threshold warn, crit; /* apply to `metric` */
@@ -32,8 +34,5 @@ struct eph_config {
 	const char *output_file;    /* --output-file: write the output there (atomically) */
 	const char *log_file;       /* --log: append CSV history lines there */
 };
-
-/* "pct", "used", "free", "dest". */
-const char *eph_metric_name(enum eph_metric m);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "attrib.h"
 #include "config.h"
+#include "num.h"
 #include "portpool.h"
 #include "sys.h"
 #include "tally.h"
@@ -91,8 +92,5 @@ bool evaluate_tw_reuse(const struct sys_tw_info *info, const struct dest_key *k)
 
 /* Merges the checked protocols' states into r->state. */
 void evaluate_merge(struct result *r);
-
-/* Rounds to one decimal, as every percentage is shown and judged. */
-double eph_round1(double v);
 
 #endif

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "metric.h"
+
 /* Every output format; a new renderer is one line here. */
 static const struct renderer *const renderers[] = {
 	&report_nagios,
@@ -57,21 +59,18 @@ void report_summary(const struct result *r, struct strbuf *sb)
 
 	for (int i = 0; i < EPH_NPROTO; i++) {
 		const struct proto_result *p = &r->p[i];
-		char pct[32];
+		const struct metric *m;
 
 		if (!p->checked) {
 			continue;
 		}
-		/* Not ";" between protocols: Nagios 4 turns it into ":". */
-		sb_printf(sb, "%s%s %zu of %zu ports in use (%s%%)", first ? "" : " / ",
-			  eph_proto_name(p->proto), p->used, p->size,
-			  eph_fmt_pct(p->pct, pct, sizeof(pct)));
-		if (p->proto == EPH_TCP && p->dest_max) {
-			sb_printf(sb, ", worst destination %s%zu %s to ", p->dest_exact ? "" : "~",
-				  p->dest_max, report_plural(p->dest_max, "port", "ports"));
-			report_remote_str(&p->dest_key, sb);
-		} else if (p->proto == EPH_TCP) {
-			sb_puts(sb, ", no connection toward any destination");
+		/* Not ";" between protocols: Nagios 4 turns it into ":". Then each metric's
+		 * words, in the table's order. */
+		sb_printf(sb, "%s%s", first ? "" : " / ", eph_proto_name(p->proto));
+		for (size_t k = 0; (m = metric_at(k)) != NULL; k++) {
+			if (m->summary && metric_applies(m, p->proto)) {
+				m->summary(p, sb);
+			}
 		}
 		/* Without netlink, bound-only sockets are invisible: a count that may be low must
 		 * not read as a plain OK at 3 a.m. */

@@ -27,6 +27,9 @@ struct renderer {
 	/* The stage is a field of its own (JSON), so it is given even where the message already
 	 * names it, as a timeout's does; a one-line format would say it twice. */
 	bool stage_apart;
+	/* The longest first line the format's reader takes, in bytes without the newline (NRPE
+	 * v2: EPH_NRPE_MAX); 0: no limit. A longer one is refused as a bug. */
+	size_t first_line_max;
 };
 
 /* The renderer called name ("nagios", ...), or NULL. */

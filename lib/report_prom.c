@@ -20,7 +20,7 @@ static void sample(struct strbuf *sb, const char *name, const char *proto, doubl
 {
 	char num[48];
 
-	eph_fmt_num(v, decimals, num, sizeof(num));
+	num_format(v, decimals, num, sizeof(num));
 	if (proto) {
 		sb_printf(sb, "%s{protocol=\"%s\"} %s\n", name, proto, num);
 	} else {
@@ -130,11 +130,10 @@ static void by_state(struct strbuf *sb, const struct result *r)
 			continue;
 		}
 		for (int s = 0; s < EPH_NSTATES; s++) {
-			bool tcp_state = s != EPH_UDP_SOCK && s != EPH_STATE_UNKNOWN;
 			char name[32];
 			size_t k;
 
-			if (p->proto == EPH_TCP ? !tcp_state : s != EPH_UDP_SOCK) {
+			if (!sock_state_of(p->proto, (enum eph_state)s)) {
 				continue;
 			}
 			/* Prometheus label values by convention are lower case. */

@@ -25,21 +25,32 @@ void sys_init(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-int sys_write_stdout(const char *buf, size_t len)
+/* Writes all of buf to fd; -1 with errno set on failure. Only write(): safe in a signal
+ * handler. */
+static int write_all(int fd, const char *buf, size_t len)
 {
 	while (len > 0) {
-		ssize_t n = write(STDOUT_FILENO, buf, len);
+		ssize_t n = write(fd, buf, len);
 
 		if (n < 0 && errno == EINTR) {
 			continue;
 		}
-		if (n <= 0) {
+		if (n < 0) {
+			return -1;
+		}
+		if (n == 0) {
+			errno = EIO;
 			return -1;
 		}
 		buf += n;
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+int sys_write_stdout(const char *buf, size_t len)
+{
+	return write_all(STDOUT_FILENO, buf, len);
 }
 
 void sys_exit_now(int code)
@@ -68,28 +79,6 @@ int sys_timeout_start(unsigned seconds, void (*fn)(void), struct eph_err *err)
 		return -1;
 	}
 	alarm(seconds);
-	return 0;
-}
-
-/* Writes all of buf to fd; -1 with errno set on failure. */
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR) {
-			continue;
-		}
-		if (n < 0) {
-			return -1;
-		}
-		if (n == 0) {
-			errno = EIO;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
 	return 0;
 }
 

@@ -28,7 +28,7 @@ WIN_SETUP := $(WB)/check_ephemeral-$(EPH_VERSION_STR)-setup.exe
 
 # Unit tests that read Linux's netlink or /proc are left out; every other tests/test_*.c is
 # portable and runs under wine with the same assertions.
-WIN_UNIT_EXCLUDE := tests/test_nl_diag.c tests/test_procnet.c tests/test_sys_linux.c
+WIN_UNIT_EXCLUDE := $(LINUX_UNIT_SRCS)
 WIN_UNIT_TESTS := $(filter-out $(WIN_UNIT_EXCLUDE),$(wildcard tests/test_*.c))
 WIN_UNIT_BINS := $(patsubst tests/%.c,$(WB)/tests/%.exe,$(WIN_UNIT_TESTS))
 WIN_HELPERS := $(WB)/tests/helper/netsh.exe $(WB)/tests/helper/crash.exe \
