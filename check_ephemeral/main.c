@@ -14,10 +14,19 @@ static char timeout_lines[CHECK_NSTAGES][2048];
 static size_t timeout_lens[CHECK_NSTAGES];
 static volatile sig_atomic_t stage; /* set by the run (struct check.stage) */
 static int timeout_code = 3;
+static struct check run;
+static volatile sig_atomic_t fallback_ready; /* run.fallback holds the state without owners */
 
 static void on_timeout(void)
 {
 	int s = stage;
+
+	/* The state is known, only the owners are missing: that, not UNKNOWN. */
+	if (fallback_ready) {
+		sys_file_replace_now(sb_str(&run.fallback), run.fallback.len);
+		sys_write_stdout(sb_str(&run.fallback), run.fallback.len);
+		sys_exit_now(run.fallback_code);
+	}
 
 	/* --output-file (armed in main) shows the timeout too, not the last good numbers. */
 	sys_file_replace_now(timeout_lines[s], timeout_lens[s]);
@@ -92,7 +101,6 @@ static int write_output(const struct renderer *rd, const struct check *c)
 
 int main(int argc, char **argv)
 {
-	static struct check run;
 	uint64_t start = sys_clock_ms();
 	const struct renderer *rd = &report_nagios;
 	struct eph_config cfg;
@@ -123,7 +131,11 @@ int main(int argc, char **argv)
 	}
 	check_init(&run, &cfg, rd, &check_sys_os, start);
 	run.stage = &stage;
-	code = check_run(&run, &err) < 0 ? fail(rd, run.failed, err.msg) : write_output(rd, &run);
+	run.fallback_ready = &fallback_ready;
+	rc = check_run(&run, &err);
+	/* Whatever the run ended with is written now: no timeout may print the fallback instead. */
+	fallback_ready = 0;
+	code = rc < 0 ? fail(rd, run.failed, err.msg) : write_output(rd, &run);
 	sys_file_disarm();
 	check_free(&run);
 	return code;

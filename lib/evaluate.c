@@ -44,7 +44,7 @@ int evaluate_proto(const struct eph_config *cfg, const struct portpool *pool,
 		   const struct tally *t, const struct sys_pool_info *pinfo,
 		   const struct sys_sock_info *sinfo, struct proto_result *pr, struct eph_err *err)
 {
-	const struct metric *m = metric_get(cfg->metric);
+	const struct metric *m = metric_judging(cfg->metric, t->proto);
 
 	memset(pr, 0, sizeof(*pr));
 	pr->checked = true;
@@ -71,15 +71,15 @@ int evaluate_proto(const struct eph_config *cfg, const struct portpool *pool,
 		pr->dest_pct = num_round1(100.0 * (double)pr->dest_max / (double)pr->size);
 	}
 
+	/* A TCP-only metric (dest: connect() toward one peer) leaves the other protocols to the
+	 * metric its row names (pct), with the same thresholds. */
+	pr->judged = m->id;
+	metric_thresholds_for(m, pr->size, &cfg->warn, &cfg->crit, &pr->warn, &pr->crit);
 	pr->value = m->value(pr);
 	pr->state = EPH_OK;
-	/* A TCP-only metric (dest: connect() toward one peer) judges no other protocol. */
-	if (!metric_applies(m, t->proto)) {
-		return 0;
-	}
-	if (threshold_alerts(&cfg->crit, pr->value)) {
+	if (threshold_alerts(&pr->crit, pr->value)) {
 		pr->state = EPH_CRITICAL;
-	} else if (threshold_alerts(&cfg->warn, pr->value)) {
+	} else if (threshold_alerts(&pr->warn, pr->value)) {
 		pr->state = EPH_WARNING;
 	}
 	return 0;

@@ -36,6 +36,9 @@ struct proto_result {
 	struct dest_key dest_key;
 	bool dest_exact;
 	double dest_pct; /* 100*dest_max/size, rounded to one decimal */
+	enum eph_metric judged;      /* the metric judged here (--metric dest: pct for UDP) */
+	struct threshold warn, crit; /* the thresholds applied here: -w/-c, else the defaults
+				      * (for used and free, a share of this pool) */
 	double value;    /* the metric's value, the one thresholds were applied to */
 	enum eph_status state;
 	/* TCP churn (evaluate_churn): connections closed per second. */
@@ -63,6 +66,9 @@ struct result {
 	const struct eph_config *cfg;
 	struct proto_result p[EPH_NPROTO];
 	enum eph_status state;
+	/* Why the owner tables that were due are missing (the time -t leaves ran out); NULL when
+	 * they are there or were not due. */
+	const char *owners_note;
 };
 
 /* Worse of two states, in the Monitoring Plugins order OK < UNKNOWN < WARNING < CRITICAL. */

@@ -1,5 +1,6 @@
 #include "metric.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -54,16 +55,57 @@ static void summary_dest(const struct proto_result *p, struct strbuf *sb)
 	dest_words(p, sb);
 }
 
-/* In the order of the first line's words; indexed by enum eph_metric. */
+/* " (why)", or nothing when why is "". */
+static void why_words(const char *why, struct strbuf *sb)
+{
+	if (why[0]) {
+		sb_printf(sb, " (%s)", why);
+	}
+}
+
+static void lead_used(const struct proto_result *p, const char *why, struct strbuf *sb)
+{
+	sb_printf(sb, " used %zu %s", p->used, report_plural(p->used, "port", "ports"));
+	why_words(why, sb);
+}
+
+static void lead_free(const struct proto_result *p, const char *why, struct strbuf *sb)
+{
+	sb_printf(sb, " free %zu %s", p->free, report_plural(p->free, "port", "ports"));
+	why_words(why, sb);
+}
+
+static void lead_dest(const struct proto_result *p, const char *why, struct strbuf *sb)
+{
+	char pct[32];
+
+	if (!p->dest_max) {
+		sb_puts(sb, " no connection toward any destination");
+		why_words(why, sb);
+		return;
+	}
+	sb_puts(sb, " worst destination ");
+	dest_words(p, sb);
+	sb_printf(sb, " (%s%%%s%s)", num_format_pct(p->dest_pct, pct, sizeof(pct)),
+		  why[0] ? ", " : "", why);
+}
+
+/* In the order of the first line's words; indexed by enum eph_metric. Used and free have their
+ * defaults at 80 % / 90 % in use and 20 % / 10 % free, in ports of each protocol's pool. */
 static const struct metric metrics[] = {
-	[EPH_METRIC_PCT] = { EPH_METRIC_PCT, "pct", true, false, "80", "90", "pct", value_pct,
-			     summary_pct },
-	[EPH_METRIC_USED] = { EPH_METRIC_USED, "used", false, false, NULL, NULL, "used", value_used,
-			      NULL },
-	[EPH_METRIC_FREE] = { EPH_METRIC_FREE, "free", false, false, NULL, NULL, "free", value_free,
-			      NULL },
-	[EPH_METRIC_DEST] = { EPH_METRIC_DEST, "dest", true, true, "80", "90", "dest_pct",
-			      value_dest, summary_dest },
+	[EPH_METRIC_PCT] = { .id = EPH_METRIC_PCT, .name = "pct", .percent = true,
+			     .warn_default = "80", .crit_default = "90", .perf_label = "pct",
+			     .value = value_pct, .summary = summary_pct },
+	[EPH_METRIC_USED] = { .id = EPH_METRIC_USED, .name = "used", .warn_share = 0.8,
+			      .crit_share = 0.9, .perf_label = "used", .value = value_used,
+			      .lead = lead_used },
+	[EPH_METRIC_FREE] = { .id = EPH_METRIC_FREE, .name = "free", .warn_share = 0.2,
+			      .crit_share = 0.1, .below = true, .perf_label = "free",
+			      .value = value_free, .lead = lead_free },
+	[EPH_METRIC_DEST] = { .id = EPH_METRIC_DEST, .name = "dest", .percent = true,
+			      .tcp_only = true, .warn_default = "80", .crit_default = "90",
+			      .elsewhere = EPH_METRIC_PCT, .perf_label = "dest_pct",
+			      .value = value_dest, .summary = summary_dest, .lead = lead_dest },
 };
 
 #define NMETRICS (sizeof(metrics) / sizeof(metrics[0]))
@@ -96,6 +138,43 @@ const char *metric_name(enum eph_metric m)
 bool metric_applies(const struct metric *m, enum eph_proto proto)
 {
 	return !m->tcp_only || proto == EPH_TCP;
+}
+
+const struct metric *metric_judging(enum eph_metric m, enum eph_proto proto)
+{
+	const struct metric *row = metric_get(m);
+
+	return metric_applies(row, proto) ? row : metric_get(row->elsewhere);
+}
+
+/* share of pool_size in whole ports, as a range: "above N" (N = the share rounded down: used
+ * 22586 of 28232 is above 80 %) or "below N" (rounded up: free 5646 of 28232 is below 20 %). */
+static void share_threshold(double share, bool below, size_t pool_size, struct threshold *t)
+{
+	double v = share * (double)pool_size;
+
+	memset(t, 0, sizeof(*t));
+	t->set = true;
+	if (below) {
+		t->lo = ceil(v - 1e-9);
+		t->hi_inf = true;
+	} else {
+		t->hi = floor(v + 1e-9);
+	}
+}
+
+void metric_thresholds_for(const struct metric *m, size_t pool_size, const struct threshold *warn,
+			   const struct threshold *crit, struct threshold *w_out,
+			   struct threshold *c_out)
+{
+	*w_out = *warn;
+	*c_out = *crit;
+	if (!warn->set && m->warn_share > 0) {
+		share_threshold(m->warn_share, m->below, pool_size, w_out);
+	}
+	if (!crit->set && m->crit_share > 0) {
+		share_threshold(m->crit_share, m->below, pool_size, c_out);
+	}
 }
 
 void metric_list(char *buf, size_t size, bool percent_only, const char *sep, const char *last)

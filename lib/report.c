@@ -65,11 +65,24 @@ void report_summary(const struct result *r, struct strbuf *sb)
 			continue;
 		}
 		/* Not ";" between protocols: Nagios 4 turns it into ":". Then each metric's
-		 * words, in the table's order. */
+		 * words, in the table's order; a metric judged other than the default one leads
+		 * instead, with its value and the threshold it broke, so the line says why. */
 		sb_printf(sb, "%s%s", first ? "" : " / ", eph_proto_name(p->proto));
-		for (size_t k = 0; (m = metric_at(k)) != NULL; k++) {
-			if (m->summary && metric_applies(m, p->proto)) {
-				m->summary(p, sb);
+		m = metric_get(p->judged);
+		if (m->lead) {
+			char why[120] = "";
+
+			if (p->state == EPH_CRITICAL || p->state == EPH_WARNING) {
+				threshold_describe(p->state == EPH_CRITICAL ? &p->crit : &p->warn, why,
+						   sizeof(why));
+			}
+			m->lead(p, why, sb);
+			sb_printf(sb, ", %zu of %zu in use", p->used, p->size);
+		} else {
+			for (size_t k = 0; (m = metric_at(k)) != NULL; k++) {
+				if (m->summary && metric_applies(m, p->proto)) {
+					m->summary(p, sb);
+				}
 			}
 		}
 		/* Without netlink, bound-only sockets are invisible: a count that may be low must

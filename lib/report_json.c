@@ -120,7 +120,15 @@ static void proto_json(struct strbuf *sb, const struct proto_result *p)
 		num(sb, p->churn_window, 3);
 		sb_puts(sb, "}");
 	}
-	sb_puts(sb, ", \"value\": ");
+	/* The metric and thresholds applied to this protocol: with --metric dest UDP is judged by
+	 * pct, and used/free have their defaults in this pool's ports. */
+	sb_puts(sb, ", \"judged\": {\"metric\": ");
+	json_str(sb, metric_name(p->judged));
+	sb_puts(sb, ", \"warning\": ");
+	threshold_json(sb, &p->warn);
+	sb_puts(sb, ", \"critical\": ");
+	threshold_json(sb, &p->crit);
+	sb_puts(sb, "}, \"value\": ");
 	num(sb, p->value, 1);
 	sb_puts(sb, ", \"state\": ");
 	json_str(sb, eph_status_name(p->state));
@@ -260,6 +268,10 @@ static void render_json(const struct result *r, struct strbuf *sb)
 	json_str(sb, eph_status_name(r->state));
 	sb_printf(sb, ", \"exit_code\": %d, \"metric\": ", (int)r->state);
 	json_str(sb, metric_name(cfg->metric));
+	if (r->owners_note) {
+		sb_puts(sb, ", \"owners_note\": ");
+		json_str(sb, r->owners_note);
+	}
 	sb_puts(sb, ", \"thresholds\": {\"warning\": ");
 	threshold_json(sb, &cfg->warn);
 	sb_puts(sb, ", \"critical\": ");

@@ -26,12 +26,12 @@ static void perf(struct strbuf *sb, const char *proto, const char *label, double
 }
 
 /* One perfdata value per label; the metric's row names the one that shows the thresholds. */
-static void perfdata(const struct result *r, const struct proto_result *p, struct strbuf *sb)
+static void perfdata(const struct proto_result *p, struct strbuf *sb)
 {
 	static const struct threshold none;
-	const struct metric *m = metric_get(r->cfg->metric);
-	/* Thresholds are shown where they were applied: not on UDP for a TCP-only metric. */
-	const char *judged = metric_applies(m, p->proto) ? m->perf_label : "";
+	/* Thresholds are shown where they were applied: on the label of the metric judged for
+	 * this protocol (for UDP under --metric dest: udp_pct). */
+	const char *judged = metric_get(p->judged)->perf_label;
 	const char *n = eph_proto_name(p->proto);
 	const struct {
 		const char *label;
@@ -55,8 +55,8 @@ static void perfdata(const struct result *r, const struct proto_result *p, struc
 		if (vals[i].tcp_only && p->proto != EPH_TCP) {
 			continue;
 		}
-		perf(sb, n, vals[i].label, vals[i].v, vals[i].pct, th ? &r->cfg->warn : &none,
-		     th ? &r->cfg->crit : &none, vals[i].max);
+		perf(sb, n, vals[i].label, vals[i].v, vals[i].pct, th ? &p->warn : &none,
+		     th ? &p->crit : &none, vals[i].max);
 	}
 	if (p->churn_set) {
 		char num[48];
@@ -351,9 +351,9 @@ static void long_output(const struct result *r, const struct proto_result *p, st
 		char ws[100], cs[100];
 
 		sb_printf(sb, "%s: metric %s = %s, warning '%s', critical '%s' -> %s\n", n,
-			  metric_name(r->cfg->metric), num_format(p->value, 1, pct, sizeof(pct)),
-			  threshold_format(&r->cfg->warn, ws, sizeof(ws)),
-			  threshold_format(&r->cfg->crit, cs, sizeof(cs)), eph_status_name(p->state));
+			  metric_name(p->judged), num_format(p->value, 1, pct, sizeof(pct)),
+			  threshold_format(&p->warn, ws, sizeof(ws)),
+			  threshold_format(&p->crit, cs, sizeof(cs)), eph_status_name(p->state));
 	}
 }
 
@@ -364,10 +364,13 @@ static void render_nagios(const struct result *r, struct strbuf *sb)
 	sb_puts(sb, " |");
 	for (int i = 0; i < EPH_NPROTO; i++) {
 		if (r->p[i].checked) {
-			perfdata(r, &r->p[i], sb);
+			perfdata(&r->p[i], sb);
 		}
 	}
 	sb_puts(sb, "\n");
+	if (r->owners_note) {
+		sb_printf(sb, "note: %s\n", r->owners_note);
+	}
 	for (int i = 0; i < EPH_NPROTO; i++) {
 		const struct proto_result *p = &r->p[i];
 

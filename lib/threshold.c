@@ -155,3 +155,27 @@ char *threshold_format(const struct threshold *t, char *buf, size_t size)
 	}
 	return buf;
 }
+
+char *threshold_describe(const struct threshold *t, char *buf, size_t size)
+{
+	char lo[48], hi[48];
+
+	if (!t->set) {
+		if (size) {
+			buf[0] = '\0';
+		}
+		return buf;
+	}
+	num_format(t->lo, 6, lo, sizeof(lo));
+	num_format(t->hi, 6, hi, sizeof(hi));
+	if (t->lo_inf && t->hi_inf) {
+		snprintf(buf, size, t->inside ? "always" : "never");
+	} else if (t->lo_inf) {
+		snprintf(buf, size, t->inside ? "at or below %s" : "above %s", hi);
+	} else if (t->hi_inf) {
+		snprintf(buf, size, t->inside ? "at or above %s" : "below %s", lo);
+	} else {
+		snprintf(buf, size, "%s %s..%s", t->inside ? "inside" : "outside", lo, hi);
+	}
+	return buf;
+}

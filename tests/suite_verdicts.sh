@@ -81,8 +81,11 @@ is "$rc" 2 "-p all --metric dest with the UDP pool full: CRITICAL, not OK"
 like "$first" "^EPHEMERAL CRITICAL - " "the first line says CRITICAL"
 like "$first" "'udp_pct'=100\.0%;80;90;0;100" "udp_pct carries the thresholds under --metric dest"
 like "$first" "'tcp_dest_pct'=0\.0%;80;90;0;100" "tcp_dest_pct keeps them for TCP"
-like "$first" "tcp 0 of 1000 ports in use \(0\.0%\)" "an empty TCP pool reads 0.0%, not 0%"
-like "$first" "udp 1000 of 1000 ports in use \(100\.0%\)" "UDP: 1000 of 1000 (100.0%)"
+like "$first" "^EPHEMERAL CRITICAL - tcp no connection toward any destination, 0 of 1000 in use / udp 1000 of 1000 ports in use \(100\.0%\) \|" \
+	"TCP states the judged metric, UDP its percent"
+out=$("$PLUGIN" -p all)
+like "$out" "^EPHEMERAL CRITICAL - tcp 0 of 1000 ports in use \(0\.0%\), no connection toward any destination / udp" \
+	"an empty TCP pool reads 0.0%, not 0%"
 kill "$pid"
 
 # --- 2. The proxy case, one backend: nginx keeps 12 connections open and has closed 600.
@@ -231,6 +234,16 @@ if [ -f "$SHIM" ]; then
 	like "$out" "owners were not listed" "and a note that owners were not listed"
 	[ "$ms" -lt 2600 ]
 	ok $? "within -t (${ms} ms)"
+	# A first read slow enough that a second would not fit in what -t leaves: no second read.
+	t0=$(date +%s%N)
+	out=$(LD_PRELOAD="$SHIM" EPH_FAULT=slow:1 EPH_FAULT_DELAY_MS=600 "$PLUGIN" -w 10 -c 20 -t 1)
+	rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	is "$rc" 2 "a slow first read: CRITICAL, no second read tried"
+	like "$out" "note: owners were not listed: a second read of the socket table would not fit" \
+		"and the note says why"
+	[ "$ms" -lt 1000 ]
+	ok $? "within -t 1 (${ms} ms)"
 else
 	echo "# $SHIM not built: the hanging owner read is not tested"
 fi

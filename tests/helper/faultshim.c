@@ -16,9 +16,11 @@
  *   badattr        every record's first attribute gets rta_len 0xFFFF (past its message)
  *   eof            recvmsg returns 0 (end of stream before NLMSG_DONE)
  *   stall          recvmsg sleeps 600 s (a kernel dump that hangs)
+ *   slow           recvmsg sleeps EPH_FAULT_DELAY_MS milliseconds (a slow, loaded host)
  *   stallrange     read() of ip_local_port_range sleeps 600 s
- * EPH_FAULT_AFTER=K: the fault starts only once K netlink requests have been sent, so that a
- *   run's first socket read is clean and a later one (the owner read) breaks.
+ * EPH_FAULT_AFTER=K: the first K netlink requests (dumps) run clean; the fault starts with the
+ *   next one, so that a run's first socket read is clean and a later one (the owner read)
+ *   breaks.
  * EPH_FAULT_PROCNET=FILE: fopen("/proc/net/tcp") opens FILE instead (a garbled table).
  * EPH_FAULT_LOG=FILE: appends one line per fault injected. */
 #define _GNU_SOURCE
@@ -68,7 +70,7 @@ static int take(const char *name)
 	if (strcmp(fault, name) != 0 || budget == 0) {
 		return 0;
 	}
-	if (getenv("EPH_FAULT_AFTER") && sends < strtol(getenv("EPH_FAULT_AFTER"), NULL, 10)) {
+	if (getenv("EPH_FAULT_AFTER") && sends <= strtol(getenv("EPH_FAULT_AFTER"), NULL, 10)) {
 		return 0;
 	}
 	if (budget > 0) {
@@ -136,6 +138,11 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	}
 	if (take("stall")) {
 		sleep(600);
+	}
+	if (take("slow")) {
+		const char *ms = getenv("EPH_FAULT_DELAY_MS");
+
+		usleep(ms ? (useconds_t)strtoul(ms, NULL, 10) * 1000u : 100000u);
 	}
 	if (take("enobufs")) {
 		errno = ENOBUFS;
