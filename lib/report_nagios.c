@@ -214,9 +214,10 @@ static void tw_text(const struct attrib_tables *t, const char *n, struct strbuf 
 			  report_plural(r->ports, "port", "ports"), r->time_wait);
 		report_remote_str(&r->key, sb);
 		if (r->others) {
-			sb_printf(sb, " (inferred; %zu more %s talk to it)\n", r->others,
+			sb_printf(sb, " (inferred; %zu more %s %s to it)\n", r->others,
 				  t->per_user ? report_plural(r->others, "user", "users")
-					      : report_plural(r->others, "process", "processes"));
+					      : report_plural(r->others, "process", "processes"),
+				  report_plural(r->others, "talks", "talk"));
 		} else {
 			sb_puts(sb, " (inferred)\n");
 		}

@@ -68,7 +68,7 @@ like "$out" $'\ntcp: TcpTimedWaitDelay default \\(not configured; 240 s assumed\
 labels() { grep -oE "'[a-z_]+'=" <<<"${1%%$'\n'*}" | tr -d "'=" | tr '\n' ' '; }
 out=$(wrun "$WIN_EXE" -v --range 1-2)
 default_labels=$(labels "$out")
-like "$default_labels" " tcp_churn $" "tcp_churn ends the perfdata without TcpTimedWaitDelay"
+like "$default_labels" " tcp_churn tcp_churn_max $" "tcp_churn and tcp_churn_max end the perfdata without TcpTimedWaitDelay"
 tcpip='HKLM\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters'
 set_tw() { wrun reg add "$tcpip" /v TcpTimedWaitDelay /t REG_DWORD /d "$1" /f >/dev/null; }
 set_tw 30

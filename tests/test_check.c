@@ -244,10 +244,12 @@ static void test_ok(void)
 	is_int(run.res.state, EPH_OK, "7 of 90 ports is OK under the default 80/90");
 	is_int(run.code, 0, "exit code 0");
 	is_str(first_line(),
-	       "EPHEMERAL OK - tcp 7 of 90 ports in use (7.8%), worst destination 5 | "
+	       "EPHEMERAL OK - tcp 7 of 90 ports in use (7.8%), worst destination 5 ports to "
+	       "10.0.0.1:443 | "
 	       "'tcp_used'=7;;;0;90 'tcp_pct'=7.8%;80;90;0;100 'tcp_free'=83;;;0;90 "
 	       "'tcp_established'=5;;;0 'tcp_time_wait'=2;;;0 'tcp_bound'=0;;;0 "
-	       "'tcp_dest'=5;;;0;90 'tcp_dest_pct'=5.6%;;;0;100 'tcp_churn'=0.03;;;0",
+	       "'tcp_dest'=5;;;0;90 'tcp_dest_pct'=5.6%;;;0;100 'tcp_churn'=0.03;;;0 "
+	       "'tcp_churn_max'=1.5;;;0",
 	       "the Nagios line of the fake population");
 	is_int(os.reads, 1, "the sockets are read once");
 	is_int(os.pid_searches, 0, "no owner search when OK");

@@ -175,14 +175,18 @@ int main(void)
 	state_is(EPH_METRIC_USED, "@10:20", "@15:20", 15, EPH_CRITICAL);
 	state_is(EPH_METRIC_PCT, "~:50", "~:75", 70, EPH_CRITICAL);
 
-	/* The destination metric is about connect(): ignored for UDP, applied to TCP. */
+	/* The destination metric is about connect(): a UDP port is taken for every destination,
+	 * so UDP is judged by its percent, with the same thresholds. */
 	fill(&tcp, EPH_TCP, 60, 60);
 	fill(&udp, EPH_UDP, 60, 60);
 	config(EPH_METRIC_DEST, "@0:100", "@0:100");
-	ok(judge(&pr, &udp) == EPH_OK && pr.dest_max == 0 && pr.used == 60,
-	   "--metric dest: UDP stays OK even with thresholds that always alert");
+	ok(judge(&pr, &udp) == EPH_CRITICAL && pr.dest_max == 0 && pr.used == 60 &&
+		   pr.judged == EPH_METRIC_PCT && pr.value == pr.pct,
+	   "--metric dest: UDP is judged by its percent");
 	ok(judge(&pr, &tcp) == EPH_CRITICAL && pr.dest_pct == 66.7,
 	   "--metric dest: TCP 60 of 90 toward one destination (66.7%%) alerts");
+	config(EPH_METRIC_DEST, "80", "90");
+	ok(judge(&pr, &udp) == EPH_OK, "--metric dest: UDP at 66.7 %% is OK under 80/90");
 	config(EPH_METRIC_DEST, "50", "75");
 	fill(&tcp, EPH_TCP, 60, 20);
 	ok(judge(&pr, &tcp) == EPH_OK && pr.pct == 66.7 && pr.dest_pct == 22.2,
