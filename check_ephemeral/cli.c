@@ -17,6 +17,7 @@ enum {
 	OPT_SAM_STATUS,
 	OPT_OUTPUT_FILE,
 	OPT_LOG,
+	OPT_STATE_DIR,
 };
 
 static const struct option long_opts[] = {
@@ -31,6 +32,7 @@ static const struct option long_opts[] = {
 	{ "sam-status", no_argument, NULL, OPT_SAM_STATUS },
 	{ "output-file", required_argument, NULL, OPT_OUTPUT_FILE },
 	{ "log", required_argument, NULL, OPT_LOG },
+	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -50,20 +52,24 @@ static void usage(struct strbuf *out)
 		  "Usage: %s [-w RANGE] [-c RANGE] [--metric %s]\n"
 		  "       [-p tcp|udp|all] [-4|-6] [--range LO-HI] [-t SECONDS] [-o FORMAT] [-v]\n"
 		  "       [--top N] [--sam-status] [--output-file PATH] [--log FILE]\n"
+		  "       [--state-dir DIR]\n"
 		  "\n"
 		  "Counts the distinct local ports of the dynamic (ephemeral) range, minus reserved\n"
 		  "ports, that sockets hold in any state (TIME_WAIT and bound-only included).\n"
 		  "\n"
 		  "Options:\n"
-		  "  -w, --warning RANGE    warning threshold for the metric (default 80 for pct and\n"
-		  "                         dest; used: 80%% of the pool, free: 20%% of it, in ports)\n"
-		  "  -c, --critical RANGE   critical threshold for the metric (default 90 for pct and\n"
-		  "                         dest; used: 90%% of the pool, free: 10%% of it, in ports)\n"
+		  "  -w, --warning RANGE    warning threshold (default 80 for pct and dest; used:\n"
+		  "                         80%% of the pool, free: 20%% of it, in ports)\n"
+		  "  -c, --critical RANGE   critical threshold (default 90 for pct and dest; used:\n"
+		  "                         90%% of the pool, free: 10%% of it, in ports)\n"
 		  "      --metric NAME      pct:  percent of the pool in use (default)\n"
 		  "                         used: ports in use      free: ports free\n"
 		  "                         dest: percent of the pool held toward the busiest\n"
 		  "                               destination (what connect() has left); UDP is\n"
 		  "                               judged by its pct then\n"
+		  "                         eta:  seconds until the pool is full at the rate of\n"
+		  "                               the last 10 min (default -w 3600: -c 600:;\n"
+		  "                               OK while the count does not grow)\n"
 		  "  -p, --protocol P       tcp (default), udp or all; the worst state wins\n"
 		  "  -4, -6                 IPv4 or IPv6 sockets only (default both)\n"
 		  "      --range LO-HI      use this range instead of the OS's (reserved ports are\n"
@@ -75,6 +81,11 @@ static void usage(struct strbuf *out)
 		  "      --output-file PATH write the output to PATH (atomically: a temporary file\n"
 		  "                         renamed over it), not to stdout; errors go to both\n"
 		  "      --log FILE         append one CSV line per protocol to FILE (history)\n"
+		  "      --state-dir DIR    keep the forecast's samples in DIR (default\n"
+		  "                         $NAGIOS_PLUGIN_STATE_DIRECTORY, else\n"
+		  "                         /var/lib/check_ephemeral; on Windows\n"
+		  "                         %%ProgramData%%\\check_ephemeral); without a\n"
+		  "                         writable one the forecast is off\n"
 		  "  -v, --verbose          long output: range, reserved ports, states, source;\n"
 		  "                         -vv adds the thresholds applied\n"
 		  "      --top N            long output: the N processes (or users), destinations\n"
@@ -91,11 +102,12 @@ static void usage(struct strbuf *out)
 		  "  %s -w 80 -c 90                     percent of the pool in use\n"
 		  "  %s --metric free -w 2000: -c 500:  free ports\n"
 		  "  %s --metric dest -w 50 -c 75       busiest destination\n"
+		  "  %s --metric eta                    time until the pool is full\n"
 		  "  %s -p all                          TCP and UDP\n"
 		  "\n"
 		  "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for -h and -V).\n",
 		  EPH_NAME, EPH_VERSION, EPH_NAME, metrics, EPH_DEFAULT_TIMEOUT, report_names(), EPH_TOP_MAX,
-		  EPH_NAME, EPH_NAME, EPH_NAME, EPH_NAME);
+		  EPH_NAME, EPH_NAME, EPH_NAME, EPH_NAME, EPH_NAME);
 }
 
 static int parse_threshold(const char *opt, const char *text, struct threshold *t,
@@ -349,6 +361,13 @@ int cli_parse(int argc, char **argv, struct eph_config *cfg, struct strbuf *out,
 				return CLI_ERROR;
 			}
 			cfg->log_file = optarg;
+			break;
+		case OPT_STATE_DIR:
+			if (!*optarg) {
+				eph_err_set(err, "--state-dir needs a directory name");
+				return CLI_ERROR;
+			}
+			cfg->state_dir = optarg;
 			break;
 		case 'v':
 			cfg->verbose++;

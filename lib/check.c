@@ -14,6 +14,8 @@ const struct check_os check_sys_os = {
 	.host_name = sys_host_name,
 	.local_time_iso8601 = sys_local_time_iso8601,
 	.append_file = sys_append_file,
+	.forecast = forecast_store_update,
+	.time_now = sys_time_now,
 };
 
 static const char *const stage_names[CHECK_NSTAGES] = {
@@ -123,6 +125,34 @@ static void owner_tables(struct check *c, size_t rows)
 			c->res.p[p].attrib = &c->tables[p];
 		}
 	}
+}
+
+/* Records this run's sample in the forecast's state file and estimates every protocol from the
+ * samples. Waits at most 2 s for another run's lock, less when -t leaves less: the forecast is a
+ * secondary step and never costs the run its result. */
+static void forecast_step(struct check *c)
+{
+	struct forecast_key key;
+	struct forecast_sample s;
+	uint64_t left = owner_deadline(c) - c->os->clock_ms();
+
+	if (!c->os->forecast || !c->os->time_now) {
+		return;
+	}
+	evaluate_forecast_key(c->cfg, &key);
+	memset(&s, 0, sizeof(s));
+	s.t = c->os->time_now();
+	for (int p = 0; p < EPH_NPROTO; p++) {
+		s.used[p] = c->res.p[p].checked ? (int32_t)c->res.p[p].used : -1;
+	}
+	c->os->forecast(c->cfg->state_dir, &key, &s, left > 2000 ? 2000 : (unsigned)left,
+			&c->forecast);
+	for (int p = 0; p < EPH_NPROTO; p++) {
+		if (c->res.p[p].checked) {
+			evaluate_forecast(c->cfg, &c->forecast, s.t, &c->res.p[p]);
+		}
+	}
+	c->res.forecast = &c->forecast;
 }
 
 /* Pool, sockets and evaluation of one protocol. Owner data takes a record per socket: it is
@@ -269,7 +299,9 @@ int check_run(struct check *c, struct eph_err *err)
 		}
 	}
 	first_ms = c->os->clock_ms() - t0;
+	forecast_step(c);
 	evaluate_merge(&c->res);
+	c->res.measured_at = c->os->time_now ? (long long)c->os->time_now() : 0;
 	plan = owner_plan(cfg, c->rd, c->res.state);
 	/* A known state is never lost to the owner part: it gets what time is left, and if -t
 	 * ends it anyway, the handler prints the state without owners. */
@@ -311,6 +343,7 @@ void check_free(struct check *c)
 		tally_free(&c->tallies[p]);
 		attrib_free(&c->attribs[p]);
 	}
+	forecast_store_free(&c->forecast);
 	sb_free(&c->out);
 	sb_free(&c->fallback);
 }

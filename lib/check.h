@@ -45,6 +45,11 @@ struct check_os {
 	int (*local_time_iso8601)(char *buf, size_t size, struct eph_err *err);
 	int (*append_file)(const char *path, const char *header, const char *lines, size_t len,
 			   struct eph_err *err);
+	/* The forecast's state file (forecast_store_update) and the wall clock (sys_time_now);
+	 * NULL: no forecast. */
+	void (*forecast)(const char *dir, const struct forecast_key *k,
+			 const struct forecast_sample *s, unsigned wait_ms, struct forecast_store *fs);
+	int64_t (*time_now)(void);
 };
 
 extern const struct check_os check_sys_os;
@@ -76,6 +81,7 @@ struct check {
 	struct attrib attribs[EPH_NPROTO];
 	struct attrib_tables tables[EPH_NPROTO];
 	struct sys_query queries[EPH_NPROTO];
+	struct forecast_store forecast;
 };
 
 /* Prepares c for a run of cfg rendered by rd over os (all must outlive c); start_ms is

@@ -14,6 +14,7 @@ enum eph_metric {
 	EPH_METRIC_USED,    /* ports in use */
 	EPH_METRIC_FREE,    /* ports free */
 	EPH_METRIC_DEST,    /* ports toward the busiest destination, percent of the pool */
+	EPH_METRIC_ETA,     /* seconds until the pool is full at the current rate (forecast) */
 };
 
 #define EPH_DEFAULT_TIMEOUT 10
@@ -33,6 +34,7 @@ struct eph_config {
 	bool sam_status;            /* -o solarwinds: exit with SAM's code for the state */
 	const char *output_file;    /* --output-file: write the output there (atomically) */
 	const char *log_file;       /* --log: append CSV history lines there */
+	const char *state_dir;      /* --state-dir: the forecast's state files; NULL = default */
 };
 
 #endif

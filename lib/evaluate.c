@@ -40,6 +40,28 @@ const char *eph_status_name(enum eph_status s)
 	}
 }
 
+/* The metric's value of pr and the state the thresholds give it; a protocol without a value (no
+ * ETA) is OK. */
+static void judge(const struct eph_config *cfg, const struct metric *m, struct proto_result *pr)
+{
+	/* A TCP-only metric (dest: connect() toward one peer) leaves the other protocols to the
+	 * metric its row names (pct: a UDP port is taken for every destination), with the same
+	 * thresholds; used and free get their defaults from this protocol's pool. */
+	m = metric_judging(m->id, pr->proto);
+	pr->judged = m->id;
+	metric_thresholds_for(m, pr->size, &cfg->warn, &cfg->crit, &pr->warn, &pr->crit);
+	pr->value = m->value(pr);
+	pr->state = EPH_OK;
+	if (m->has_value && !m->has_value(pr)) {
+		return;
+	}
+	if (threshold_alerts(&pr->crit, pr->value)) {
+		pr->state = EPH_CRITICAL;
+	} else if (threshold_alerts(&pr->warn, pr->value)) {
+		pr->state = EPH_WARNING;
+	}
+}
+
 int evaluate_proto(const struct eph_config *cfg, const struct portpool *pool,
 		   const struct tally *t, const struct sys_pool_info *pinfo,
 		   const struct sys_sock_info *sinfo, struct proto_result *pr, struct eph_err *err)
@@ -71,18 +93,29 @@ int evaluate_proto(const struct eph_config *cfg, const struct portpool *pool,
 		pr->dest_pct = num_round1(100.0 * (double)pr->dest_max / (double)pr->size);
 	}
 
-	/* A TCP-only metric (dest: connect() toward one peer) leaves the other protocols to the
-	 * metric its row names (pct), with the same thresholds. */
-	pr->judged = m->id;
-	metric_thresholds_for(m, pr->size, &cfg->warn, &cfg->crit, &pr->warn, &pr->crit);
-	pr->value = m->value(pr);
-	pr->state = EPH_OK;
-	if (threshold_alerts(&pr->crit, pr->value)) {
-		pr->state = EPH_CRITICAL;
-	} else if (threshold_alerts(&pr->warn, pr->value)) {
-		pr->state = EPH_WARNING;
-	}
+	judge(cfg, m, pr);
 	return 0;
+}
+
+void evaluate_forecast_key(const struct eph_config *cfg, struct forecast_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	for (int p = 0; p < EPH_NPROTO; p++) {
+		k->proto[p] = cfg->proto[p];
+	}
+	k->families = cfg->families;
+	k->range_lo = cfg->range_lo;
+	k->range_hi = cfg->range_hi;
+}
+
+void evaluate_forecast(const struct eph_config *cfg, const struct forecast_store *fs,
+		       int64_t now, struct proto_result *pr)
+{
+	pr->fc_set = fs->on;
+	if (fs->on) {
+		forecast_estimate(&fs->st, "", pr->proto, now, pr->size, &pr->fc);
+	}
+	judge(cfg, metric_get(cfg->metric), pr);
 }
 
 void evaluate_churn(struct proto_result *pr, unsigned lifetime, bool configured, bool estimate,

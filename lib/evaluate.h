@@ -9,6 +9,7 @@
 
 #include "attrib.h"
 #include "config.h"
+#include "forecast_store.h"
 #include "num.h"
 #include "portpool.h"
 #include "sys.h"
@@ -58,6 +59,9 @@ struct proto_result {
 				   * reuse delay with reuse, else the lifetime */
 	double churn_sustainable; /* tcp_churn_max: effective pool / churn_window, the closes per
 				   * second the busiest destination can sustain */
+	/* The forecast (evaluate_forecast): rate and ETA from the state file's samples. */
+	bool fc_set; /* the forecast is on: fc holds the estimate */
+	struct forecast_est fc;
 	/* The --top tables, NULL when not asked for (attrib_report). */
 	const struct attrib_tables *attrib;
 };
@@ -69,6 +73,10 @@ struct result {
 	/* Why the owner tables that were due are missing (the time -t leaves ran out); NULL when
 	 * they are there or were not due. */
 	const char *owners_note;
+	/* When the sockets were counted, in seconds since the Unix epoch; 0 when not known. */
+	long long measured_at;
+	const struct forecast_store *forecast; /* the state file, for the long output; NULL:
+						* no forecast step ran */
 };
 
 /* Worse of two states, in the Monitoring Plugins order OK < UNKNOWN < WARNING < CRITICAL. */
@@ -95,6 +103,14 @@ void evaluate_churn(struct proto_result *pr, unsigned lifetime, bool configured,
 /* True when connect() toward destination k (NULL: one not known) reuses TIME_WAIT ports after
  * info's reuse delay. */
 bool evaluate_tw_reuse(const struct sys_tw_info *info, const struct dest_key *k);
+/* The forecast of pr from the samples fs holds (forecast_store_update ran at now with this
+ * run's sample): fills pr->fc when fs->on, then judges the metric again, since --metric eta's
+ * value comes from it. No ETA (too few samples, not growing, forecast off) is OK. */
+void evaluate_forecast(const struct eph_config *cfg, const struct forecast_store *fs,
+		       int64_t now, struct proto_result *pr);
+
+/* The key of the options that change what is counted, for the state file. */
+void evaluate_forecast_key(const struct eph_config *cfg, struct forecast_key *k);
 
 /* Merges the checked protocols' states into r->state. */
 void evaluate_merge(struct result *r);

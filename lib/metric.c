@@ -28,6 +28,30 @@ static double value_dest(const struct proto_result *p)
 	return p->dest_pct;
 }
 
+/* Whole seconds, as every format shows the ETA: the state never disagrees with the number. */
+static double value_eta(const struct proto_result *p)
+{
+	return report_eta(p) ? (double)report_eta_seconds(p) : 0;
+}
+
+static bool has_eta(const struct proto_result *p)
+{
+	return report_eta(p);
+}
+
+/* ", full in ~14 min" while the ETA is under an hour, whatever the metric. */
+static void summary_eta(const struct proto_result *p, struct strbuf *sb)
+{
+	char words[32];
+
+	if (report_eta(p)) {
+		forecast_eta_words(p->fc.eta, words, sizeof(words));
+		if (words[0]) {
+			sb_printf(sb, ", %s", words);
+		}
+	}
+}
+
 static void summary_pct(const struct proto_result *p, struct strbuf *sb)
 {
 	char pct[32];
@@ -106,6 +130,9 @@ static const struct metric metrics[] = {
 			      .tcp_only = true, .warn_default = "80", .crit_default = "90",
 			      .elsewhere = EPH_METRIC_PCT, .perf_label = "dest_pct",
 			      .value = value_dest, .summary = summary_dest, .lead = lead_dest },
+	[EPH_METRIC_ETA] = { .id = EPH_METRIC_ETA, .name = "eta", .warn_default = "3600:",
+			     .crit_default = "600:", .perf_label = "eta", .value = value_eta,
+			     .summary = summary_eta, .has_value = has_eta },
 };
 
 #define NMETRICS (sizeof(metrics) / sizeof(metrics[0]))

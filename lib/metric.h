@@ -41,6 +41,9 @@ struct metric {
 	 * value, and why (the threshold it broke, "" when none), e.g. " free 150 ports (below
 	 * 200)". */
 	void (*lead)(const struct proto_result *p, const char *why, struct strbuf *sb);
+	/* False when p has no value to judge (eta: the count does not grow): the protocol is OK
+	 * then. NULL: always a value. */
+	bool (*has_value)(const struct proto_result *p);
 };
 
 /* The row of m (the first row, pct, for a value out of range). */
@@ -52,7 +55,7 @@ const struct metric *metric_find(const char *name);
 /* The i-th row, i from 0; NULL past the last. */
 const struct metric *metric_at(size_t i);
 
-/* "pct", "used", "free", "dest". */
+/* "pct", "used", "free", "dest", "eta". */
 const char *metric_name(enum eph_metric m);
 
 /* True when m is judged on proto's sockets. */

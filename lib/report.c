@@ -1,5 +1,6 @@
 #include "report.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "metric.h"
@@ -51,6 +52,37 @@ void report_dest_str(const struct dest_key *k, struct strbuf *sb)
 const char *report_plural(size_t n, const char *one, const char *many)
 {
 	return n == 1 ? one : many;
+}
+
+bool report_eta(const struct proto_result *p)
+{
+	return p->fc_set && p->fc.eta_set;
+}
+
+long long report_eta_seconds(const struct proto_result *p)
+{
+	return (long long)floor(p->fc.eta);
+}
+
+void report_forecast_text(const struct proto_result *p, struct strbuf *sb)
+{
+	const struct forecast_est *e = &p->fc;
+	char slope[48];
+
+	if (e->samples < 2 || !e->rate_set) {
+		sb_printf(sb, "%zu sample%s in the last %d min (a rate needs 2, at least %d s apart)",
+			  e->samples, e->samples == 1 ? "" : "s", FORECAST_WINDOW_S / 60,
+			  FORECAST_MIN_SPAN_S);
+		return;
+	}
+	num_format(e->slope, 3, slope, sizeof(slope));
+	sb_printf(sb, "%zu samples over %lld s, %s%s ports/s", e->samples, (long long)e->span,
+		  e->slope > 0 ? "+" : "", slope);
+	if (e->eta_set) {
+		sb_printf(sb, ": full in %lld s at that rate (an estimate)", report_eta_seconds(p));
+	} else {
+		sb_puts(sb, ": not growing, no ETA");
+	}
 }
 
 void report_summary(const struct result *r, struct strbuf *sb)

@@ -2,12 +2,16 @@
  * stable keys whatever the state. Numbers are plain decimals (no exponent); strings go
  * through json_str, so any host name, path or message keeps the text valid JSON.
  *
- * {"plugin": "check_ephemeral", "version": "0.1.0", "state": "OK", "metric": "pct",
- *  "thresholds": {"warning": "80", "critical": "90"},
+ * {"plugin": "check_ephemeral", "version": "0.1.0", "state": "OK", "exit_code": 0,
+ *  "metric": "pct", "thresholds": {"warning": "80", "critical": "90"},
  *  "protocols": {"tcp": {"range": {...}, "reserved": {...}, "pool_size": N, "used": N,
  *   "free": N, "pct": N, "sockets": N, "states": {...}, "families": {...}, "dest": {...},
- *   "value": N, "state": "OK", "source": {...}}},
- *  "attribution": {"tcp": {...}}}        (only with the --top tables, see attrib_json) */
+ *   "churn": {...}, "value": N, "state": "OK", "source": {...}}},
+ *  "forecast": {...},                     (null when no forecast step ran)
+ *  "attribution": {"tcp": {...}},        ({} without the --top tables, see attrib_json)
+ *  "error": null}
+ * The same top-level keys on every run, a failed one's too (null or empty where nothing was
+ * measured); docs/check_ephemeral.schema.json describes every key. */
 #include "report.h"
 
 #include <stdio.h>
@@ -84,7 +88,8 @@ static void dest(struct strbuf *sb, const struct proto_result *p)
 	}
 }
 
-static void proto_json(struct strbuf *sb, const struct proto_result *p)
+/* owners_note: the run's note that owners were not listed (NULL: none), one of the notes. */
+static void proto_json(struct strbuf *sb, const struct proto_result *p, const char *owners_note)
 {
 	const struct tally *t = p->tally;
 
@@ -101,13 +106,19 @@ static void proto_json(struct strbuf *sb, const struct proto_result *p)
 	sb_printf(sb, ", \"sockets\": %zu, \"states\": ", t->sockets);
 	states(sb, p);
 	sb_printf(sb, ", \"families\": {\"ipv4\": %zu, \"ipv6\": %zu}", t->family[0], t->family[1]);
+	/* null: not a figure of this protocol (dest for UDP) or not known (churn). */
+	sb_puts(sb, ", \"dest\": ");
 	if (p->proto == EPH_TCP) {
-		sb_puts(sb, ", \"dest\": ");
 		dest(sb, p);
+	} else {
+		sb_puts(sb, "null");
 	}
-	if (p->churn_set) {
+	sb_puts(sb, ", \"churn\": ");
+	if (!p->churn_set) {
+		sb_puts(sb, "null");
+	} else {
 		/* Connections closed per second (TIME_WAIT / lifetime) and what the pool carries. */
-		sb_puts(sb, ", \"churn\": {\"per_second\": ");
+		sb_puts(sb, "{\"per_second\": ");
 		num(sb, p->churn, 2);
 		sb_puts(sb, ", \"sustainable_per_second\": ");
 		num(sb, p->churn_sustainable, 2);
@@ -118,6 +129,26 @@ static void proto_json(struct strbuf *sb, const struct proto_result *p)
 		num(sb, p->churn_dest, 2);
 		sb_printf(sb, ", \"reuse\": %s, \"window_seconds\": ", p->churn_reuse ? "true" : "false");
 		num(sb, p->churn_window, 3);
+		sb_puts(sb, "}");
+	}
+	/* The forecast: null when off; slope and ETA null when there is no rate or no growth. */
+	sb_puts(sb, ", \"forecast\": ");
+	if (!p->fc_set) {
+		sb_puts(sb, "null");
+	} else {
+		sb_printf(sb, "{\"samples\": %zu, \"span_seconds\": %lld, \"slope_per_second\": ",
+			  p->fc.samples, (long long)p->fc.span);
+		if (p->fc.rate_set) {
+			num(sb, p->fc.slope, 6);
+		} else {
+			sb_puts(sb, "null");
+		}
+		sb_puts(sb, ", \"eta_seconds\": ");
+		if (report_eta(p)) {
+			sb_printf(sb, "%lld", report_eta_seconds(p));
+		} else {
+			sb_puts(sb, "null");
+		}
 		sb_puts(sb, "}");
 	}
 	/* The metric and thresholds applied to this protocol: with --metric dest UDP is judged by
@@ -142,6 +173,10 @@ static void proto_json(struct strbuf *sb, const struct proto_result *p)
 	if (p->pool_info.note[0]) {
 		sb_puts(sb, p->sock_info.note[0] ? ", " : "");
 		json_str(sb, p->pool_info.note);
+	}
+	if (owners_note) {
+		sb_puts(sb, p->sock_info.note[0] || p->pool_info.note[0] ? ", " : "");
+		json_str(sb, owners_note);
 	}
 	sb_puts(sb, "]}}");
 }
@@ -235,24 +270,22 @@ static void attrib_json(struct strbuf *sb, const struct proto_result *p)
 	sb_puts(sb, "]}");
 }
 
-/* The --top tables as one more top-level member, only when they were made (asked for, or the
- * state is not OK), so the object keeps its shape otherwise. */
+/* The --top tables per protocol, when they were made (asked for, or the state is not OK);
+ * an empty object otherwise. */
 static void attribution(struct strbuf *sb, const struct result *r)
 {
 	bool first = true;
 
+	sb_puts(sb, ", \"attribution\": {");
 	for (int i = 0; i < EPH_NPROTO; i++) {
 		if (!r->p[i].checked || !r->p[i].attrib) {
 			continue;
 		}
-		sb_printf(sb, "%s\"%s\": ", first ? ", \"attribution\": {" : ", ",
-			  eph_proto_name(r->p[i].proto));
+		sb_printf(sb, "%s\"%s\": ", first ? "" : ", ", eph_proto_name(r->p[i].proto));
 		attrib_json(sb, &r->p[i]);
 		first = false;
 	}
-	if (!first) {
-		sb_puts(sb, "}");
-	}
+	sb_puts(sb, "}");
 }
 
 static void render_json(const struct result *r, struct strbuf *sb)
@@ -268,10 +301,6 @@ static void render_json(const struct result *r, struct strbuf *sb)
 	json_str(sb, eph_status_name(r->state));
 	sb_printf(sb, ", \"exit_code\": %d, \"metric\": ", (int)r->state);
 	json_str(sb, metric_name(cfg->metric));
-	if (r->owners_note) {
-		sb_puts(sb, ", \"owners_note\": ");
-		json_str(sb, r->owners_note);
-	}
 	sb_puts(sb, ", \"thresholds\": {\"warning\": ");
 	threshold_json(sb, &cfg->warn);
 	sb_puts(sb, ", \"critical\": ");
@@ -282,12 +311,25 @@ static void render_json(const struct result *r, struct strbuf *sb)
 			continue;
 		}
 		sb_printf(sb, "%s\"%s\": ", first ? "" : ", ", eph_proto_name(r->p[i].proto));
-		proto_json(sb, &r->p[i]);
+		proto_json(sb, &r->p[i], r->owners_note);
 		first = false;
 	}
 	sb_puts(sb, "}");
+	/* The forecast's state file; null when no forecast step ran. */
+	if (!r->forecast) {
+		sb_puts(sb, ", \"forecast\": null");
+	} else {
+		const struct forecast_store *fs = r->forecast;
+
+		sb_printf(sb, ", \"forecast\": {\"on\": %s, \"recorded\": %s, \"state_file\": ",
+			  fs->on ? "true" : "false", fs->recorded ? "true" : "false");
+		json_str(sb, fs->path);
+		sb_puts(sb, ", \"note\": ");
+		json_str(sb, fs->note);
+		sb_puts(sb, "}");
+	}
 	attribution(sb, r);
-	sb_puts(sb, "}\n");
+	sb_puts(sb, ", \"error\": null}\n");
 }
 
 static void render_json_error(const char *what, const char *msg, struct strbuf *sb)
@@ -296,7 +338,8 @@ static void render_json_error(const char *what, const char *msg, struct strbuf *
 	json_str(sb, EPH_NAME);
 	sb_puts(sb, ", \"version\": ");
 	json_str(sb, EPH_VERSION);
-	sb_puts(sb, ", \"state\": \"UNKNOWN\", \"exit_code\": 3, \"error\": {\"stage\": ");
+	sb_puts(sb, ", \"state\": \"UNKNOWN\", \"exit_code\": 3, \"metric\": null, \"thresholds\": null, "
+		    "\"protocols\": {}, \"forecast\": null, \"attribution\": {}, \"error\": {\"stage\": ");
 	json_str(sb, what && *what ? what : NULL);
 	sb_puts(sb, ", \"message\": ");
 	json_str(sb, msg);

@@ -58,6 +58,17 @@ static void perfdata(const struct proto_result *p, struct strbuf *sb)
 		perf(sb, n, vals[i].label, vals[i].v, vals[i].pct, th ? &p->warn : &none,
 		     th ? &p->crit : &none, vals[i].max);
 	}
+	if (report_eta(p)) {
+		bool th = strcmp("eta", judged) == 0;
+		char ws[100] = "", cs[100] = "";
+
+		/* Seconds ("s", a unit Nagios knows); present only while the count grows. */
+		if (th) {
+			threshold_format(&p->warn, ws, sizeof(ws));
+			threshold_format(&p->crit, cs, sizeof(cs));
+		}
+		sb_printf(sb, " '%s_eta'=%llds;%s;%s;0", n, report_eta_seconds(p), ws, cs);
+	}
 	if (p->churn_set) {
 		char num[48];
 
@@ -348,6 +359,11 @@ static void long_output(const struct result *r, const struct proto_result *p, st
 		sb_printf(sb, "; %s", p->pool_info.note);
 	}
 	sb_puts(sb, "\n");
+	if (p->fc_set) {
+		sb_printf(sb, "%s: forecast: ", n);
+		report_forecast_text(p, sb);
+		sb_puts(sb, "\n");
+	}
 	if (r->cfg->verbose >= 2) {
 		char ws[100], cs[100];
 
@@ -356,6 +372,26 @@ static void long_output(const struct result *r, const struct proto_result *p, st
 			  threshold_format(&p->warn, ws, sizeof(ws)),
 			  threshold_format(&p->crit, cs, sizeof(cs)), eph_status_name(p->state));
 	}
+}
+
+/* Where the samples are kept, or why the forecast is off (-v). */
+static void forecast_lines(const struct result *r, struct strbuf *sb)
+{
+	const struct forecast_store *fs = r->forecast;
+	size_t start = sb->len;
+
+	if (!fs) {
+		return;
+	}
+	if (fs->on) {
+		sb_printf(sb, "forecast: state file %s%s\n", fs->path,
+			  fs->recorded ? "" : " (this run's sample not recorded)");
+	}
+	if (fs->note[0]) {
+		/* A note of a forecast that is off starts with "forecast off:". */
+		sb_printf(sb, "%s%s\n", fs->on ? "forecast: " : "", fs->note);
+	}
+	no_pipes(sb, start);
 }
 
 static void render_nagios(const struct result *r, struct strbuf *sb)
@@ -395,6 +431,9 @@ static void render_nagios(const struct result *r, struct strbuf *sb)
 		if (p->churn_set && (p->attrib || r->cfg->verbose > 0)) {
 			churn_line(p, sb);
 		}
+	}
+	if (r->cfg->verbose > 0) {
+		forecast_lines(r, sb);
 	}
 }
 

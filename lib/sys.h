@@ -24,6 +24,8 @@
 #include "portpool.h"
 #include "sock.h"
 
+struct strbuf;
+
 /* ---- The pool: the dynamic port range and the reserved/excluded ports ---- */
 
 /* Where the pool came from, for the long output. */
@@ -191,6 +193,38 @@ void sys_file_disarm(void);
  * path and the reason. */
 int sys_append_file(const char *path, const char *header, const char *lines, size_t len,
 		    struct eph_err *err);
+
+/* The forecast's state files. */
+
+/* Writes the directory for state files when --state-dir is not given into buf:
+ * $NAGIOS_PLUGIN_STATE_DIRECTORY when set and not empty (the Monitoring Plugins convention),
+ * else /var/lib/check_ephemeral (Windows: %ProgramData%\check_ephemeral). Returns -1 with err
+ * set when there is none (Windows without ProgramData) or it does not fit. */
+int sys_state_dir_default(char *buf, size_t size, struct eph_err *err);
+
+/* Seconds since the Unix epoch from the wall clock: the samples of runs in different processes
+ * (and boots) are compared by it. */
+int64_t sys_time_now(void);
+
+/* Reads the file at path into sb (appended), at most max bytes. Returns 0; 1 when the file does
+ * not exist (nothing appended); 2 when it is larger than max (sb holds part of it); -1 with err
+ * set when it cannot be read. */
+int sys_read_file(const char *path, size_t max, struct strbuf *sb, struct eph_err *err);
+
+/* An exclusive lock between runs, held on a lock file of its own (the file it guards is
+ * replaced by renaming, which a lock on that file would not survive). */
+struct sys_lock {
+	intptr_t handle; /* a descriptor (POSIX) or a HANDLE (Windows); -1 when not held */
+};
+
+/* Takes the lock on the file at path, creating it (empty, 0644) when missing, waiting at most
+ * wait_ms for another run to release it. Returns 0 with lk held; 1 when another run still held
+ * it after wait_ms (err says so); -1 with err set when the file cannot be created or opened
+ * (a missing or unwritable directory). lk is not held unless 0 is returned. */
+int sys_lock_file(const char *path, unsigned wait_ms, struct sys_lock *lk, struct eph_err *err);
+
+/* Releases a lock sys_lock_file took; does nothing when lk is not held. */
+void sys_unlock_file(struct sys_lock *lk);
 
 /* ---- Host name, time and clock ---- */
 

@@ -399,3 +399,117 @@ int sys_user_name(uint32_t uid, char *buf, size_t size)
 	snprintf(buf, size, "%s", res->pw_name);
 	return 0;
 }
+
+int sys_state_dir_default(char *buf, size_t size, struct eph_err *err)
+{
+	const char *env = getenv("NAGIOS_PLUGIN_STATE_DIRECTORY");
+	const char *dir = env && env[0] ? env : "/var/lib/" EPH_NAME;
+	int n = snprintf(buf, size, "%s", dir);
+
+	if (n < 0 || (size_t)n >= size) {
+		eph_err_set(err, "the state directory %.120s: %s", dir, strerror(ENAMETOOLONG));
+		return -1;
+	}
+	return 0;
+}
+
+int64_t sys_time_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+int sys_read_file(const char *path, size_t max, struct strbuf *sb, struct eph_err *err)
+{
+	char chunk[4096];
+	size_t total = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), rc = -1;
+
+	if (fd < 0 && errno == ENOENT) {
+		return 1;
+	}
+	if (fd < 0) {
+		eph_err_set(err, "cannot open %.120s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n < 0) {
+			eph_err_set(err, "cannot read %.120s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0) {
+			break;
+		}
+		total += (size_t)n;
+		if (total > max) {
+			rc = 2;
+			goto out;
+		}
+		sb_append(sb, chunk, (size_t)n);
+	}
+	if (sb->overflow) {
+		eph_err_set(err, "out of memory reading %.120s", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+/* flock(), as --log uses: released by the kernel when the process ends, however it ends, so a
+ * run killed by -t never leaves the lock held. Polled rather than waited on, so that the wait
+ * is bounded by wait_ms and not by -t: the forecast is a secondary step. */
+int sys_lock_file(const char *path, unsigned wait_ms, struct sys_lock *lk, struct eph_err *err)
+{
+	uint64_t deadline = sys_clock_ms() + wait_ms;
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+	int fd;
+
+	lk->handle = -1;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+	/* A lock file another user created (root ran the check by hand): reading is enough for
+	 * flock. */
+	if (fd < 0 && errno == EACCES) {
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0 && errno == ENOENT) {
+			errno = EACCES; /* it is not there, and this user may not create it */
+		}
+	}
+	if (fd < 0) {
+		eph_err_set(err, "cannot create %.120s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == ENOLCK) {
+			break; /* no locks on this file system: go on without, as --log does */
+		}
+		if ((errno != EWOULDBLOCK && errno != EINTR) || sys_clock_ms() >= deadline) {
+			int saved = errno;
+
+			close(fd);
+			if (saved == EWOULDBLOCK) {
+				eph_err_set(err, "another run held the lock %.120s for %u ms", path,
+					    wait_ms);
+				return 1;
+			}
+			eph_err_set(err, "cannot lock %.120s: %s", path, strerror(saved));
+			return -1;
+		}
+		nanosleep(&pause, NULL);
+	}
+	lk->handle = fd;
+	return 0;
+}
+
+void sys_unlock_file(struct sys_lock *lk)
+{
+	if (lk->handle >= 0) {
+		close((int)lk->handle); /* releases the flock */
+		lk->handle = -1;
+	}
+}

@@ -33,6 +33,9 @@ is "$err" "" "-h writes nothing to stderr"
 run --help
 ok $(( rc != 3 )) "--help exits 3"
 like "$out" "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN" "--help lists the exit codes"
+# An 80-column terminal shows every line whole (the test fails if the help is empty).
+is "$(awk 'length($0) > 80 { print NR ": " length($0) }' <<<"$out")$([ -n "$out" ] || echo empty)" "" \
+	"--help: every line within 80 columns"
 run -V
 is "$rc" 3 "-V exits 3"
 is "$out" "check_ephemeral $version" "-V prints exactly the name and version"

@@ -234,6 +234,17 @@ if [ -f "$SHIM" ]; then
 	like "$out" "owners were not listed" "and a note that owners were not listed"
 	[ "$ms" -lt 2600 ]
 	ok $? "within -t (${ms} ms)"
+	# The same in JSON: the state, and the note among the protocol's notes; schema-valid.
+	LD_PRELOAD="$SHIM" EPH_FAULT=stall EPH_FAULT_AFTER=1 "$PLUGIN" -w 10 -c 20 -t 2 -o json \
+		>"$work/fallback.json"
+	is "$?" 2 "-o json: the owner read hangs past -t: still CRITICAL"
+	if python3 -c 'import jsonschema' 2>/dev/null; then
+		msg=$(python3 "$TOP/tests/json_schema.py" "$TOP/docs/check_ephemeral.schema.json" \
+			"$work/fallback.json" 2>&1)
+		is "$?:$msg" "0:" "-o json: the fallback follows docs/check_ephemeral.schema.json"
+	fi
+	like "$(cat "$work/fallback.json")" '"notes": \[[^]]*owners were not listed' \
+		"-o json: the note that owners were not listed"
 	# A first read slow enough that a second would not fit in what -t leaves: no second read.
 	t0=$(date +%s%N)
 	out=$(LD_PRELOAD="$SHIM" EPH_FAULT=slow:1 EPH_FAULT_DELAY_MS=600 "$PLUGIN" -w 10 -c 20 -t 1)

@@ -29,8 +29,8 @@ static void test_rows(void)
 			   "row %s: its defaults parse", m->name);
 		}
 	}
-	is_int(n, 4, "four metrics");
-	ok(metric_find("eta") == NULL && metric_find("") == NULL, "unknown names are NULL");
+	is_int(n, 5, "five metrics");
+	ok(metric_find("percent") == NULL && metric_find("") == NULL, "unknown names are NULL");
 	is_str(metric_get((enum eph_metric)99)->name, "pct", "an id out of range reads as pct");
 	ok(metric_applies(metric_get(EPH_METRIC_DEST), EPH_TCP) &&
 		   !metric_applies(metric_get(EPH_METRIC_DEST), EPH_UDP) &&
@@ -46,9 +46,9 @@ static void test_lists(void)
 	char buf[128];
 
 	metric_list(buf, sizeof(buf), false, ", ", " or ");
-	is_str(buf, "pct, used, free or dest", "the names for an error message");
+	is_str(buf, "pct, used, free, dest or eta", "the names for an error message");
 	metric_list(buf, sizeof(buf), false, "|", "|");
-	is_str(buf, "pct|used|free|dest", "the names for --help");
+	is_str(buf, "pct|used|free|dest|eta", "the names for --help");
 	metric_list(buf, sizeof(buf), true, ", ", " or ");
 	is_str(buf, "pct or dest", "the names that take %%");
 	metric_list(buf, 6, false, ", ", " or ");
@@ -88,6 +88,25 @@ static void test_values(void)
 	       "(12.0%, outside 0..10)",
 	       "the words of a judged metric: value, and why when it alerts");
 	ok(metric_get(EPH_METRIC_PCT)->lead == NULL, "pct, the default, has no leading words");
+	sb_free(&sb);
+
+	/* eta: a value only while the count grows, whole seconds, words under an hour. */
+	ok(!metric_get(EPH_METRIC_ETA)->has_value(&p), "eta: no forecast, no value");
+	metric_get(EPH_METRIC_ETA)->summary(&p, &sb);
+	is_str(sb_str(&sb), "", "eta: no forecast, no words");
+	p.fc_set = true;
+	p.fc.rate_set = p.fc.eta_set = true;
+	p.fc.eta = 840.9;
+	ok(metric_get(EPH_METRIC_ETA)->has_value(&p) && metric_get(EPH_METRIC_ETA)->value(&p) == 840,
+	   "eta: 840.9 s is judged as 840");
+	metric_get(EPH_METRIC_ETA)->summary(&p, &sb);
+	is_str(sb_str(&sb), ", full in ~14 min", "eta: the first-line words");
+	sb_reset(&sb);
+	p.fc.eta = 3600;
+	metric_get(EPH_METRIC_ETA)->summary(&p, &sb);
+	is_str(sb_str(&sb), "", "eta: an hour or more, no words");
+	is_str(metric_get(EPH_METRIC_ETA)->warn_default, "3600:", "eta: warning below an hour");
+	is_str(metric_get(EPH_METRIC_ETA)->crit_default, "600:", "eta: critical below ten minutes");
 	sb_free(&sb);
 }
 
