@@ -181,6 +181,19 @@ static void proto_json(struct strbuf *sb, const struct proto_result *p, const ch
 	sb_puts(sb, "]}}");
 }
 
+/* The start of a destination row, row i of its list: {"local": .., "remote": .., "remote_port": N
+ * (the object is left open). */
+static void dest_head(struct strbuf *sb, size_t i, const struct dest_key *k)
+{
+	char a[64];
+
+	sb_puts(sb, i ? ", {\"local\": " : "{\"local\": ");
+	json_str(sb, sock_addr_str(k->family, k->laddr, a, sizeof(a)));
+	sb_puts(sb, ", \"remote\": ");
+	json_str(sb, sock_addr_str(k->family, k->raddr, a, sizeof(a)));
+	sb_printf(sb, ", \"remote_port\": %u", k->rport);
+}
+
 /* One protocol's --top tables, the same rows as the Nagios long output. Every key is always
  * there (empty lists, zeros, null for what is unknown), so scripts need no special cases. */
 static void attrib_json(struct strbuf *sb, const struct proto_result *p)
@@ -221,12 +234,8 @@ static void attrib_json(struct strbuf *sb, const struct proto_result *p)
 	for (size_t i = 0; i < t->n_dests; i++) {
 		const struct dest_entry *d = &t->dests[i];
 
-		sb_puts(sb, i ? ", {\"local\": " : "{\"local\": ");
-		json_str(sb, sock_addr_str(d->key.family, d->key.laddr, a, sizeof(a)));
-		sb_puts(sb, ", \"remote\": ");
-		json_str(sb, sock_addr_str(d->key.family, d->key.raddr, a, sizeof(a)));
-		sb_printf(sb, ", \"remote_port\": %u, \"ports\": %u, \"pct\": ", d->key.rport,
-			  (unsigned)d->count);
+		dest_head(sb, i, &d->key);
+		sb_printf(sb, ", \"ports\": %u, \"pct\": ", (unsigned)d->count);
 		num(sb, t->pool_size ? num_round1(100.0 * d->count / (double)t->pool_size) : 0, 1);
 		sb_puts(sb, "}");
 	}
@@ -252,12 +261,8 @@ static void attrib_json(struct strbuf *sb, const struct proto_result *p)
 	for (size_t i = 0; i < t->n_tw; i++) {
 		const struct attrib_tw_row *w = &t->tw[i];
 
-		sb_puts(sb, i ? ", {\"local\": " : "{\"local\": ");
-		json_str(sb, sock_addr_str(w->key.family, w->key.laddr, a, sizeof(a)));
-		sb_puts(sb, ", \"remote\": ");
-		json_str(sb, sock_addr_str(w->key.family, w->key.raddr, a, sizeof(a)));
-		sb_printf(sb, ", \"remote_port\": %u, \"time_wait\": %zu, \"inferred_owner\": ",
-			  w->key.rport, w->time_wait);
+		dest_head(sb, i, &w->key);
+		sb_printf(sb, ", \"time_wait\": %zu, \"inferred_owner\": ", w->time_wait);
 		if (w->id == EPH_OWNER_NONE) {
 			sb_puts(sb, "null");
 		} else {

@@ -130,18 +130,28 @@ bool threshold_alerts(const struct threshold *t, double value)
 	return t->inside ? within : !within;
 }
 
-char *threshold_format(const struct threshold *t, char *buf, size_t size)
+/* The endpoints of t as text, for the two writers below. False (buf "") when t is unset. */
+static bool endpoints(const struct threshold *t, char *lo, char *hi, size_t len, char *buf,
+		      size_t size)
 {
-	char lo[48], hi[48];
-
 	if (!t->set) {
 		if (size) {
 			buf[0] = '\0';
 		}
+		return false;
+	}
+	num_format(t->lo, 6, lo, len);
+	num_format(t->hi, 6, hi, len);
+	return true;
+}
+
+char *threshold_format(const struct threshold *t, char *buf, size_t size)
+{
+	char lo[48], hi[48];
+
+	if (!endpoints(t, lo, hi, sizeof(lo), buf, size)) {
 		return buf;
 	}
-	num_format(t->lo, 6, lo, sizeof(lo));
-	num_format(t->hi, 6, hi, sizeof(hi));
 	if (t->lo_inf) {
 		snprintf(lo, sizeof(lo), "~");
 	}
@@ -160,14 +170,9 @@ char *threshold_describe(const struct threshold *t, char *buf, size_t size)
 {
 	char lo[48], hi[48];
 
-	if (!t->set) {
-		if (size) {
-			buf[0] = '\0';
-		}
+	if (!endpoints(t, lo, hi, sizeof(lo), buf, size)) {
 		return buf;
 	}
-	num_format(t->lo, 6, lo, sizeof(lo));
-	num_format(t->hi, 6, hi, sizeof(hi));
 	if (t->lo_inf && t->hi_inf) {
 		snprintf(buf, size, t->inside ? "always" : "never");
 	} else if (t->lo_inf) {

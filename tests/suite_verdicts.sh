@@ -64,6 +64,18 @@ settle() {
 	echo "# settled: $f half closed; TIME_WAIT by backend port: $(for p in "${!tw_to[@]}"; do printf '%s=%s ' "$p" "${tw_to[$p]}"; done)"
 }
 
+# timed VAR=VALUE... -- ARGS...: runs the plugin under the fault shim with those variables; sets
+# out, rc and ms (how long it took).
+timed() {
+	local env=() t0
+	while [ "$1" != -- ]; do env+=("$1"); shift; done
+	shift
+	t0=$(date +%s%N)
+	out=$(env LD_PRELOAD="$SHIM" "${env[@]}" "$PLUGIN" "$@")
+	rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+}
+
 line() { # line TEXT LINE: 0 when TEXT holds LINE exactly as one line (then: ok $? NAME)
 	grep -qxF -- "$2" <<<"$1" && return 0
 	echo "# missing line: $2"
@@ -223,10 +235,7 @@ pool 6
 start px6 name app backend 127.0.0.1 9006 hold 127.0.0.1 9006 950 ||
 	{ ok 1 "950 connections ready"; done_testing; exit 1; }
 if [ -f "$SHIM" ]; then
-	t0=$(date +%s%N)
-	out=$(LD_PRELOAD="$SHIM" EPH_FAULT=stall EPH_FAULT_AFTER=1 "$PLUGIN" -w 10 -c 20 -t 2)
-	rc=$?
-	ms=$((($(date +%s%N) - t0) / 1000000))
+	timed EPH_FAULT=stall EPH_FAULT_AFTER=1 -- -w 10 -c 20 -t 2
 	first=${out%%$'\n'*}
 	is "$rc" 2 "the owner read hangs past -t: still CRITICAL (exit 2), not UNKNOWN"
 	like "$first" "^EPHEMERAL CRITICAL - tcp 950 of 1000 ports in use \(95\.0%\)" "with the state's first line"
@@ -246,10 +255,7 @@ if [ -f "$SHIM" ]; then
 	like "$(cat "$work/fallback.json")" '"notes": \[[^]]*owners were not listed' \
 		"-o json: the note that owners were not listed"
 	# A first read slow enough that a second would not fit in what -t leaves: no second read.
-	t0=$(date +%s%N)
-	out=$(LD_PRELOAD="$SHIM" EPH_FAULT=slow:1 EPH_FAULT_DELAY_MS=600 "$PLUGIN" -w 10 -c 20 -t 1)
-	rc=$?
-	ms=$((($(date +%s%N) - t0) / 1000000))
+	timed EPH_FAULT=slow:1 EPH_FAULT_DELAY_MS=600 -- -w 10 -c 20 -t 1
 	is "$rc" 2 "a slow first read: CRITICAL, no second read tried"
 	like "$out" "note: owners were not listed: a second read of the socket table would not fit" \
 		"and the note says why"
