@@ -37,13 +37,16 @@ struct proto_result {
 	struct dest_key dest_key;
 	bool dest_exact;
 	double dest_pct; /* 100*dest_max/size, rounded to one decimal */
-	enum eph_metric judged;      /* the metric judged here (--metric dest: pct for UDP) */
 	struct threshold warn, crit; /* the thresholds applied here: -w/-c, else the defaults
 				      * (for used and free, a share of this pool) */
 	double value;    /* the metric's value, the one thresholds were applied to */
+	enum eph_metric judged; /* the metric judged here (--metric dest: pct for UDP) */
 	enum eph_status state;
 	/* TCP churn (evaluate_churn): connections closed per second. */
 	bool churn_set;
+	bool churn_reuse; /* connect() toward the busiest destination reuses its TIME_WAIT ports
+			   * after the reuse delay (tcp_tw_reuse 1, or 2 toward loopback, and
+			   * timestamps on) */
 	unsigned tw_lifetime;     /* seconds a closed connection stays in TIME_WAIT */
 	bool tw_configured;       /* the lifetime is a setting (Windows TcpTimedWaitDelay) */
 	bool tw_estimate;         /* the lifetime is an assumed default, not known */
@@ -53,8 +56,6 @@ struct proto_result {
 	 * destinations), so the rate that matters is the busiest destination's (dest_key). */
 	size_t churn_dest_tw;     /* TIME_WAIT sockets toward the busiest destination */
 	double churn_dest;        /* churn_dest_tw / lifetime: its closes per second */
-	bool churn_reuse;         /* connect() reuses its TIME_WAIT ports after the reuse delay
-				   * (tcp_tw_reuse 1, or 2 toward loopback, and timestamps on) */
 	double churn_window;      /* seconds a port stays taken after a close toward it: the
 				   * reuse delay with reuse, else the lifetime */
 	double churn_sustainable; /* tcp_churn_max: effective pool / churn_window, the closes per

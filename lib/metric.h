@@ -17,19 +17,19 @@ struct strbuf;
 
 struct metric {
 	enum eph_metric id;
-	const char *name; /* --metric NAME, and "metric" in the JSON output */
-	bool percent;     /* a percentage: thresholds may be written "80%" */
-	bool tcp_only;    /* about TCP connections: judged on TCP only, refused without it */
-	/* Thresholds when -w / -c are not given; NULL: none here, see the shares below. */
-	const char *warn_default, *crit_default;
-	/* A metric in ports has its defaults per protocol, as a share of that protocol's pool
-	 * (pools differ, e.g. TCP and UDP on Windows): warning and critical at these shares, and
-	 * below: alert under them (free) rather than above (used). 0: no share default. */
-	double warn_share, crit_share;
-	bool below;
 	/* tcp_only: the metric that judges the other protocols instead (dest: pct, since a UDP
 	 * port is taken for every destination, its headroom toward one is its whole pool). */
 	enum eph_metric elsewhere;
+	const char *name; /* --metric NAME, and "metric" in the JSON output */
+	bool percent;     /* a percentage: thresholds may be written "80%" */
+	bool tcp_only;    /* about TCP connections: judged on TCP only, refused without it */
+	bool below;       /* the share defaults below alert under them (free), not above (used) */
+	/* Thresholds when -w / -c are not given; NULL: none here, see the shares below. */
+	const char *warn_default, *crit_default;
+	/* A metric in ports has its defaults per protocol, as a share of that protocol's pool
+	 * (pools differ, e.g. TCP and UDP on Windows): warning and critical at these shares.
+	 * 0: no share default. */
+	double warn_share, crit_share;
 	/* The Nagios perfdata label ("tcp_<label>") that shows the thresholds. */
 	const char *perf_label;
 	/* The value the thresholds are applied to, from a result evaluate_proto filled. */
