@@ -22,7 +22,11 @@ static const char *const stage_names[CHECK_NSTAGES] = {
 	"starting",
 	"reading the port range",
 	"reading the socket table",
+	"reading the TIME_WAIT lifetime",
+	"updating the forecast's state file",
 	"finding the processes that hold ports",
+	"building the output",
+	"writing the log",
 	"writing the output",
 };
 
@@ -33,15 +37,23 @@ const char *check_stage_name(enum check_stage s)
 
 static void enter(struct check *c, enum check_stage s)
 {
+	c->stage_now = s;
 	if (c->stage) {
 		*c->stage = (sig_atomic_t)s;
 	}
 }
 
-/* Ends the run with a failure of stage `what` ("" when the message says it all). */
-static int fail(struct check *c, const char *what)
+/* Ends the run with a failure of the stage it is in, or with none when the message says it all
+ * (a run's own verdicts, not an OS step). */
+static int fail(struct check *c)
 {
-	c->failed = what;
+	c->failed = c->stage_now == CHECK_START ? "" : check_stage_name(c->stage_now);
+	return -1;
+}
+
+static int fail_plain(struct check *c)
+{
+	c->failed = "";
 	return -1;
 }
 
@@ -139,6 +151,7 @@ static void forecast_step(struct check *c)
 	if (!c->os->forecast || !c->os->time_now) {
 		return;
 	}
+	enter(c, CHECK_FORECAST);
 	evaluate_forecast_key(c->cfg, &key);
 	memset(&s, 0, sizeof(s));
 	s.t = c->os->time_now();
@@ -168,7 +181,7 @@ static int measure_proto(struct check *c, enum eph_proto p, bool owners_now, str
 
 	enter(c, CHECK_RANGE);
 	if (c->os->read_pool(p, cfg->range_lo, cfg->range_hi, &c->pools[p], &pinfo, err) < 0) {
-		return fail(c, "reading the port range");
+		return fail(c);
 	}
 	enter(c, CHECK_SOCKETS);
 	tally_init(&c->tallies[p], p, &c->pools[p]);
@@ -179,19 +192,20 @@ static int measure_proto(struct check *c, enum eph_proto p, bool owners_now, str
 	q->hi = c->pools[p].hi;
 	if (measure_sockets_attrib(c->os->read_sockets, q, &c->tallies[p],
 				   owners_now ? &c->attribs[p] : NULL, &sinfo, err) < 0) {
-		return fail(c, "reading the socket table");
+		return fail(c);
 	}
 	if (evaluate_proto(cfg, &c->pools[p], &c->tallies[p], &pinfo, &sinfo, &c->res.p[p], err) <
 	    0) {
-		return fail(c, "");
+		return fail_plain(c);
 	}
 	if (p == EPH_TCP) {
 		unsigned lifetime = 0;
 		bool configured = false;
 		struct sys_tw_info tw;
 
+		enter(c, CHECK_TIME_WAIT);
 		if (c->os->time_wait_lifetime(&lifetime, &configured, &tw, err) < 0) {
-			return fail(c, "reading the TIME_WAIT lifetime");
+			return fail(c);
 		}
 		evaluate_churn(&c->res.p[p], lifetime, configured,
 			       !configured && !c->os->time_wait_fixed(), &tw);
@@ -209,7 +223,7 @@ static int read_owners(struct check *c, struct eph_err *err)
 
 		if (c->cfg->proto[p] && measure_attrib(c->os->read_sockets, &c->queries[p],
 						       &c->attribs[p], &sinfo, err) < 0) {
-			return fail(c, "reading the socket table");
+			return fail(c);
 		}
 	}
 	return 0;
@@ -245,9 +259,10 @@ static int write_log(struct check *c, struct eph_err *err)
 	char host[256], when[40];
 	int rc = -1;
 
+	enter(c, CHECK_LOG);
 	if (c->os->host_name(host, sizeof(host), err) < 0 ||
 	    c->os->local_time_iso8601(when, sizeof(when), err) < 0) {
-		return fail(c, "writing the log");
+		return fail(c);
 	}
 	histlog_format(&c->res, host, when, &lines);
 	if (lines.overflow) {
@@ -257,7 +272,7 @@ static int write_log(struct check *c, struct eph_err *err)
 	rc = c->os->append_file(c->cfg->log_file, histlog_header(), sb_str(&lines), lines.len, err);
 out:
 	sb_free(&lines);
-	return rc < 0 ? fail(c, "writing the log") : 0;
+	return rc < 0 ? fail(c) : 0;
 }
 
 /* Length of the first line, without its newline. */
@@ -271,13 +286,13 @@ static size_t first_line_len(const struct strbuf *sb)
 /* Renders the result; -1 when the first line breaks the renderer's limit. */
 static int render(struct check *c, struct eph_err *err)
 {
-	enter(c, CHECK_OUTPUT);
+	enter(c, CHECK_RENDER);
 	c->rd->render(&c->res, &c->out);
 	if (c->rd->first_line_max && first_line_len(&c->out) > c->rd->first_line_max) {
 		sb_free(&c->out);
 		eph_err_set(err, "the status line would exceed the 1 KB NRPE limit; please report "
 				 "this as a bug");
-		return fail(c, "");
+		return fail_plain(c);
 	}
 	c->code = c->rd->exit_code(&c->res);
 	return 0;
@@ -320,6 +335,10 @@ int check_run(struct check *c, struct eph_err *err)
 	if (plan.show > 0) {
 		owner_tables(c, plan.show);
 	}
+	/* The owners are done: from here on a timeout names its own stage (the log's). */
+	if (c->fallback_ready) {
+		*c->fallback_ready = 0;
+	}
 	if (render(c, err) < 0) {
 		return -1;
 	}
@@ -334,6 +353,7 @@ int check_run(struct check *c, struct eph_err *err)
 		sb_free(&c->out);
 		return -1;
 	}
+	enter(c, CHECK_OUTPUT);
 	return 0;
 }
 

@@ -18,13 +18,18 @@
 #include "strbuf.h"
 #include "sys.h"
 
-/* What the run is doing: named in the timeout message. */
+/* What the run is doing: named in the timeout message, so each step that can wait on the OS
+ * enters its own stage (and the next step enters the next one, never "back"). */
 enum check_stage {
 	CHECK_START,
 	CHECK_RANGE,
 	CHECK_SOCKETS,
+	CHECK_TIME_WAIT,
+	CHECK_FORECAST,
 	CHECK_OWNERS,
-	CHECK_OUTPUT,
+	CHECK_RENDER,
+	CHECK_LOG,
+	CHECK_OUTPUT, /* the caller writes the output: check_run ends here */
 	CHECK_NSTAGES
 };
 
@@ -62,6 +67,7 @@ struct check {
 	/* Where the run writes the stage it enters (an enum check_stage), for a timeout handler to
 	 * read; NULL: nowhere. */
 	volatile sig_atomic_t *stage;
+	enum check_stage stage_now; /* the stage the run is in (what fails is named after it) */
 	uint64_t start_ms; /* os->clock_ms() when the plugin started: -t counts from there */
 
 	/* Once the state is known and owners are still to be found, the output without them (and
@@ -90,7 +96,7 @@ void check_init(struct check *c, const struct eph_config *cfg, const struct rend
 		const struct check_os *os, uint64_t start_ms);
 
 /* Runs the check. 0: c->out holds the output and c->code its exit code (the history log, when asked
- * for, is written). -1: c->failed names the stage and err the reason, for the renderer's error
+ * for, is written), and the stage is CHECK_OUTPUT, the caller's. -1: c->failed names the stage and err the reason, for the renderer's error
  * output; nothing that looks like a result is left in c->out. */
 int check_run(struct check *c, struct eph_err *err);
 

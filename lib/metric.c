@@ -185,8 +185,10 @@ static void share_threshold(double share, bool below, size_t pool_size, struct t
 	if (below) {
 		t->lo = ceil(v - 1e-9);
 		t->hi_inf = true;
+		snprintf(t->lo_text, sizeof(t->lo_text), "%.0f", t->lo);
 	} else {
 		t->hi = floor(v + 1e-9);
+		snprintf(t->hi_text, sizeof(t->hi_text), "%.0f", t->hi);
 	}
 }
 

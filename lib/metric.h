@@ -16,14 +16,7 @@ struct proto_result;
 struct strbuf;
 
 struct metric {
-	enum eph_metric id;
-	/* tcp_only: the metric that judges the other protocols instead (dest: pct, since a UDP
-	 * port is taken for every destination, its headroom toward one is its whole pool). */
-	enum eph_metric elsewhere;
 	const char *name; /* --metric NAME, and "metric" in the JSON output */
-	bool percent;     /* a percentage: thresholds may be written "80%" */
-	bool tcp_only;    /* about TCP connections: judged on TCP only, refused without it */
-	bool below;       /* the share defaults below alert under them (free), not above (used) */
 	/* Thresholds when -w / -c are not given; NULL: none here, see the shares below. */
 	const char *warn_default, *crit_default;
 	/* A metric in ports has its defaults per protocol, as a share of that protocol's pool
@@ -44,6 +37,13 @@ struct metric {
 	/* False when p has no value to judge (eta: the count does not grow): the protocol is OK
 	 * then. NULL: always a value. */
 	bool (*has_value)(const struct proto_result *p);
+	enum eph_metric id;
+	/* tcp_only: the metric that judges the other protocols instead (dest: pct, since a UDP
+	 * port is taken for every destination, its headroom toward one is its whole pool). */
+	enum eph_metric elsewhere;
+	bool percent;  /* a percentage: thresholds may be written "80%" */
+	bool tcp_only; /* about TCP connections: judged on TCP only, refused without it */
+	bool below;    /* the share defaults alert under them (free), not above them (used) */
 };
 
 /* The row of m (the first row, pct, for a value out of range). */

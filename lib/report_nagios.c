@@ -10,7 +10,7 @@
 static void perf(struct strbuf *sb, const char *proto, const char *label, double v, bool pct,
 		 const struct threshold *w, const struct threshold *c, size_t max)
 {
-	char num[48], ws[100], cs[100];
+	char num[48], ws[64], cs[64];
 
 	threshold_format(w, ws, sizeof(ws));
 	threshold_format(c, cs, sizeof(cs));

@@ -154,9 +154,9 @@ is "$rc" 2 "--metric free -c 99999:: CRITICAL, exit 2"
 like "$first" "^EPHEMERAL CRITICAL - .*'tcp_free'=[0-9]+;100000:;99999:;0;" "CRITICAL, thresholds on tcp_free"
 run --metric dest -w @0:100 -c 101
 is "$rc" 1 "--metric dest -w @0:100: WARNING, exit 1"
-like "$first" "'tcp_dest_pct'=${num}%;@100;101;0;100 'tcp_churn'" "--metric dest: the thresholds on tcp_dest_pct (@0:100 written @100)"
+like "$first" "'tcp_dest_pct'=${num}%;@0:100;101;0;100 'tcp_churn'" "--metric dest: the thresholds on tcp_dest_pct, written as given (@0:100)"
 run -p all --metric dest -w @0:100
-like "$first" "'udp_pct'=${num}%;@100;90;0;100 " "-p all --metric dest: UDP is judged by udp_pct, which carries the thresholds"
+like "$first" "'udp_pct'=${num}%;@0:100;90;0;100 " "-p all --metric dest: UDP is judged by udp_pct, which carries the thresholds"
 
 # --- where the output cannot go: a defined exit code, never a signal
 timeout 60 "$P" >&- 2>"$work/err"

@@ -12,11 +12,14 @@
 #include "histlog.h"
 #include "tap.h"
 
+static volatile sig_atomic_t stage; /* where the run says it is */
+
 /* What the fake OS does and what it saw. */
 static struct {
 	int fail_pool, fail_tw, fail_host, fail_append;
 	int fail_read_at; /* the n-th socket read (1-based) fails; 0: none */
 	int reads, pid_searches;
+	int stage_at_tw, stage_at_append; /* the run's stage when the fake was called */
 	uint16_t override_lo, override_hi;
 	char log[8192];
 	char header[256];
@@ -104,6 +107,7 @@ static int fake_read(const struct sys_query *q, sock_fn fn, void *ctx, struct sy
 static int fake_tw(unsigned *seconds, bool *configured, struct sys_tw_info *info,
 		   struct eph_err *err)
 {
+	os.stage_at_tw = stage;
 	if (os.fail_tw) {
 		eph_err_set(err, "fake registry error");
 		return -1;
@@ -173,6 +177,7 @@ static int fake_time(char *buf, size_t size, struct eph_err *err)
 static int fake_append(const char *path, const char *header, const char *lines, size_t len,
 		       struct eph_err *err)
 {
+	os.stage_at_append = stage;
 	if (os.fail_append) {
 		eph_err_set(err, "fake: %s is read-only", path);
 		return -1;
@@ -197,7 +202,6 @@ static const struct check_os fake_os = {
 
 static struct check run;
 static struct eph_config cfg;
-static volatile sig_atomic_t stage;
 static struct eph_err err;
 
 /* Runs the check with the command line args (NULL-terminated, program name first). Returns
@@ -305,6 +309,10 @@ static void test_log(void)
 	   "the host line first");
 	ok(strstr(os.log, ",127.0.0.1,7,90,7.8,0,4242,tcp\n") != NULL, "a row per local address");
 	ok(strstr(sb_str(&run.out), "top processes") == NULL, "an OK output still has no tables");
+	/* The log's own owner search comes after the output is built: the log must not be
+	 * written under the owner stage's name (a stalled log said "finding the processes"). */
+	is_int(os.stage_at_append, CHECK_LOG, "the log is written in the log stage");
+	is_int(stage, CHECK_OUTPUT, "after it, the output stage (the caller's)");
 	is_int(run_with(log0), 0, "--log --top 0 succeeds");
 	ok(os.pid_searches == 0 && strstr(os.log, "127.0.0.1") == NULL,
 	   "--top 0 turns the log's address rows off");
@@ -357,6 +365,7 @@ static void test_failures(void)
 	os.fail_tw = 1;
 	is_int(run_with(plain), -1, "an unreadable TIME_WAIT lifetime fails the run");
 	is_str(run.failed, "reading the TIME_WAIT lifetime", "naming its stage");
+	is_int(os.stage_at_tw, CHECK_TIME_WAIT, "read in a stage of its own");
 	os.fail_tw = 0;
 
 	os.fail_host = 1;
@@ -389,6 +398,8 @@ static void test_stage_names(void)
 	is_str(check_stage_name(CHECK_START), "starting", "stage names");
 	is_str(check_stage_name(CHECK_OWNERS), "finding the processes that hold ports",
 	       "the owner stage");
+	is_str(check_stage_name(CHECK_LOG), "writing the log", "the log stage");
+	is_str(check_stage_name(CHECK_RENDER), "building the output", "the render stage");
 	is_str(check_stage_name(CHECK_NSTAGES), "starting", "out of range: starting");
 }
 

@@ -130,6 +130,10 @@ static void test_json_escape(void)
 		{ "overlong \xc0\xaf", 11, "\"overlong \\ufffd\\ufffd\"" },
 		{ "surrogate \xed\xa0\x80", 13, "\"surrogate \\ufffd\\ufffd\\ufffd\"" },
 		{ "", 0, "\"\"" },
+		{ "evil\xe2\x80\xaegnp", 10, "\"evil\\u202egnp\"" },
+		{ "\xd8\x9c\xe2\x80\x8e\xe2\x80\x8f\xe2\x80\xaa\xe2\x81\xa6\xe2\x81\xa9", 17,
+		  "\"\\u061c\\u200e\\u200f\\u202a\\u2066\\u2069\"" },
+		{ "zwj\xe2\x80\x8d", 6, "\"zwj\xe2\x80\x8d\"" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

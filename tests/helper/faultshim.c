@@ -18,6 +18,10 @@
  *   stall          recvmsg sleeps 600 s (a kernel dump that hangs)
  *   slow           recvmsg sleeps EPH_FAULT_DELAY_MS milliseconds (a slow, loaded host)
  *   stallrange     read() of ip_local_port_range sleeps 600 s
+ *   shortsend[:N]  sendto() on the netlink socket sends nothing and returns half the length
+ *                  (a short send: no error, errno 0)
+ *   stalllog[:N]   flock() sleeps 600 s (the --log file on a hung file system)
+ *   stallfsync[:N] fsync() sleeps 600 s (--output-file on a hung file system)
  * EPH_FAULT_AFTER=K: the first K netlink requests (dumps) run clean; the fault starts with the
  *   next one, so that a run's first socket read is clean and a later one (the owner read)
  *   breaks.
@@ -33,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -103,15 +108,6 @@ int socket(int domain, int type, int protocol)
 		nl_fd = fd;
 	}
 	return fd;
-}
-
-ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
-	       socklen_t tolen)
-{
-	if (fd == nl_fd && nl_fd >= 0) {
-		sends++;
-	}
-	return REAL(sendto)(fd, buf, len, flags, to, tolen);
 }
 
 static ssize_t nl_error(void *buf, size_t len, int e, uint32_t seq)
@@ -201,6 +197,19 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	return n;
 }
 
+ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
+	       socklen_t tolen)
+{
+	if (fd == nl_fd && nl_fd >= 0) {
+		sends++;
+	}
+	if (fd == nl_fd && nl_fd >= 0 && take("shortsend")) {
+		errno = 0;
+		return (ssize_t)(len / 2);
+	}
+	return REAL(sendto)(fd, buf, len, flags, to, tolen);
+}
+
 static int is_range(const char *path)
 {
 	return path && strcmp(path, "/proc/sys/net/ipv4/ip_local_port_range") == 0;
@@ -246,3 +255,19 @@ FILE *fopen(const char *path, const char *mode)
 }
 
 FILE *fopen64(const char *path, const char *mode) __attribute__((alias("fopen")));
+
+int flock(int fd, int op)
+{
+	if (take("stalllog")) {
+		sleep(600);
+	}
+	return REAL(flock)(fd, op);
+}
+
+int fsync(int fd)
+{
+	if (take("stallfsync")) {
+		sleep(600);
+	}
+	return REAL(fsync)(fd);
+}
