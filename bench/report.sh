@@ -143,6 +143,9 @@ function para(first, rest, text,   n, w, i, line) {
 		print line
 	}
 }
+/^netns\t/ {
+	next # the --netns rows: their own section, below
+}
 /^#/ {
 	if ($0 ~ /^# cmd [a-z_]+=/) {
 		c = substr($0, 7)
@@ -525,6 +528,67 @@ END {
 		}
 	}
 }' "$RESULTS"
+
+# The --netns rows (bench/netns.sh), when the results file has them.
+if grep -qP '^netns\t' "$RESULTS"; then
+	nmeta() { sed -n "s/^# netns $1=//p" "$RESULTS" | head -n 1; }
+	cat <<EOF
+
+## Many network namespaces (\`--netns\`)
+
+Written by \`bench/netns.sh\` (\`make bench\` runs it after the table above; \`make bench-netns\`
+alone): $(nmeta date), commit $(nmeta commit), kernel $(nmeta kernel), $(nmeta cores) cores, load
+$(nmeta load). $(nmeta sockets) ESTABLISHED TCP sockets in all (connections over loopback, both
+ends; the client half holds ephemeral ports), spread evenly over 1, 10 or 100 network namespaces
+made by \`unshare -n\`, in a PID namespace of the bench's own so that \`--netns all\` finds those
+and the bench's own (empty) namespace only. Median of $(nmeta rounds) rounds: wall and CPU
+(user + system) time, and the largest peak RSS. "Shared": the kernel's default, one TCP hash
+for every namespace; "private": \`net.ipv4.tcp_child_ehash_entries\` set before the namespaces
+were made, so that each has a hash of its own.
+
+| namespaces | hash | \`--netns all\` wall ms | CPU ms | wall ms per namespace | RSS KiB | plain run in the empty namespace, wall ms |
+|---:|---|---:|---:|---:|---:|---:|
+EOF
+	awk -F '\t' '
+	function median(list,   n, v, i, j, t) {
+		n = split(list, v, " ")
+		for (i = 2; i <= n; i++) {
+			t = v[i] + 0
+			for (j = i - 1; j >= 1 && v[j] + 0 > t; j--) v[j + 1] = v[j]
+			v[j + 1] = t
+		}
+		return n == 0 ? -1 : (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+	}
+	$1 == "netns" && $10 == 0 {
+		k = $2 SUBSEP $3
+		if (!(k in seen)) { seen[k] = 1; keys[++nk] = k }
+		wall[k SUBSEP $4] = wall[k SUBSEP $4] " " $6
+		cpu[k SUBSEP $4] = cpu[k SUBSEP $4] " " ($7 + $8)
+		if ($9 > rss[k SUBSEP $4]) rss[k SUBSEP $4] = $9
+	}
+	END {
+		for (i = 1; i <= nk; i++) {
+			split(keys[i], f, SUBSEP)
+			w = median(wall[keys[i] SUBSEP "ce_netns"])
+			printf "| %d | %s | %.1f | %.1f | %.2f | %d | %.1f |\n", f[1], f[2], w / 1000,
+				median(cpu[keys[i] SUBSEP "ce_netns"]) / 1000, w / 1000 / (f[1] + 1),
+				rss[keys[i] SUBSEP "ce_netns"], median(wall[keys[i] SUBSEP "ce_own"]) / 1000
+		}
+	}' "$RESULTS"
+	cat <<'EOF'
+
+- "Wall ms per namespace" divides by the namespaces checked: those made plus the bench's own.
+- Why it grows: with the shared hash, every namespace's dump walks the whole established hash of
+  the host and skips the other namespaces' sockets one by one (the kernel's inet_diag code), so
+  the socket part of the cost grows as namespaces × sockets on the host; the plain run in the
+  empty namespace shows what one such walk costs. With a private hash each dump walks its own
+  namespace's sockets only. The remedy on big container hosts is
+  `net.ipv4.tcp_child_ehash_entries` (Linux 6.1 and later; docs/containers.md).
+- `-t` bounds a run however many namespaces there are: no namespace is entered after three
+  quarters of `-t`, and those left are reported as not checked (the state is then at least
+  UNKNOWN).
+EOF
+fi
 
 cat <<'EOF'
 

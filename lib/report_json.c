@@ -9,6 +9,7 @@
  *   "churn": {...}, "value": N, "state": "OK", "source": {...}}},
  *  "forecast": {...},                     (null when no forecast step ran)
  *  "attribution": {"tcp": {...}},        ({} without the --top tables, see attrib_json)
+ *  "netns": {...},                        (null without --netns, see netns_json)
  *  "error": null}
  * The same top-level keys on every run, a failed one's too (null or empty where nothing was
  * measured); docs/check_ephemeral.schema.json describes every key. */
@@ -293,6 +294,78 @@ static void attribution(struct strbuf *sb, const struct result *r)
 	sb_puts(sb, "}");
 }
 
+static const char *const kind_names[] = { "host",     "named",    "container", "folder",
+					  "hostname", "pid",      "path" };
+
+/* One namespace of --netns: who it is, its state, and each protocol's figures. */
+static void ns_json(struct strbuf *sb, const struct ns_result *nr)
+{
+	const struct netns_entry *e = nr->ns;
+	bool first = true;
+
+	sb_puts(sb, "{\"name\": ");
+	json_str(sb, e->name);
+	sb_puts(sb, ", \"kind\": ");
+	json_str(sb, kind_names[e->kind]);
+	sb_puts(sb, ", \"path\": ");
+	json_str(sb, e->path);
+	sb_printf(sb, ", \"inode\": %llu, \"pid\": ", (unsigned long long)e->ino);
+	if (e->pid) {
+		sb_printf(sb, "%u", (unsigned)e->pid);
+	} else {
+		sb_puts(sb, "null");
+	}
+	sb_printf(sb, ", \"processes\": %u, \"self\": %s, \"checked\": %s, \"state\": ",
+		  (unsigned)e->procs, e->self ? "true" : "false", nr->skipped ? "false" : "true");
+	json_str(sb, nr->skipped ? NULL : eph_status_name(nr->state));
+	sb_puts(sb, ", \"reason\": ");
+	json_str(sb, nr->why[0] ? nr->why : NULL);
+	sb_puts(sb, ", \"protocols\": {");
+	for (int i = 0; i < EPH_NPROTO; i++) {
+		const struct ns_proto *q = &nr->p[i];
+
+		if (!q->checked) {
+			continue;
+		}
+		sb_printf(sb, "%s\"%s\": {\"range_size\": %zu, \"reserved\": %zu, \"pool_size\": %zu, "
+			      "\"used\": %zu, \"free\": %zu, \"pct\": ",
+			  first ? "" : ", ", eph_proto_name((enum eph_proto)i), q->range_size,
+			  q->reserved, q->size, q->used, q->free);
+		num(sb, q->pct, 1);
+		sb_printf(sb, ", \"sockets\": %zu", q->sockets);
+		if (i == EPH_TCP) {
+			sb_printf(sb, ", \"dest_max\": %zu, \"dest_pct\": ", q->dest_max);
+			num(sb, q->dest_pct, 1);
+		}
+		sb_puts(sb, ", \"value\": ");
+		num(sb, q->value, 1);
+		sb_puts(sb, ", \"state\": ");
+		json_str(sb, eph_status_name(q->state));
+		sb_puts(sb, "}");
+		first = false;
+	}
+	sb_puts(sb, "}}");
+}
+
+/* --netns: the counts, the worst namespace (whose figures "protocols" holds) and every
+ * namespace, worst first. */
+static void netns_json(struct strbuf *sb, const struct ns_results *a)
+{
+	sb_printf(sb,
+		  ", \"netns\": {\"checked\": %zu, \"warning\": %zu, \"critical\": %zu, "
+		  "\"unknown\": %zu, \"skipped\": %zu, \"not_checked_in_time\": %zu, "
+		  "\"unreadable_processes\": %zu, \"dropped\": %zu, \"worst\": ",
+		  a->checked, a->warning, a->critical, a->unknown, a->skipped - a->untimed,
+		  a->untimed, a->list ? a->list->hidden : 0, a->list ? a->list->dropped : 0);
+	json_str(sb, a->v[a->worst].ns->name);
+	sb_puts(sb, ", \"namespaces\": [");
+	for (size_t k = 0; k < a->n; k++) {
+		sb_puts(sb, k ? ", " : "");
+		ns_json(sb, &a->v[a->order[k]]);
+	}
+	sb_puts(sb, "]}");
+}
+
 static void render_json(const struct result *r, struct strbuf *sb)
 {
 	const struct eph_config *cfg = r->cfg;
@@ -334,6 +407,11 @@ static void render_json(const struct result *r, struct strbuf *sb)
 		sb_puts(sb, "}");
 	}
 	attribution(sb, r);
+	if (r->ns) {
+		netns_json(sb, r->ns);
+	} else {
+		sb_puts(sb, ", \"netns\": null");
+	}
 	sb_puts(sb, ", \"error\": null}\n");
 }
 
@@ -344,7 +422,8 @@ static void render_json_error(const char *what, const char *msg, struct strbuf *
 	sb_puts(sb, ", \"version\": ");
 	json_str(sb, EPH_VERSION);
 	sb_puts(sb, ", \"state\": \"UNKNOWN\", \"exit_code\": 3, \"metric\": null, \"thresholds\": null, "
-		    "\"protocols\": {}, \"forecast\": null, \"attribution\": {}, \"error\": {\"stage\": ");
+		    "\"protocols\": {}, \"forecast\": null, \"attribution\": {}, \"netns\": null, "
+		    "\"error\": {\"stage\": ");
 	json_str(sb, what && *what ? what : NULL);
 	sb_puts(sb, ", \"message\": ");
 	json_str(sb, msg);

@@ -202,7 +202,7 @@ keys = {" ".join(json.load(open(f))) for f in sys.argv[1:]}
 print(keys.pop() if len(keys) == 1 else "differ: %s" % sorted(keys))
 PY
 )
-is "$keys" "plugin version state exit_code metric thresholds protocols forecast attribution error" \
+is "$keys" "plugin version state exit_code metric thresholds protocols forecast attribution netns error" \
 	"json: the same top-level keys, in the same order, on every run (errors included)"
 # The schema is strict enough to catch a missing key.
 python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); del j["protocols"]["tcp"]["churn"]; json.dump(j, open(sys.argv[2], "w"))' \

@@ -307,7 +307,8 @@ static void test_json(void)
 	is_str(sb_str(&sb),
 	       "{\"plugin\": \"check_ephemeral\", \"version\": \"" EPH_VERSION
 	       "\", \"state\": \"UNKNOWN\", \"exit_code\": 3, \"metric\": null, \"thresholds\": null, "
-	       "\"protocols\": {}, \"forecast\": null, \"attribution\": {}, \"error\": {\"stage\": null, "
+	       "\"protocols\": {}, \"forecast\": null, \"attribution\": {}, \"netns\": null, "
+	       "\"error\": {\"stage\": null, "
 	       "\"message\": \"bad \\\"x\\\"\\n\"}}\n",
 	       "JSON error object, message escaped");
 	is_int(report_json.error_exit_code, 3, "JSON error exits 3");
