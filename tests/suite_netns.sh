@@ -89,7 +89,7 @@ is "$rc" 2 "--netns all: CRITICAL"
 like "$first" "^EPHEMERAL CRITICAL - netns " "--netns all: the status line names the worst namespace"
 ok "$([ "$(perf "$first" netns_checked)" -ge 4 ]; echo $?)" "--netns all: at least host, blue, web-b and web-c checked ($(perf "$first" netns_checked))"
 ok "$([ "$(perf "$first" netns_critical)" -ge 1 ]; echo $?)" "--netns all: at least one critical"
-like "$out" $'\nnetns   hostname web-b: CRITICAL, tcp 20 of 20 \\(100%\\)' "long output lists web-b"
+like "$out" $'\nnetns   hostname web-b: CRITICAL, tcp 20 of 20 \\(100.0%\\)' "long output lists web-b"
 [ "${#first}" -lt 1024 ]
 ok $? "first line under 1 KB (${#first} bytes)"
 
@@ -132,7 +132,7 @@ like "$first" "^EPHEMERAL CRITICAL - netns hostname web-b: tcp 20 of 20 ports in
 like "$first" "; 9 namespaces checked: 1 critical, 0 warning; 1 skipped \\(gone or not enterable\\) \\|" "nine checked, the gone one counted as skipped"
 is "$(perf "$first" netns_checked)" 9 "netns_checked 9"
 like "$out" $'\nnetns skipped hostname many-6: /proc/'"$m6"$'/ns/net: gone \\(its processes ended\\)\n' "-v: which one, and why"
-like "$out" $'\nnetns   hostname many-5: OK, tcp 5 of 100 \\(5%\\)' "the others are read (many-5's 5 connections)"
+like "$out" $'\nnetns   hostname many-5: OK, tcp 5 of 100 \\(5.0%\\)' "the others are read (many-5's 5 connections)"
 [ "${#first}" -lt 1024 ]
 ok $? "first line under 1 KB with ten namespaces (${#first} bytes)"
 rm -f "$work/faults"
