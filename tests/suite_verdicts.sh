@@ -148,6 +148,20 @@ else
 	echo "# this kernel has no tcp_tw_reuse_delay: the delay is 1 s"
 fi
 echo 0 >$SYS/tcp_tw_reuse
+# A reuse setting that cannot be read (garbage bind-mounted over it, in a mount namespace of its
+# own): -v says so, and no reuse is assumed rather than a guess.
+echo 2 >$SYS/tcp_tw_reuse
+echo garbage >"$work/garbage"
+if out=$(unshare -m sh -c 'mount --bind "$1" /proc/sys/net/ipv4/tcp_timestamps && exec "$2" -v' \
+	sh "$work/garbage" "$PLUGIN" 2>&1); then
+	like "$out" "tcp: note: /proc/sys/net/ipv4/tcp_timestamps does not hold a number" \
+		"-v: an unreadable tcp_timestamps is named"
+	like "$out" "tcp_timestamps unknown \(taken as off\)" "-v: and taken as off"
+	is "$(perf "$out" tcp_churn_max)" 16.67 "so no reuse: 1000 ports / 60 s"
+else
+	echo "# no mount namespace here: the unreadable setting is not tested ($out)"
+fi
+echo 0 >$SYS/tcp_tw_reuse
 
 # nginx ends: its 12 connections join the TIME_WAIT, and nobody talks to the backend any more.
 kill "$NGINX"
