@@ -122,7 +122,9 @@ static void churn_line(const char *n, const struct proto_result *p, struct strbu
 	sb_printf(sb, " sustains %s/s (%zu ports / %s s",
 		  num_format(p->churn_sustainable, 2, b, sizeof(b)), p->size,
 		  secs(p->churn_window, c, sizeof(c)));
-	if (!p->churn_reuse) {
+	if (!p->tw_info.reuse_model) {
+		sb_puts(sb, ", the TIME_WAIT lifetime)"); /* this OS: no reuse model */
+	} else if (!p->churn_reuse) {
 		sb_puts(sb, ": no TIME_WAIT reuse)");
 	} else if (p->tw_info.reuse == SYS_TW_REUSE_ALL) {
 		sb_puts(sb, " reuse delay: tcp_tw_reuse 1 reuses TIME_WAIT toward every destination)");
