@@ -495,9 +495,8 @@ int check_run(struct check *c, struct eph_err *err)
 	bool owners_now = owners_needed(owner_plan(cfg, c->rd, EPH_OK)) &&
 			  owners_needed(owner_plan(cfg, c->rd, EPH_CRITICAL));
 	struct owner_plan plan;
-	int rc = 0;
-
 	uint64_t t0 = c->os->clock_ms(), first_ms;
+	int rc = 0;
 
 	if (cfg->netns) {
 		/* Owner data is read again for the worst namespace only, once it is known. */
