@@ -19,7 +19,8 @@ const struct check_os check_sys_os = {
 	.netns_privileged = netns_privileged,
 	.netns_list = netns_list,
 	.netns_run = netns_run,
-	.forecast = forecast_store_update,
+	.forecast_read = forecast_store_read,
+	.forecast_record = forecast_store_record,
 	.time_now = sys_time_now,
 };
 
@@ -146,35 +147,6 @@ static void owner_tables(struct check *c, size_t rows)
 			c->res.p[p].attrib = &w->tables[p];
 		}
 	}
-}
-
-/* Records this run's sample in the forecast's state file and estimates every protocol from the
- * samples. Waits at most 2 s for another run's lock, less when -t leaves less: the forecast is a
- * secondary step and never costs the run its result. */
-static void forecast_step(struct check *c)
-{
-	struct forecast_key key;
-	struct forecast_sample s;
-	uint64_t left = owner_deadline(c) - c->os->clock_ms();
-
-	if (!c->os->forecast || !c->os->time_now) {
-		return;
-	}
-	enter(c, CHECK_FORECAST);
-	evaluate_forecast_key(c->cfg, &key);
-	memset(&s, 0, sizeof(s));
-	s.t = c->os->time_now();
-	for (int p = 0; p < EPH_NPROTO; p++) {
-		s.used[p] = c->res.p[p].checked ? (int32_t)c->res.p[p].used : -1;
-	}
-	c->os->forecast(c->cfg->state_dir, &key, &s, left > 2000 ? 2000 : (unsigned)left,
-			&c->forecast);
-	for (int p = 0; p < EPH_NPROTO; p++) {
-		if (c->res.p[p].checked) {
-			evaluate_forecast(c->cfg, &c->forecast, s.t, &c->res.p[p]);
-		}
-	}
-	c->res.forecast = &c->forecast;
 }
 
 /* Pool, sockets and evaluation of one protocol. Owner data takes a record per socket: it is
@@ -343,6 +315,7 @@ static int read_ns(struct check *c, size_t i, struct check_work *w, struct eph_e
 		c->failed = "";
 		return 0;
 	}
+	check_forecast_ns(c, nr->ns, &w->res);
 	evaluate_ns_fill(nr, &w->res);
 	return 0;
 }
@@ -390,6 +363,9 @@ static int measure_netns(struct check *c, struct eph_err *err)
 	if (list_ns(c, err) < 0) {
 		return -1;
 	}
+	/* Every namespace is judged on its own samples (--metric eta) as it is read. */
+	enter(c, CHECK_FORECAST);
+	check_forecast_begin(c);
 	for (size_t i = 0; i < c->ns.n; i++) {
 		const struct ns_result *nr = &c->ns.v[i];
 
@@ -412,6 +388,8 @@ static int measure_netns(struct check *c, struct eph_err *err)
 	c->res = c->w->res;
 	c->res.ns = &c->ns;
 	c->res.state = evaluate_ns_merge(c->cfg, &c->ns);
+	enter(c, CHECK_FORECAST);
+	check_forecast_end(c);
 	return 0;
 }
 
@@ -512,9 +490,8 @@ int check_run(struct check *c, struct eph_err *err)
 		}
 		first_ms = c->os->clock_ms() - t0;
 		c->res = c->w->res;
-		/* The forecast's samples are the plugin's own namespace's: a --netns run, whose
-		 * figures are of whichever namespace is worst at the time, has none. */
-		forecast_step(c);
+		enter(c, CHECK_FORECAST);
+		check_forecast_own(c);
 		evaluate_merge(&c->res);
 	}
 	c->res.measured_at = c->os->time_now ? (long long)c->os->time_now() : 0;

@@ -57,10 +57,12 @@ struct check_os {
 	int (*netns_list)(const char *spec, struct netns_list *l, struct eph_err *err);
 	int (*netns_run)(const struct netns_entry *e, int (*fn)(void *ctx), void *ctx, int *fn_rc,
 			 struct eph_err *why);
-	/* The forecast's state file (forecast_store_update) and the wall clock (sys_time_now);
-	 * NULL: no forecast. */
-	void (*forecast)(const char *dir, const struct forecast_key *k,
-			 const struct forecast_sample *s, unsigned wait_ms, struct forecast_store *fs);
+	/* The forecast's state file (forecast_store_read, forecast_store_record) and the wall
+	 * clock (sys_time_now); NULL: no forecast. */
+	void (*forecast_read)(const char *dir, const struct forecast_key *k, unsigned wait_ms,
+			      struct forecast_store *fs);
+	void (*forecast_record)(const struct forecast_key *k, const struct forecast_sample *s,
+				size_t n, unsigned wait_ms, struct forecast_store *fs);
 	int64_t (*time_now)(void);
 };
 
@@ -107,6 +109,8 @@ struct check {
 	struct netns_list netns; /* --netns: the namespaces listed */
 	struct ns_results ns;    /* --netns: what each one gave; res.ns points here */
 	struct forecast_store forecast;
+	bool forecast_begun; /* --netns: the state file was read (check_forecast_begin) */
+	int64_t forecast_t;  /* --netns: the time of this run's samples */
 };
 
 /* Prepares c for a run of cfg rendered by rd over os (all must outlive c); start_ms is
@@ -118,6 +122,18 @@ void check_init(struct check *c, const struct eph_config *cfg, const struct rend
  * for, is written), and the stage is CHECK_OUTPUT, the caller's. -1: c->failed names the stage and err the reason, for the renderer's error
  * output; nothing that looks like a result is left in c->out. */
 int check_run(struct check *c, struct eph_err *err);
+
+/* The forecast's steps (lib/check_forecast.c), called by check_run in the forecast stage; each
+ * does nothing when os has no forecast hooks. check_forecast_own: the plugin's own namespace's
+ * sample recorded and every protocol of c->res estimated and judged again. With --netns:
+ * check_forecast_begin reads the state file before the namespaces are read; check_forecast_ns
+ * estimates and judges again every protocol of r, namespace e's result, from the samples read
+ * and e's sample of this run (keyed forecast_ns_key); check_forecast_end records one sample per
+ * namespace checked and hangs the state file on c->res. */
+void check_forecast_own(struct check *c);
+void check_forecast_begin(struct check *c);
+void check_forecast_ns(struct check *c, const struct netns_entry *e, struct result *r);
+void check_forecast_end(struct check *c);
 
 /* Releases what the run allocated; c->out too. */
 void check_free(struct check *c);

@@ -106,14 +106,15 @@ void evaluate_forecast_key(const struct eph_config *cfg, struct forecast_key *k)
 	k->families = cfg->families;
 	k->range_lo = cfg->range_lo;
 	k->range_hi = cfg->range_hi;
+	k->netns = cfg->netns;
 }
 
-void evaluate_forecast(const struct eph_config *cfg, const struct forecast_store *fs,
-		       int64_t now, struct proto_result *pr)
+void evaluate_forecast(const struct eph_config *cfg, const struct forecast_est *est,
+		       struct proto_result *pr)
 {
-	pr->fc_set = fs->on;
-	if (fs->on) {
-		forecast_estimate(&fs->st, "", pr->proto, now, pr->size, &pr->fc);
+	pr->fc_set = est != NULL;
+	if (est) {
+		pr->fc = *est;
 	}
 	judge(cfg, metric_get(cfg->metric), pr);
 }
@@ -200,6 +201,8 @@ void evaluate_ns_fill(struct ns_result *nr, const struct result *r)
 		q->churn_set = p->churn_set;
 		q->churn = p->churn;
 		q->churn_sustainable = p->churn_sustainable;
+		q->fc_set = p->fc_set;
+		q->fc = p->fc;
 		q->eta_set = p->fc_set && p->fc.eta_set;
 		q->eta = q->eta_set ? (long long)floor(p->fc.eta) : 0;
 	}
@@ -217,7 +220,12 @@ static double badness(const struct eph_config *cfg, const struct ns_result *nr)
 		if (!q->checked || (cfg->metric == EPH_METRIC_DEST && i != EPH_TCP)) {
 			continue;
 		}
-		v = cfg->metric == EPH_METRIC_FREE ? -q->value : q->value;
+		if (cfg->metric == EPH_METRIC_ETA) {
+			/* Sooner is worse; no ETA (not growing) is below every ETA. */
+			v = q->eta_set ? -(double)q->eta : -1e299;
+		} else {
+			v = cfg->metric == EPH_METRIC_FREE ? -q->value : q->value;
+		}
 		if (v > worst) {
 			worst = v;
 		}

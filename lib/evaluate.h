@@ -78,6 +78,8 @@ struct ns_proto {
 	size_t states[EPH_NSTATES];
 	bool churn_set;
 	double churn, churn_sustainable;
+	bool fc_set;    /* the forecast is on: fc holds this namespace's estimate */
+	struct forecast_est fc;
 	bool eta_set;   /* the forecast gave an ETA (report_eta) */
 	long long eta;  /* seconds until full, an estimate */
 };
@@ -145,11 +147,11 @@ void evaluate_churn(struct proto_result *pr, unsigned lifetime, bool configured,
 /* True when connect() toward destination k (NULL: one not known) reuses TIME_WAIT ports after
  * info's reuse delay. */
 bool evaluate_tw_reuse(const struct sys_tw_info *info, const struct dest_key *k);
-/* The forecast of pr from the samples fs holds (forecast_store_update ran at now with this
- * run's sample): fills pr->fc when fs->on, then judges the metric again, since --metric eta's
- * value comes from it. No ETA (too few samples, not growing, forecast off) is OK. */
-void evaluate_forecast(const struct eph_config *cfg, const struct forecast_store *fs,
-		       int64_t now, struct proto_result *pr);
+/* Hangs the forecast's estimate est on pr (NULL: the forecast is off), then judges the metric
+ * again, since --metric eta's value comes from it. No ETA (too few samples, not growing,
+ * forecast off) is OK. */
+void evaluate_forecast(const struct eph_config *cfg, const struct forecast_est *est,
+		       struct proto_result *pr);
 
 /* The key of the options that change what is counted, for the state file. */
 void evaluate_forecast_key(const struct eph_config *cfg, struct forecast_key *k);
@@ -161,7 +163,8 @@ void evaluate_merge(struct result *r);
 void evaluate_ns_fill(struct ns_result *nr, const struct result *r);
 
 /* True when a is worse than b: a worse state, or the same state and a value nearer the limit
- * (higher; lower with --metric free). Skipped namespaces are never worse. */
+ * (higher; lower with --metric free; a shorter ETA with --metric eta, where none is the
+ * farthest). Skipped namespaces are never worse. */
 bool evaluate_ns_worse(const struct eph_config *cfg, const struct ns_result *a,
 		       const struct ns_result *b);
 

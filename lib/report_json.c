@@ -15,6 +15,7 @@
  * measured); docs/check_ephemeral.schema.json describes every key. */
 #include "report.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -52,6 +53,32 @@ static void reserved_ranges(struct strbuf *sb, const struct portpool *pool)
 		any = true;
 	}
 	sb_puts(sb, "]");
+}
+
+/* ", \"forecast\": ..." of a protocol (of a namespace): null when the forecast is off (e NULL);
+ * slope and ETA null when there is no rate or no growth. The ETA in whole seconds, rounded down,
+ * as report_eta_seconds. */
+static void forecast_json(struct strbuf *sb, const struct forecast_est *e)
+{
+	sb_puts(sb, ", \"forecast\": ");
+	if (!e) {
+		sb_puts(sb, "null");
+		return;
+	}
+	sb_printf(sb, "{\"samples\": %zu, \"span_seconds\": %lld, \"slope_per_second\": ",
+		  e->samples, (long long)e->span);
+	if (e->rate_set) {
+		num(sb, e->slope, 6);
+	} else {
+		sb_puts(sb, "null");
+	}
+	sb_puts(sb, ", \"eta_seconds\": ");
+	if (e->eta_set) {
+		sb_printf(sb, "%lld", (long long)floor(e->eta));
+	} else {
+		sb_puts(sb, "null");
+	}
+	sb_puts(sb, "}");
 }
 
 /* Every state a socket of this protocol can be in (sock_state_of), zeros included. */
@@ -132,26 +159,7 @@ static void proto_json(struct strbuf *sb, const struct proto_result *p, const ch
 		num(sb, p->churn_window, 3);
 		sb_puts(sb, "}");
 	}
-	/* The forecast: null when off; slope and ETA null when there is no rate or no growth. */
-	sb_puts(sb, ", \"forecast\": ");
-	if (!p->fc_set) {
-		sb_puts(sb, "null");
-	} else {
-		sb_printf(sb, "{\"samples\": %zu, \"span_seconds\": %lld, \"slope_per_second\": ",
-			  p->fc.samples, (long long)p->fc.span);
-		if (p->fc.rate_set) {
-			num(sb, p->fc.slope, 6);
-		} else {
-			sb_puts(sb, "null");
-		}
-		sb_puts(sb, ", \"eta_seconds\": ");
-		if (report_eta(p)) {
-			sb_printf(sb, "%lld", report_eta_seconds(p));
-		} else {
-			sb_puts(sb, "null");
-		}
-		sb_puts(sb, "}");
-	}
+	forecast_json(sb, p->fc_set ? &p->fc : NULL);
 	/* The metric and thresholds applied to this protocol: with --metric dest UDP is judged by
 	 * pct, and used/free have their defaults in this pool's ports. */
 	sb_puts(sb, ", \"judged\": {\"metric\": ");
@@ -337,6 +345,7 @@ static void ns_json(struct strbuf *sb, const struct ns_result *nr)
 			sb_printf(sb, ", \"dest_max\": %zu, \"dest_pct\": ", q->dest_max);
 			num(sb, q->dest_pct, 1);
 		}
+		forecast_json(sb, q->fc_set ? &q->fc : NULL);
 		sb_puts(sb, ", \"value\": ");
 		num(sb, q->value, 1);
 		sb_puts(sb, ", \"state\": ");

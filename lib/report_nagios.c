@@ -419,6 +419,9 @@ static void netns_text(const struct result *r, struct strbuf *sb)
 			if (i == EPH_TCP) {
 				sb_printf(sb, " dest %zu", q->dest_max);
 			}
+			if (q->eta_set) {
+				sb_printf(sb, " full in ~%lld s", q->eta);
+			}
 		}
 		sb_printf(sb, " [%s]\n", nr->ns->path);
 	}

@@ -33,6 +33,9 @@ cleanup() {
 }
 trap cleanup EXIT
 host_range=$(cat /proc/sys/net/ipv4/ip_local_port_range)
+# The forecast's state files: the suite's own, never the host's default directory.
+mkdir "$work/state"
+export NAGIOS_PLUGIN_STATE_DIRECTORY="$work/state"
 
 # netns NAME HOSTNAME LO HI SOCKPOP-ARGS...: a process in new network and UTS namespaces with
 # lo up, range LO-HI and sockpop's population; waits for it. Sets ns_pid.
@@ -165,6 +168,78 @@ out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$PLUGIN" --netns all 2
 rc=$?
 is "$rc" 3 "as nobody: UNKNOWN"
 like "$out" "^EPHEMERAL UNKNOWN - --netns needs CAP_SYS_ADMIN" "as nobody: the reason, one line"
+
+# The forecast per namespace: fc-grow grows between two runs (and has history injected in the
+# state file, as suite_forecast does), fc-flat does not; --netns all --metric eta names fc-grow.
+# A state directory of its own, so that only these runs' samples count.
+netns fcg fc-grow 45000 45099 server,127.0.0.1,5000 est,127.0.0.1,5000,10 || { ok 1 "fc-grow made"; done_testing; exit 1; }
+fcg=$ns_pid
+netns fcf fc-flat 46000 46099 server,127.0.0.1,5000 est,127.0.0.1,5000,10 || { ok 1 "fc-flat made"; done_testing; exit 1; }
+fcf=$ns_pid
+fsd="$work/fc-state"
+mkdir "$fsd"
+"$PLUGIN" --netns all --state-dir "$fsd" >/dev/null
+sf=$(ls "$fsd"/check_ephemeral-*.state 2>/dev/null)
+is "$(sed -n 2p "$sf" 2>/dev/null)" "key proto=tcp families=ipv4,ipv6 range=os netns=all" "the state file's key holds --netns all"
+grow_ino=$(stat -L -c %i "/proc/$fcg/ns/net")
+flat_ino=$(stat -L -c %i "/proc/$fcf/ns/net")
+grow_key="$grow_ino:hostname%20fc-grow"
+flat_key="$flat_ino:hostname%20fc-flat"
+is "$(awk -v k="$grow_key" '$2 == k {print $3, $4}' "$sf")" "10 -" "one sample of fc-grow, keyed by its inode and name: 10 ports"
+is "$(awk -v k="$flat_key" '$2 == k {print $3, $4}' "$sf")" "10 -" "one sample of fc-flat: 10 ports"
+ok "$([ "$(tail -n +3 "$sf" | wc -l)" -ge 4 ] && echo 0 || echo 1)" "one sample per namespace checked"
+nsenter -t "$fcg" -n -u "$SOCKPOP" -l 240 bound,127.0.0.1,20 >"$work/fcg2.out" 2>"$work/fcg2.err" &
+pids="$pids $!"
+wait_for "$work/fcg2.out" '^ready' 20
+ok $? "fc-grow grew by 20 bound sockets"
+sleep 1.2
+# History: fc-grow had 0 ports 40 s ago and 5 20 s ago; and a namespace that died had its inode
+# under another name 50 s ago (its series must go).
+now=$(date +%s)
+{
+	head -n 2 "$sf"
+	echo "$((now - 50)) $grow_ino:hostname%20old-one 99 -"
+	echo "$((now - 40)) $grow_key 0 -"
+	echo "$((now - 20)) $grow_key 5 -"
+	tail -n +3 "$sf"
+} >"$sf.new" && mv "$sf.new" "$sf"
+out=$("$PLUGIN" --netns all --state-dir "$fsd" --metric eta --top 20 -v)
+rc=$?
+first=${out%%$'\n'*}
+# The ETA the samples of fc-grow imply: least squares over them, as lib/forecast.c.
+read -r want words < <(awk -v k="$grow_key" -v pool=100 '$2 == k { n++; t[n] = $1; u[n] = $3 }
+	END {
+		now = t[n]
+		for (i = 1; i <= n; i++) { st += t[i] - now; su += u[i] }
+		mt = st / n; mu = su / n
+		for (i = 1; i <= n; i++) { dt = (t[i] - now) - mt; sxx += dt * dt; sxy += dt * (u[i] - mu) }
+		s = sxy / sxx
+		if (s <= 0) exit
+		e = (pool - u[n]) / s
+		w = e >= 3600 ? "" : e < 60 ? "full in <1 min" : sprintf("full in ~%d min", int(e / 60 + 0.5))
+		printf "%d %s\n", e, w
+	}' "$sf")
+is "$(awk -v k="$grow_key" '$2 == k {print $3}' "$sf" | tr '\n' ' ')" "0 5 10 30 " "fc-grow's series: history, then 10 and 30 ports"
+ok "$([ -n "$want" ] && [ "$want" -lt 600 ] && echo 0 || echo 1)" "its samples imply an ETA under 10 minutes ($want s)"
+is "$rc" 2 "--netns all --metric eta: CRITICAL"
+like "$first" "^EPHEMERAL CRITICAL - netns hostname fc-grow: tcp 30 of 100 ports in use \\(30.0%\\), worst destination 10 ports to 127\\.0\\.0\\.1:5000, $words; " \
+	"the status line names the growing one, with 'full in'"
+is "$(perf "$first" tcp_eta)" "$want" "tcp_eta is fc-grow's ETA"
+like "$first" "'tcp_eta'=${want}s;3600:;600:;0" "with the eta thresholds"
+like "$out" $'\nnetns   hostname fc-flat: OK, tcp 10 of 100 \\(10.0%\\) dest 10 \\[' "fc-flat: OK, no ETA"
+like "$out" "forecast: 1 sample\\(s\\) dropped: their namespace's inode now has another name" "-v: the old name's sample was dropped"
+is "$(grep -c 'hostname%20old-one' "$sf")" 0 "and is gone from the file"
+json=$("$PLUGIN" --netns all --state-dir "$fsd" --metric eta -o json)
+printf '%s\n' "$json" >"$work/fc.json"
+python3 "$TOP/tests/json_schema.py" "$TOP/docs/check_ephemeral.schema.json" "$work/fc.json"
+ok $? "json with per-namespace forecasts matches the schema"
+is "$(get 'print(d["netns"]["worst"])')" "hostname fc-grow" "json: fc-grow is the worst"
+is "$(get 'f=next(n for n in d["netns"]["namespaces"] if n["name"]=="hostname fc-flat")["protocols"]["tcp"]["forecast"]; print(f["slope_per_second"], f["eta_seconds"])')" \
+	"0 None" "json: fc-flat's own forecast: flat, no ETA"
+is "$(get 'f=next(n for n in d["netns"]["namespaces"] if n["name"]=="hostname fc-grow")["protocols"]["tcp"]["forecast"]; print(f["eta_seconds"] is not None and f["eta_seconds"] < 600)')" \
+	True "json: fc-grow's own ETA"
+prom=$("$PLUGIN" --netns all --state-dir "$fsd" -o prometheus)
+like "$prom" $'\nephemeral_ports_full_eta_seconds\\{netns="hostname fc-grow",protocol="tcp"\\} [0-9]+\n' "prometheus: fc-grow's ETA, labelled"
 
 is "$(cat /proc/sys/net/ipv4/ip_local_port_range)" "$host_range" "the host's range is untouched"
 done_testing
