@@ -14,11 +14,19 @@ static char stop_lines[SYS_NSTOP][CHECK_NSTAGES][2048];
 static size_t stop_lens[SYS_NSTOP][CHECK_NSTAGES];
 static volatile sig_atomic_t stage; /* set by the run (struct check.stage) */
 static int stop_code = 3;
+static struct check run;
+static volatile sig_atomic_t fallback_ready; /* run.fallback holds the state without owners */
 
 static void on_stop(enum sys_stop why)
 {
 	int s = stage;
 
+	/* -t ran out once the state was known, only the owners are missing: that, not UNKNOWN. */
+	if (why == SYS_STOP_TIMEOUT && fallback_ready) {
+		sys_file_replace_now(sb_str(&run.fallback), run.fallback.len);
+		sys_write_stdout(sb_str(&run.fallback), run.fallback.len);
+		sys_exit_now(run.fallback_code);
+	}
 	/* --output-file (armed in main) shows the error too, not the last good numbers. */
 	sys_file_replace_now(stop_lines[why][s], stop_lens[why][s]);
 	sys_write_stdout(stop_lines[why][s], stop_lens[why][s]);
@@ -119,7 +127,6 @@ static int write_output(const struct renderer *rd, const struct check *c)
 
 int main(int argc, char **argv)
 {
-	static struct check run;
 	uint64_t start = sys_clock_ms();
 	const struct renderer *rd = &report_nagios;
 	struct eph_config cfg;
@@ -149,7 +156,11 @@ int main(int argc, char **argv)
 	output_file = cfg.output_file;
 	check_init(&run, &cfg, rd, &check_sys_os, start);
 	run.stage = &stage;
-	code = check_run(&run, &err) < 0 ? fail(rd, run.failed, err.msg) : write_output(rd, &run);
+	run.fallback_ready = &fallback_ready;
+	rc = check_run(&run, &err);
+	/* Whatever the run ended with is written now: no timeout may print the fallback instead. */
+	fallback_ready = 0;
+	code = rc < 0 ? fail(rd, run.failed, err.msg) : write_output(rd, &run);
 	sys_file_disarm();
 	check_free(&run);
 	return code;

@@ -101,17 +101,23 @@ static bool owners_needed(struct owner_plan p)
 	return p.show > 0 || p.log > 0;
 }
 
-/* When the owner search must end: before -t does, with time left to write. It gets what remains
- * minus a quarter of -t (at least 300 ms), and never more than ATTRIB_SCAN_MAX_MS. */
-static uint64_t owner_deadline(const struct check *c)
+/* When the owner part must end: before -t does, with time left to write: -t minus a quarter of
+ * it (at least 300 ms), counted from the start. */
+static uint64_t owners_end(const struct check *c)
 {
 	uint64_t limit = (uint64_t)c->cfg->timeout * 1000u, margin = limit / 4;
-	uint64_t deadline, now = c->os->clock_ms();
 
 	if (margin < 300) {
 		margin = 300;
 	}
-	deadline = c->start_ms + (limit > margin ? limit - margin : 0);
+	return c->start_ms + (limit > margin ? limit - margin : 0);
+}
+
+/* When the owner search must end: owners_end, and never more than ATTRIB_SCAN_MAX_MS from now. */
+static uint64_t owner_deadline(const struct check *c)
+{
+	uint64_t deadline = owners_end(c), now = c->os->clock_ms();
+
 	if (deadline > now + ATTRIB_SCAN_MAX_MS) {
 		deadline = now + ATTRIB_SCAN_MAX_MS;
 	}
@@ -239,6 +245,29 @@ static int read_owners(struct check *c, struct check_work *w, struct eph_err *er
 		}
 	}
 	return 0;
+}
+
+/* The owners get only the time left once the state is known: a second read of the sockets takes
+ * about as long as the first did (first_ms), and the search needs some after it. */
+static bool second_read_fits(const struct check *c, uint64_t first_ms)
+{
+	uint64_t now = c->os->clock_ms(), end = owners_end(c);
+
+	return end > now && end - now >= first_ms + first_ms / 2 + 50;
+}
+
+/* The state is known and owners are still to be found: the output without them is made now, for
+ * a timeout to print instead of UNKNOWN. */
+static void arm_fallback(struct check *c)
+{
+	c->res.owners_note = "owners were not listed: the time -t leaves ran out while they were "
+			     "searched (raise -t)";
+	c->rd->render(&c->res, &c->fallback);
+	c->res.owners_note = NULL;
+	c->fallback_code = c->rd->exit_code(&c->res);
+	if (c->fallback_ready && !c->fallback.overflow) {
+		*c->fallback_ready = 1;
+	}
 }
 
 /* What the thread inside a namespace does (netns_run): the whole read, or the owners only. */
@@ -456,6 +485,7 @@ int check_run(struct check *c, struct eph_err *err)
 	bool owners_now = owners_needed(owner_plan(cfg, c->rd, EPH_OK)) &&
 			  owners_needed(owner_plan(cfg, c->rd, EPH_CRITICAL));
 	struct owner_plan plan;
+	uint64_t t0 = c->os->clock_ms(), first_ms;
 	int rc = 0;
 
 	if (cfg->netns) {
@@ -464,10 +494,13 @@ int check_run(struct check *c, struct eph_err *err)
 		if (measure_netns(c, err) < 0) {
 			return -1;
 		}
+		/* That read takes about one namespace's share of the time. */
+		first_ms = (c->os->clock_ms() - t0) / (c->ns.n ? c->ns.n : 1);
 	} else {
 		if (measure_all(c, c->w, owners_now, err) < 0) {
 			return -1;
 		}
+		first_ms = c->os->clock_ms() - t0;
 		c->res = c->w->res;
 		enter(c, CHECK_FORECAST);
 		check_forecast_own(c);
@@ -475,6 +508,17 @@ int check_run(struct check *c, struct eph_err *err)
 	}
 	c->res.measured_at = c->os->time_now ? (long long)c->os->time_now() : 0;
 	plan = owner_plan(cfg, c->rd, c->res.state);
+	/* A known state is never lost to the owner part: it gets what time is left, and if -t
+	 * ends it anyway, the handler prints the state without owners. */
+	if (owners_needed(plan)) {
+		arm_fallback(c);
+	}
+	if (owners_needed(plan) && !owners_now && !second_read_fits(c, first_ms)) {
+		c->res.owners_note = "owners were not listed: a second read of the socket table "
+				     "would not fit in the time -t leaves (raise -t, or give --top N "
+				     "to read owners in the first read)";
+		plan.show = plan.log = 0;
+	}
 	if (owners_needed(plan) && !owners_now) {
 		rc = reread_owners(c, err);
 		if (rc < 0) {
@@ -486,6 +530,10 @@ int check_run(struct check *c, struct eph_err *err)
 	}
 	if (plan.show > 0) {
 		owner_tables(c, plan.show);
+	}
+	/* The owners are done: from here on a timeout names its own stage (the log's). */
+	if (c->fallback_ready) {
+		*c->fallback_ready = 0;
 	}
 	if (render(c, err) < 0) {
 		return -1;
@@ -515,4 +563,5 @@ void check_free(struct check *c)
 	netns_list_free(&c->netns);
 	forecast_store_free(&c->forecast);
 	sb_free(&c->out);
+	sb_free(&c->fallback);
 }

@@ -92,6 +92,13 @@ struct check {
 	enum check_stage stage_now; /* the stage the run is in (what fails is named after it) */
 	uint64_t start_ms; /* os->clock_ms() when the plugin started: -t counts from there */
 
+	/* Once the state is known and owners are still to be found, the output without them (and
+	 * a note saying so) is ready here and *fallback_ready is set (when not NULL): a timeout
+	 * handler writes it, with fallback_code, rather than lose a known state to UNKNOWN. */
+	volatile sig_atomic_t *fallback_ready;
+	struct strbuf fallback;
+	int fallback_code;
+
 	struct result res;  /* out: the evaluated result */
 	struct strbuf out;  /* out: the rendered output, written by the caller */
 	int code;           /* out: the renderer's exit code for res */

@@ -116,7 +116,8 @@ static void dest(struct strbuf *sb, const struct proto_result *p)
 	}
 }
 
-static void proto_json(struct strbuf *sb, const struct proto_result *p)
+/* owners_note: the run's note that owners were not listed (NULL: none), one of the notes. */
+static void proto_json(struct strbuf *sb, const struct proto_result *p, const char *owners_note)
 {
 	const struct tally *t = p->tally;
 
@@ -151,10 +152,23 @@ static void proto_json(struct strbuf *sb, const struct proto_result *p)
 		num(sb, p->churn_sustainable, 2);
 		sb_printf(sb, ", \"time_wait_lifetime\": %u, \"lifetime\": ", p->tw_lifetime);
 		json_str(sb, p->tw_estimate ? "estimate" : p->tw_configured ? "configured" : "fixed");
+		/* sustainable_per_second is the busiest destination's, reuse-aware: */
+		sb_printf(sb, ", \"busiest_destination_per_second\": ");
+		num(sb, p->churn_dest, 2);
+		sb_printf(sb, ", \"reuse\": %s, \"window_seconds\": ", p->churn_reuse ? "true" : "false");
+		num(sb, p->churn_window, 3);
 		sb_puts(sb, "}");
 	}
 	forecast_json(sb, p->fc_set ? &p->fc : NULL);
-	sb_puts(sb, ", \"value\": ");
+	/* The metric and thresholds applied to this protocol: with --metric dest UDP is judged by
+	 * pct, and used/free have their defaults in this pool's ports. */
+	sb_puts(sb, ", \"judged\": {\"metric\": ");
+	json_str(sb, metric_name(p->judged));
+	sb_puts(sb, ", \"warning\": ");
+	threshold_json(sb, &p->warn);
+	sb_puts(sb, ", \"critical\": ");
+	threshold_json(sb, &p->crit);
+	sb_puts(sb, "}, \"value\": ");
 	num(sb, p->value, 1);
 	sb_puts(sb, ", \"state\": ");
 	json_str(sb, eph_status_name(p->state));
@@ -169,7 +183,24 @@ static void proto_json(struct strbuf *sb, const struct proto_result *p)
 		sb_puts(sb, p->sock_info.note[0] ? ", " : "");
 		json_str(sb, p->pool_info.note);
 	}
+	if (owners_note) {
+		sb_puts(sb, p->sock_info.note[0] || p->pool_info.note[0] ? ", " : "");
+		json_str(sb, owners_note);
+	}
 	sb_puts(sb, "]}}");
+}
+
+/* The start of a destination row, row i of its list: {"local": .., "remote": .., "remote_port": N
+ * (the object is left open). */
+static void dest_head(struct strbuf *sb, size_t i, const struct dest_key *k)
+{
+	char a[64];
+
+	sb_puts(sb, i ? ", {\"local\": " : "{\"local\": ");
+	json_str(sb, sock_addr_str(k->family, k->laddr, a, sizeof(a)));
+	sb_puts(sb, ", \"remote\": ");
+	json_str(sb, sock_addr_str(k->family, k->raddr, a, sizeof(a)));
+	sb_printf(sb, ", \"remote_port\": %u", k->rport);
 }
 
 /* One protocol's --top tables, the same rows as the Nagios long output. Every key is always
@@ -212,12 +243,8 @@ static void attrib_json(struct strbuf *sb, const struct proto_result *p)
 	for (size_t i = 0; i < t->n_dests; i++) {
 		const struct dest_entry *d = &t->dests[i];
 
-		sb_puts(sb, i ? ", {\"local\": " : "{\"local\": ");
-		json_str(sb, sock_addr_str(d->key.family, d->key.laddr, a, sizeof(a)));
-		sb_puts(sb, ", \"remote\": ");
-		json_str(sb, sock_addr_str(d->key.family, d->key.raddr, a, sizeof(a)));
-		sb_printf(sb, ", \"remote_port\": %u, \"ports\": %u, \"pct\": ", d->key.rport,
-			  (unsigned)d->count);
+		dest_head(sb, i, &d->key);
+		sb_printf(sb, ", \"ports\": %u, \"pct\": ", (unsigned)d->count);
 		num(sb, t->pool_size ? num_round1(100.0 * d->count / (double)t->pool_size) : 0, 1);
 		sb_puts(sb, "}");
 	}
@@ -235,6 +262,24 @@ static void attrib_json(struct strbuf *sb, const struct proto_result *p)
 			  ", \"listening\": %zu, \"sockets\": %zu, \"time_wait\": %zu, "
 			  "\"owners\": %zu}",
 			  r->listening, r->sockets, r->time_wait, r->owners);
+	}
+	/* TIME_WAIT per destination and the owner that talks to it now: inferred, TIME_WAIT has
+	 * no owner. owner null: nobody talks to it now. */
+	sb_printf(sb, "], \"time_wait_destinations_total\": %zu, \"time_wait_destinations\": [",
+		  t->tw_total);
+	for (size_t i = 0; i < t->n_tw; i++) {
+		const struct attrib_tw_row *w = &t->tw[i];
+
+		dest_head(sb, i, &w->key);
+		sb_printf(sb, ", \"time_wait\": %zu, \"inferred_owner\": ", w->time_wait);
+		if (w->id == EPH_OWNER_NONE) {
+			sb_puts(sb, "null");
+		} else {
+			sb_printf(sb, "{\"%s\": %u, \"name\": ", t->per_user ? "uid" : "pid", w->id);
+			json_str(sb, w->name[0] ? w->name : NULL);
+			sb_printf(sb, ", \"ports\": %zu, \"other_owners\": %zu}", w->ports, w->others);
+		}
+		sb_puts(sb, "}");
 	}
 	sb_puts(sb, "]}");
 }
@@ -353,7 +398,7 @@ static void render_json(const struct result *r, struct strbuf *sb)
 			continue;
 		}
 		sb_printf(sb, "%s\"%s\": ", first ? "" : ", ", eph_proto_name(r->p[i].proto));
-		proto_json(sb, &r->p[i]);
+		proto_json(sb, &r->p[i], r->owners_note);
 		first = false;
 	}
 	sb_puts(sb, "}");

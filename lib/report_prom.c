@@ -237,8 +237,9 @@ static const struct family_def {
 	  "TCP connections closed per second: sockets in TIME_WAIT divided by its lifetime.",
 	  get_churn, 2, true, NEED_CHURN },
 	{ "ephemeral_churn_sustainable_per_second",
-	  "The rate of closed connections the pool can carry: pool size divided by the TIME_WAIT "
-	  "lifetime.",
+	  "Closes per second the busiest destination can sustain (each destination has the whole "
+	  "pool): pool size divided by the TIME_WAIT lifetime, or by the reuse delay where "
+	  "tcp_tw_reuse applies to it.",
 	  get_churn_sustainable, 2, true, NEED_CHURN },
 	{ "ephemeral_ports_full_eta_seconds",
 	  "Seconds until the pool is full at the rate the used count grew over the last 10 minutes "

@@ -184,7 +184,7 @@ is "$rc/$first" "3/EPHEMERAL UNKNOWN - timed out after 1 s while reading the soc
 [ "$ms" -lt 2000 ]
 ok $? "SIGALRM blocked by the parent: ended within -t ($ms ms)"
 out=$(timeout 20 perl -MPOSIX -e 'sigprocmask(SIG_BLOCK, POSIX::SigSet->new(SIGALRM)); kill "ALRM", $$; exec @ARGV or die' "$P" -t 5 2>&1)
-is "$?/${out%% |*}" "0/EPHEMERAL OK - tcp 0 of 100 ports in use (0%), worst destination 0" \
+is "$?/${out%% |*}" "0/EPHEMERAL OK - tcp 0 of 100 ports in use (0.0%), no connection toward any destination" \
 	"a SIGALRM left pending by the parent is not taken for -t"
 with_mask 'sigprocmask(SIG_BLOCK, POSIX::SigSet->new(SIGTERM)); kill "TERM", $$' -t 5
 like "$rc/$first" "^3/EPHEMERAL UNKNOWN - terminated by SIGTERM while starting" \
@@ -265,7 +265,7 @@ is "$?/$out" "3/EPHEMERAL UNKNOWN - reading the socket table: cannot send the ne
 
 # Thresholds go into perfdata as written: a double printed with 6 decimals made 0.0000001 "0".
 run -t 5 -w 0.0000001 -c @0:657.8210567
-like "$rc/$first" "^2/EPHEMERAL CRITICAL - .*'tcp_pct'=0%;0.0000001;@0:657.8210567;0;100 " \
+like "$rc/$first" "^2/EPHEMERAL CRITICAL - .*'tcp_pct'=0.0%;0.0000001;@0:657.8210567;0;100 " \
 	"-w 0.0000001 -c @0:657.8210567: perfdata has both ranges exactly as written"
 run -t 5 -o json -w "~:0.12345678" -c 10.000
 like "$out" '"thresholds": \{"warning": "~:0.12345678", "critical": "10.000"\}' \

@@ -70,7 +70,7 @@ out=$("$PLUGIN" --netns blue)
 rc=$?
 first=${out%%$'\n'*}
 is "$rc" 0 "--netns blue: OK"
-like "$first" "^EPHEMERAL OK - netns blue: tcp 3 of 100 ports in use \\(3%\\)" "--netns blue: named, its own pool of 100"
+like "$first" "^EPHEMERAL OK - netns blue: tcp 3 of 100 ports in use \\(3.0%\\)" "--netns blue: named, its own pool of 100"
 is "$(perf "$first" netns_checked)" 1 "--netns blue: one namespace checked"
 is "$(perf "$first" tcp_used)" 3 "--netns blue: its 3 connections"
 
@@ -78,7 +78,7 @@ out=$("$PLUGIN" --netns "$webb")
 rc=$?
 first=${out%%$'\n'*}
 is "$rc" 2 "--netns PID of the full one: CRITICAL"
-like "$first" "^EPHEMERAL CRITICAL - netns hostname web-b: tcp 20 of 20 ports in use \\(100%\\)" "named by its UTS host name, with its numbers"
+like "$first" "^EPHEMERAL CRITICAL - netns hostname web-b: tcp 20 of 20 ports in use \\(100.0%\\)" "named by its UTS host name, with its numbers"
 is "$(perf "$first" netns_critical)" 1 "netns_critical 1"
 out=$("$PLUGIN" --netns "/proc/$webc/ns/net")
 is "$?" 0 "--netns PATH: OK"
@@ -92,7 +92,7 @@ is "$rc" 2 "--netns all: CRITICAL"
 like "$first" "^EPHEMERAL CRITICAL - netns " "--netns all: the status line names the worst namespace"
 ok "$([ "$(perf "$first" netns_checked)" -ge 4 ]; echo $?)" "--netns all: at least host, blue, web-b and web-c checked ($(perf "$first" netns_checked))"
 ok "$([ "$(perf "$first" netns_critical)" -ge 1 ]; echo $?)" "--netns all: at least one critical"
-like "$out" $'\nnetns   hostname web-b: CRITICAL, tcp 20 of 20 \\(100%\\)' "long output lists web-b"
+like "$out" $'\nnetns   hostname web-b: CRITICAL, tcp 20 of 20 \\(100.0%\\)' "long output lists web-b"
 [ "${#first}" -lt 1024 ]
 ok $? "first line under 1 KB (${#first} bytes)"
 
@@ -131,11 +131,11 @@ rc=$?
 first=${out%%$'\n'*}
 is "$(cat "$work/faults" 2>/dev/null)" netnsgone "many-6's process was ended during the run"
 is "$rc" 2 "one gone mid-run: still CRITICAL (web-b)"
-like "$first" "^EPHEMERAL CRITICAL - netns hostname web-b: tcp 20 of 20 ports in use \\(100%\\)" "the worst is still named"
+like "$first" "^EPHEMERAL CRITICAL - netns hostname web-b: tcp 20 of 20 ports in use \\(100.0%\\)" "the worst is still named"
 like "$first" "; 9 namespaces checked: 1 critical, 0 warning; 1 skipped \\(gone or not enterable\\) \\|" "nine checked, the gone one counted as skipped"
 is "$(perf "$first" netns_checked)" 9 "netns_checked 9"
 like "$out" $'\nnetns skipped hostname many-6: /proc/'"$m6"$'/ns/net: gone \\(its processes ended\\)\n' "-v: which one, and why"
-like "$out" $'\nnetns   hostname many-5: OK, tcp 5 of 100 \\(5%\\)' "the others are read (many-5's 5 connections)"
+like "$out" $'\nnetns   hostname many-5: OK, tcp 5 of 100 \\(5.0%\\)' "the others are read (many-5's 5 connections)"
 [ "${#first}" -lt 1024 ]
 ok $? "first line under 1 KB with ten namespaces (${#first} bytes)"
 rm -f "$work/faults"
@@ -222,11 +222,11 @@ read -r want words < <(awk -v k="$grow_key" -v pool=100 '$2 == k { n++; t[n] = $
 is "$(awk -v k="$grow_key" '$2 == k {print $3}' "$sf" | tr '\n' ' ')" "0 5 10 30 " "fc-grow's series: history, then 10 and 30 ports"
 ok "$([ -n "$want" ] && [ "$want" -lt 600 ] && echo 0 || echo 1)" "its samples imply an ETA under 10 minutes ($want s)"
 is "$rc" 2 "--netns all --metric eta: CRITICAL"
-like "$first" "^EPHEMERAL CRITICAL - netns hostname fc-grow: tcp 30 of 100 ports in use \\(30%\\), worst destination 10, $words; " \
+like "$first" "^EPHEMERAL CRITICAL - netns hostname fc-grow: tcp 30 of 100 ports in use \\(30.0%\\), worst destination 10 ports to 127\\.0\\.0\\.1:5000, $words; " \
 	"the status line names the growing one, with 'full in'"
 is "$(perf "$first" tcp_eta)" "$want" "tcp_eta is fc-grow's ETA"
 like "$first" "'tcp_eta'=${want}s;3600:;600:;0" "with the eta thresholds"
-like "$out" $'\nnetns   hostname fc-flat: OK, tcp 10 of 100 \\(10%\\) dest 10 \\[' "fc-flat: OK, no ETA"
+like "$out" $'\nnetns   hostname fc-flat: OK, tcp 10 of 100 \\(10.0%\\) dest 10 \\[' "fc-flat: OK, no ETA"
 like "$out" "forecast: 1 sample\\(s\\) dropped: their namespace's inode now has another name" "-v: the old name's sample was dropped"
 is "$(grep -c 'hostname%20old-one' "$sf")" 0 "and is gone from the file"
 json=$("$PLUGIN" --netns all --state-dir "$fsd" --metric eta -o json)

@@ -34,6 +34,7 @@ static struct {
 	int n_ns, run_ns, gone, gone_later, no_priv;
 	int extra[8], entries[8], owner_ns;
 	uint64_t ns_ms;
+	uint64_t read_ms; /* how long each socket read takes on the clock */
 } os = { .run_ns = -1, .gone = -1, .gone_later = -1, .owner_ns = -1 };
 
 /* The OS's range: 40000-40099; fail_pool makes it unreadable, as Linux's can be. */
@@ -95,6 +96,7 @@ static int fake_read(const struct sys_query *q, sock_fn fn, void *ctx, struct sy
 	struct sock_rec r;
 
 	os.reads++;
+	os.now += os.read_ms;
 	if (os.fail_read_at == os.reads) {
 		eph_err_set(err, "fake netlink error");
 		return -1;
@@ -339,6 +341,8 @@ static struct eph_err err;
 
 /* Runs the check with the command line args (NULL-terminated, program name first). Returns
  * check_run's result; the fake's counters start at zero, its failure switches stay. */
+static volatile sig_atomic_t fallback; /* the run's fallback_ready */
+
 static int run_with(char **args)
 {
 	struct strbuf out = { 0 };
@@ -361,6 +365,7 @@ static int run_with(char **args)
 	}
 	check_init(&run, &cfg, report_find(cfg.output), use_os, fake_clock());
 	run.stage = &stage;
+	run.fallback_ready = &fallback;
 	stage = CHECK_START;
 	return check_run(&run, &err);
 }
@@ -384,10 +389,12 @@ static void test_ok(void)
 	is_int(run.res.state, EPH_OK, "7 of 90 ports is OK under the default 80/90");
 	is_int(run.code, 0, "exit code 0");
 	is_str(first_line(),
-	       "EPHEMERAL OK - tcp 7 of 90 ports in use (7.8%), worst destination 5 | "
+	       "EPHEMERAL OK - tcp 7 of 90 ports in use (7.8%), worst destination 5 ports to "
+	       "10.0.0.1:443 | "
 	       "'tcp_used'=7;;;0;90 'tcp_pct'=7.8%;80;90;0;100 'tcp_free'=83;;;0;90 "
 	       "'tcp_established'=5;;;0 'tcp_time_wait'=2;;;0 'tcp_bound'=0;;;0 "
-	       "'tcp_dest'=5;;;0;90 'tcp_dest_pct'=5.6%;;;0;100 'tcp_churn'=0.03;;;0",
+	       "'tcp_dest'=5;;;0;90 'tcp_dest_pct'=5.6%;;;0;100 'tcp_churn'=0.03;;;0 "
+	       "'tcp_churn_max'=1.5;;;0",
 	       "the Nagios line of the fake population");
 	is_int(os.reads, 1, "the sockets are read once");
 	is_int(os.pid_searches, 0, "no owner search when OK");
@@ -410,6 +417,36 @@ static void test_not_ok(void)
 	   "tables of the default size");
 	ok(strstr(sb_str(&run.out), "tcp:   pid 4242 proc4242: 5 ports") != NULL,
 	   "the owner row is in the long output");
+}
+
+/* The owners get only the time left once the state is known: a first read that took too long
+ * leaves no room for a second one; and from the state on, a timeout has the state to print. */
+static void test_owner_time(void)
+{
+	char *args[] = { "p", "-w", "5", "-c", "6", "-t", "1", NULL };
+
+	os.read_ms = 600; /* -t 1: the owners must be done 700 ms after the start */
+	is_int(run_with(args), 0, "a slow first read: the run succeeds");
+	is_int(run.code, 2, "CRITICAL, exit 2");
+	is_int(os.reads, 1, "no second read: it would not fit in what -t leaves");
+	ok(run.res.owners_note && strstr(sb_str(&run.out), "\nnote: owners were not listed: a "
+							 "second read of the socket table would "
+							 "not fit") != NULL,
+	   "the output says why owners are missing");
+	ok(strncmp(sb_str(&run.fallback), "EPHEMERAL CRITICAL - tcp 7 of 90 ports in use ", 46) == 0 &&
+		   strstr(sb_str(&run.fallback), "\nnote: owners were not listed: the time -t leaves "
+						  "ran out") != NULL &&
+		   run.fallback_code == 2,
+	   "the fallback for a timeout: the state, its perfdata and a note");
+	if (tap_failed) {
+		printf("# fallback: %s", sb_str(&run.fallback));
+	}
+	is_int(fallback, 0, "disarmed once the owner part is over");
+	os.read_ms = 100;
+	is_int(run_with(args), 0, "a fast first read");
+	is_int(os.reads, 2, "the second read fits");
+	ok(run.res.owners_note == NULL && run.res.p[EPH_TCP].attrib != NULL, "owners listed");
+	os.read_ms = 0;
 }
 
 static void test_top(void)
@@ -711,7 +748,8 @@ static void test_netns_forecast(void)
 	       "the state file's key holds --netns");
 	is_int(run.res.state, EPH_CRITICAL, "the namespace full soonest decides: CRITICAL");
 	ok(strstr(first_line(), "EPHEMERAL CRITICAL - netns ns2: tcp 77 of 90 ports in use (85.6%), "
-				"worst destination 70, full in ~2 min; 3 namespaces checked: 1 "
+				"worst destination 70 ports to 10.0.0.3:22, full in ~2 min; 3 "
+				"namespaces checked: 1 "
 				"critical, 1 warning |") == first_line(),
 	   "the status line names it, not the fuller but flat ns1 (%s)", first_line());
 	ok(strstr(first_line(), " 'tcp_eta'=104s;3600:;600:;0") != NULL,
@@ -803,6 +841,7 @@ int main(void)
 {
 	test_ok();
 	test_not_ok();
+	test_owner_time();
 	test_top();
 	test_log();
 	test_protocols();
