@@ -20,12 +20,12 @@ static int severity(enum eph_status s)
 	}
 }
 
-enum eph_status eph_status_worse(enum eph_status a, enum eph_status b)
+enum eph_status evaluate_status_worse(enum eph_status a, enum eph_status b)
 {
 	return severity(a) >= severity(b) ? a : b;
 }
 
-const char *eph_status_name(enum eph_status s)
+const char *evaluate_status_name(enum eph_status s)
 {
 	switch (s) {
 	case EPH_OK:
@@ -82,7 +82,7 @@ int evaluate_proto(const struct eph_config *cfg, const struct portpool *pool,
 		eph_err_set(err,
 			    "the %s pool is empty: every port of %u-%u is reserved (check "
 			    "ip_local_reserved_ports or --range)",
-			    eph_proto_name(t->proto), pool->lo, pool->hi);
+			    sock_proto_name(t->proto), pool->lo, pool->hi);
 		return -1;
 	}
 	pr->used = t->used_count;
@@ -169,7 +169,7 @@ void evaluate_merge(struct result *r)
 	r->state = EPH_OK;
 	for (int i = 0; i < EPH_NPROTO; i++) {
 		if (r->p[i].checked) {
-			r->state = eph_status_worse(r->state, r->p[i].state);
+			r->state = evaluate_status_worse(r->state, r->p[i].state);
 		}
 	}
 }
@@ -233,7 +233,7 @@ static double badness(const struct eph_config *cfg, const struct ns_result *nr)
 	return worst;
 }
 
-/* The state order of eph_status_worse as a rank: OK 0, UNKNOWN 1, WARNING 2, CRITICAL 3. */
+/* The state order of evaluate_status_worse as a rank: OK 0, UNKNOWN 1, WARNING 2, CRITICAL 3. */
 static int rank(enum eph_status s)
 {
 	return s == EPH_OK ? 0 : s == EPH_UNKNOWN ? 1 : s == EPH_WARNING ? 2 : 3;
@@ -281,10 +281,10 @@ enum eph_status evaluate_ns_merge(const struct eph_config *cfg, struct ns_result
 		all->warning += nr->state == EPH_WARNING;
 		all->critical += nr->state == EPH_CRITICAL;
 		all->unknown += nr->state == EPH_UNKNOWN;
-		state = eph_status_worse(state, nr->state);
+		state = evaluate_status_worse(state, nr->state);
 	}
 	if (all->untimed || all->checked == 0) {
-		state = eph_status_worse(state, EPH_UNKNOWN);
+		state = evaluate_status_worse(state, EPH_UNKNOWN);
 	}
 	return state;
 }

@@ -124,10 +124,10 @@ struct result {
 };
 
 /* Worse of two states, in the Monitoring Plugins order OK < UNKNOWN < WARNING < CRITICAL. */
-enum eph_status eph_status_worse(enum eph_status a, enum eph_status b);
+enum eph_status evaluate_status_worse(enum eph_status a, enum eph_status b);
 
 /* "OK", "WARNING", "CRITICAL", "UNKNOWN". */
-const char *eph_status_name(enum eph_status s);
+const char *evaluate_status_name(enum eph_status s);
 
 /* Fills pr from a protocol's pool and tally (which must outlive the result) and applies cfg's
  * thresholds to it. Returns -1 with err set when the numbers cannot be judged (an empty

@@ -297,7 +297,7 @@ static int parse_sample(const char *line, size_t len, const bool *protos,
 		s->used[p] = -1;
 		if (dash != !protos[p]) {
 			eph_err_set(err, "line %zu: the %s count does not match the key", no,
-				    eph_proto_name((enum eph_proto)p));
+				    sock_proto_name((enum eph_proto)p));
 			return -1;
 		}
 		if (dash) {
@@ -305,7 +305,7 @@ static int parse_sample(const char *line, size_t len, const bool *protos,
 		}
 		if (parse_uint(c, flen[2 + p], FORECAST_USED_MAX, &v) < 0) {
 			eph_err_set(err, "line %zu: the %s count is not a number of ports", no,
-				    eph_proto_name((enum eph_proto)p));
+				    sock_proto_name((enum eph_proto)p));
 			return -1;
 		}
 		s->used[p] = (int32_t)v;
@@ -428,7 +428,7 @@ static int check_sample(const struct forecast_sample *s, int64_t t, struct eph_e
 	for (int p = 0; p < EPH_NPROTO; p++) {
 		if (s->used[p] < -1 || s->used[p] > FORECAST_USED_MAX) {
 			eph_err_set(err, "the sample's %s count is out of range",
-				    eph_proto_name((enum eph_proto)p));
+				    sock_proto_name((enum eph_proto)p));
 			return -1;
 		}
 	}

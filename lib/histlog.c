@@ -47,7 +47,7 @@ void histlog_row(const struct histlog_row *row, struct strbuf *sb)
 	}
 	sb_puts(sb, ",");
 	field(sb, row->pids);
-	sb_printf(sb, ",%s\n", eph_proto_name(row->proto));
+	sb_printf(sb, ",%s\n", sock_proto_name(row->proto));
 }
 
 /* One line per local address of the --top tables (when they were made): its ports, listeners

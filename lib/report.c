@@ -132,7 +132,7 @@ void report_summary(const struct result *r, struct strbuf *sb)
 		/* Not ";" between protocols: Nagios 4 turns it into ":". Then each metric's
 		 * words, in the table's order; a metric judged other than the default one leads
 		 * instead, with its value and the threshold it broke, so the line says why. */
-		sb_printf(sb, "%s%s", first ? "" : " / ", eph_proto_name(p->proto));
+		sb_printf(sb, "%s%s", first ? "" : " / ", sock_proto_name(p->proto));
 		m = metric_get(p->judged);
 		if (m->lead) {
 			char why[120] = "";

@@ -91,8 +91,8 @@ static void states(struct strbuf *sb, const struct proto_result *p)
 		if (!sock_state_of(p->proto, (enum eph_state)s)) {
 			continue;
 		}
-		sb_printf(sb, "%s\"%s\": %zu", first ? "" : ", ", eph_state_name((enum eph_state)s),
-			  p->tally->states[s]);
+		sb_printf(sb, "%s\"%s\": %zu", first ? "" : ", ",
+			  sock_state_name((enum eph_state)s), p->tally->states[s]);
 		first = false;
 	}
 	sb_puts(sb, "}");
@@ -171,7 +171,7 @@ static void proto_json(struct strbuf *sb, const struct proto_result *p, const ch
 	sb_puts(sb, "}, \"value\": ");
 	num(sb, p->value, 1);
 	sb_puts(sb, ", \"state\": ");
-	json_str(sb, eph_status_name(p->state));
+	json_str(sb, evaluate_status_name(p->state));
 	sb_puts(sb, ", \"source\": {\"sockets\": ");
 	json_str(sb, p->sock_info.source);
 	sb_printf(sb, ", \"bound_visible\": %s, \"restarts\": %u, \"notes\": [",
@@ -295,7 +295,7 @@ static void attribution(struct strbuf *sb, const struct result *r)
 		if (!r->p[i].checked || !r->p[i].attrib) {
 			continue;
 		}
-		sb_printf(sb, "%s\"%s\": ", first ? "" : ", ", eph_proto_name(r->p[i].proto));
+		sb_printf(sb, "%s\"%s\": ", first ? "" : ", ", sock_proto_name(r->p[i].proto));
 		attrib_json(sb, &r->p[i]);
 		first = false;
 	}
@@ -325,7 +325,7 @@ static void ns_json(struct strbuf *sb, const struct ns_result *nr)
 	}
 	sb_printf(sb, ", \"processes\": %u, \"self\": %s, \"checked\": %s, \"state\": ",
 		  (unsigned)e->procs, e->self ? "true" : "false", nr->skipped ? "false" : "true");
-	json_str(sb, nr->skipped ? NULL : eph_status_name(nr->state));
+	json_str(sb, nr->skipped ? NULL : evaluate_status_name(nr->state));
 	sb_puts(sb, ", \"reason\": ");
 	json_str(sb, nr->why[0] ? nr->why : NULL);
 	sb_puts(sb, ", \"protocols\": {");
@@ -337,7 +337,7 @@ static void ns_json(struct strbuf *sb, const struct ns_result *nr)
 		}
 		sb_printf(sb, "%s\"%s\": {\"range_size\": %zu, \"reserved\": %zu, \"pool_size\": %zu, "
 			      "\"used\": %zu, \"free\": %zu, \"pct\": ",
-			  first ? "" : ", ", eph_proto_name((enum eph_proto)i), q->range_size,
+			  first ? "" : ", ", sock_proto_name((enum eph_proto)i), q->range_size,
 			  q->reserved, q->size, q->used, q->free);
 		num(sb, q->pct, 1);
 		sb_printf(sb, ", \"sockets\": %zu", q->sockets);
@@ -349,7 +349,7 @@ static void ns_json(struct strbuf *sb, const struct ns_result *nr)
 		sb_puts(sb, ", \"value\": ");
 		num(sb, q->value, 1);
 		sb_puts(sb, ", \"state\": ");
-		json_str(sb, eph_status_name(q->state));
+		json_str(sb, evaluate_status_name(q->state));
 		sb_puts(sb, "}");
 		first = false;
 	}
@@ -385,7 +385,7 @@ static void render_json(const struct result *r, struct strbuf *sb)
 	sb_puts(sb, ", \"version\": ");
 	json_str(sb, EPH_VERSION);
 	sb_puts(sb, ", \"state\": ");
-	json_str(sb, eph_status_name(r->state));
+	json_str(sb, evaluate_status_name(r->state));
 	sb_printf(sb, ", \"exit_code\": %d, \"metric\": ", (int)r->state);
 	json_str(sb, metric_name(cfg->metric));
 	sb_puts(sb, ", \"thresholds\": {\"warning\": ");
@@ -397,7 +397,7 @@ static void render_json(const struct result *r, struct strbuf *sb)
 		if (!r->p[i].checked) {
 			continue;
 		}
-		sb_printf(sb, "%s\"%s\": ", first ? "" : ", ", eph_proto_name(r->p[i].proto));
+		sb_printf(sb, "%s\"%s\": ", first ? "" : ", ", sock_proto_name(r->p[i].proto));
 		proto_json(sb, &r->p[i], r->owners_note);
 		first = false;
 	}

@@ -32,7 +32,7 @@ static void perfdata(const struct proto_result *p, struct strbuf *sb)
 	/* Thresholds are shown where they were applied: on the label of the metric judged for
 	 * this protocol (for UDP under --metric dest: udp_pct). */
 	const char *judged = metric_get(p->judged)->perf_label;
-	const char *n = eph_proto_name(p->proto);
+	const char *n = sock_proto_name(p->proto);
 	const struct {
 		const char *label;
 		double v;
@@ -269,7 +269,7 @@ static void attrib_text(const char *n, const struct proto_result *p, struct strb
 		for (int s = 0; s < EPH_NSTATES; s++) {
 			if (t->ownerless[s]) {
 				sb_printf(sb, "%s %s %zu", first ? "" : ",",
-					  eph_state_name((enum eph_state)s), t->ownerless[s]);
+					  sock_state_name((enum eph_state)s), t->ownerless[s]);
 				first = false;
 			}
 		}
@@ -323,7 +323,7 @@ static void long_output(const char *n, const struct result *r, const struct prot
 	sb_printf(sb, "%s: %zu sockets on %zu ports in the pool:", n, t->sockets, p->used);
 	for (int s = 0; s < EPH_NSTATES; s++) {
 		if (t->states[s]) {
-			sb_printf(sb, "%s %s %zu", first ? "" : ",", eph_state_name((enum eph_state)s),
+			sb_printf(sb, "%s %s %zu", first ? "" : ",", sock_state_name((enum eph_state)s),
 				  t->states[s]);
 			first = false;
 		}
@@ -371,7 +371,8 @@ static void long_output(const char *n, const struct result *r, const struct prot
 		sb_printf(sb, "%s: metric %s = %s, warning '%s', critical '%s' -> %s\n", n,
 			  metric_name(p->judged), num_format(p->value, 1, pct, sizeof(pct)),
 			  threshold_format(&p->warn, ws, sizeof(ws)),
-			  threshold_format(&p->crit, cs, sizeof(cs)), eph_status_name(p->state));
+			  threshold_format(&p->crit, cs, sizeof(cs)),
+			  evaluate_status_name(p->state));
 	}
 }
 
@@ -403,7 +404,7 @@ static void netns_text(const struct result *r, struct strbuf *sb)
 			continue;
 		}
 		shown++;
-		sb_printf(sb, "netns   %s: %s", nr->ns->name, eph_status_name(nr->state));
+		sb_printf(sb, "netns   %s: %s", nr->ns->name, evaluate_status_name(nr->state));
 		if (nr->failed) {
 			sb_printf(sb, " - %s\n", nr->why);
 			continue;
@@ -414,7 +415,7 @@ static void netns_text(const struct result *r, struct strbuf *sb)
 			if (!q->checked) {
 				continue;
 			}
-			sb_printf(sb, ", %s %zu of %zu (%s%%)", eph_proto_name((enum eph_proto)i),
+			sb_printf(sb, ", %s %zu of %zu (%s%%)", sock_proto_name((enum eph_proto)i),
 				  q->used, q->size, num_format_pct(q->pct, pct, sizeof(pct)));
 			if (i == EPH_TCP) {
 				sb_printf(sb, " dest %zu", q->dest_max);
@@ -475,16 +476,16 @@ static void proto_label(const struct result *r, const struct proto_result *p, ch
 			size_t size)
 {
 	if (r->ns) {
-		snprintf(buf, size, "%s (netns %s)", eph_proto_name(p->proto),
+		snprintf(buf, size, "%s (netns %s)", sock_proto_name(p->proto),
 			 r->ns->v[r->ns->worst].ns->name);
 	} else {
-		snprintf(buf, size, "%s", eph_proto_name(p->proto));
+		snprintf(buf, size, "%s", sock_proto_name(p->proto));
 	}
 }
 
 static void render_nagios(const struct result *r, struct strbuf *sb)
 {
-	sb_printf(sb, "EPHEMERAL %s - ", eph_status_name(r->state));
+	sb_printf(sb, "EPHEMERAL %s - ", evaluate_status_name(r->state));
 	report_summary(r, sb);
 	sb_puts(sb, " |");
 	for (int i = 0; i < EPH_NPROTO; i++) {

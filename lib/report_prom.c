@@ -60,7 +60,7 @@ static void sample(struct strbuf *sb, const char *name, const struct series *s, 
 	char num[48];
 
 	sb_puts(sb, name);
-	labels(sb, s, eph_proto_name((enum eph_proto)proto), NULL);
+	labels(sb, s, sock_proto_name((enum eph_proto)proto), NULL);
 	sb_printf(sb, " %s\n", num_format(v, decimals, num, sizeof(num)));
 }
 
@@ -191,12 +191,12 @@ static void by_state(struct strbuf *sb, const struct series *all, size_t n)
 					continue;
 				}
 				snprintf(name, sizeof(name), "%s",
-					 eph_state_name((enum eph_state)s));
+					 sock_state_name((enum eph_state)s));
 				for (c = 0; name[c]; c++) {
 					name[c] = (char)tolower((unsigned char)name[c]);
 				}
 				sb_puts(sb, "ephemeral_sockets_by_state");
-				labels(sb, &all[k], eph_proto_name((enum eph_proto)i), name);
+				labels(sb, &all[k], sock_proto_name((enum eph_proto)i), name);
 				sb_printf(sb, " %zu\n", p->states[s]);
 			}
 		}

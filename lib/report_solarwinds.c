@@ -45,7 +45,7 @@ static void pair(struct strbuf *sb, const char *proto, const char *name, long lo
 
 static void proto_pairs(const struct proto_result *p, struct strbuf *sb)
 {
-	const char *n = eph_proto_name(p->proto);
+	const char *n = sock_proto_name(p->proto);
 	char msg[256], pct[32];
 
 	snprintf(msg, sizeof(msg), "%s ports in use: %zu of %zu in %u-%u (%zu reserved)", n,
@@ -82,7 +82,7 @@ static void render_sam(const struct result *r, struct strbuf *sb)
 
 	/* The state first: its message is the summary a SAM user sees at a glance. Its value
 	 * is the plugin state (0 OK, 1 WARNING, 2 CRITICAL), for a threshold "state >= 1". */
-	sb_printf(&msg, "%s - ", eph_status_name(r->state));
+	sb_printf(&msg, "%s - ", evaluate_status_name(r->state));
 	report_summary(r, &msg);
 	pair(sb, NULL, "state", (long long)r->state, sb_str(&msg));
 	sb_free(&msg);

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *eph_state_name(enum eph_state s)
+const char *sock_state_name(enum eph_state s)
 {
 	static const char *const names[EPH_NSTATES] = {
 		[EPH_STATE_UNKNOWN] = "UNKNOWN",	 [EPH_TCP_ESTABLISHED] = "ESTABLISHED",
@@ -30,7 +30,7 @@ bool sock_state_of(enum eph_proto proto, enum eph_state s)
 	return s != EPH_UDP_SOCK && s != EPH_STATE_UNKNOWN && (unsigned)s < EPH_NSTATES;
 }
 
-const char *eph_proto_name(enum eph_proto p)
+const char *sock_proto_name(enum eph_proto p)
 {
 	return p == EPH_UDP ? "udp" : "tcp";
 }

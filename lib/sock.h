@@ -55,10 +55,10 @@ struct sock_rec {
 };
 
 /* "ESTABLISHED", "TIME_WAIT", ...; "UNKNOWN" for anything else. */
-const char *eph_state_name(enum eph_state s);
+const char *sock_state_name(enum eph_state s);
 
 /* "tcp" / "udp". */
-const char *eph_proto_name(enum eph_proto p);
+const char *sock_proto_name(enum eph_proto p);
 
 /* True when a socket of proto can be in state s: the states the outputs list for proto, zeros
  * included, so that keys never come and go between runs (TCP: every TCP state and BOUND; UDP:

@@ -140,9 +140,9 @@ static int read_procnet(const struct sys_query *q, sock_fn fn, void *ctx, struct
 		if (!(q->families & (i == 0 ? EPH_FAM_V4 : EPH_FAM_V6))) {
 			continue;
 		}
-		snprintf(path, sizeof(path), "/proc/net/%s%s", eph_proto_name(q->proto),
+		snprintf(path, sizeof(path), "/proc/net/%s%s", sock_proto_name(q->proto),
 			 family == 6 ? "6" : "");
-		snprintf(open_path, sizeof(open_path), "%s/%s%s", dir, eph_proto_name(q->proto),
+		snprintf(open_path, sizeof(open_path), "%s/%s%s", dir, sock_proto_name(q->proto),
 			 family == 6 ? "6" : "");
 		f = fopen(open_path, "re");
 		if (!f) {
@@ -207,7 +207,7 @@ int sys_read_sockets(const struct sys_query *q, sock_fn fn, void *ctx, struct sy
 		return -1;
 	}
 	snprintf(info->source, sizeof(info->source), "/proc/net/%s (fallback)",
-		 eph_proto_name(q->proto));
+		 sock_proto_name(q->proto));
 	info->bound_visible = q->proto == EPH_UDP;
 	info->fallback = q->proto == EPH_TCP;
 	snprintf(info->note, sizeof(info->note), "netlink unavailable (%.100s); %s",

@@ -231,7 +231,7 @@ int win_netsh_read_range(const char *ip, enum eph_proto proto, uint16_t *lo, uin
 	static char text[NETSH_MAX_OUTPUT];
 	size_t len;
 
-	snprintf(cmd, cmd_size, "int %s show dynamicport %s", ip, eph_proto_name(proto));
+	snprintf(cmd, cmd_size, "int %s show dynamicport %s", ip, sock_proto_name(proto));
 	if (win_netsh_run(cmd, text, sizeof(text), &len, err) < 0) {
 		return -1;
 	}
@@ -245,7 +245,7 @@ int win_netsh_read_excluded(enum eph_proto proto, struct portpool *pool, char *c
 	size_t len;
 
 	snprintf(cmd, cmd_size, "int ipv4 show excludedportrange protocol=%s",
-		 eph_proto_name(proto));
+		 sock_proto_name(proto));
 	if (win_netsh_run(cmd, text, sizeof(text), &len, err) < 0) {
 		return -1;
 	}

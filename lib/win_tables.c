@@ -105,7 +105,7 @@ static int win_get_table(enum eph_proto proto, ULONG af, void **out, bool *missi
 			buf = malloc(size);
 			if (!buf) {
 				eph_err_set(err, "out of memory for the %s table",
-					    eph_proto_name(proto));
+					    sock_proto_name(proto));
 				return -1;
 			}
 		}

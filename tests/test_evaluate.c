@@ -94,7 +94,7 @@ static void state_is(enum eph_metric m, const char *w, const char *c, size_t use
 	config(m, w, c);
 	is_int(judge(&pr, &tcp), want, "--metric %s -w %s -c %s, %u ports used: %s",
 	       metric_name(m), w ? w : "(none)", c ? c : "(none)", (unsigned)used,
-	       eph_status_name(want));
+	       evaluate_status_name(want));
 }
 
 /* Which destinations connect() reuses TIME_WAIT toward (net/ipv4/tcp_ipv4.c, tcp_twsk_unique). */
@@ -255,10 +255,10 @@ int main(void)
 	   "every port reserved: -1 and a reason: %s", err.msg);
 
 	/* Names. */
-	ok(strcmp(eph_status_name(EPH_OK), "OK") == 0 &&
-		   strcmp(eph_status_name(EPH_WARNING), "WARNING") == 0 &&
-		   strcmp(eph_status_name(EPH_CRITICAL), "CRITICAL") == 0 &&
-		   strcmp(eph_status_name(EPH_UNKNOWN), "UNKNOWN") == 0,
+	ok(strcmp(evaluate_status_name(EPH_OK), "OK") == 0 &&
+		   strcmp(evaluate_status_name(EPH_WARNING), "WARNING") == 0 &&
+		   strcmp(evaluate_status_name(EPH_CRITICAL), "CRITICAL") == 0 &&
+		   strcmp(evaluate_status_name(EPH_UNKNOWN), "UNKNOWN") == 0,
 	   "status names");
 	ok(strcmp(metric_name(EPH_METRIC_PCT), "pct") == 0 &&
 		   strcmp(metric_name(EPH_METRIC_USED), "used") == 0 &&
@@ -278,10 +278,10 @@ int main(void)
 			for (int j = 0; j < 4; j++) {
 				enum eph_status want = order[i > j ? i : j];
 
-				all &= eph_status_worse(order[i], order[j]) == want;
+				all &= evaluate_status_worse(order[i], order[j]) == want;
 			}
 		}
-		ok(all, "eph_status_worse follows OK < UNKNOWN < WARNING < CRITICAL for all 16 pairs");
+		ok(all, "evaluate_status_worse follows OK < UNKNOWN < WARNING < CRITICAL for all 16 pairs");
 	}
 	{
 		struct result r;

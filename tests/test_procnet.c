@@ -96,7 +96,7 @@ static bool is_rec(const struct sock_rec *r, enum eph_state st, const char *la, 
 		    strcmp(addr(r, r->laddr), la) == 0 && strcmp(addr(r, r->raddr), ra) == 0;
 
 	if (!same) {
-		printf("#   got %s %s:%u -> %s:%u uid %u inode %llu\n", eph_state_name(r->state),
+		printf("#   got %s %s:%u -> %s:%u uid %u inode %llu\n", sock_state_name(r->state),
 		       addr(r, r->laddr), r->lport, addr(r, r->raddr), r->rport, r->uid,
 		       (unsigned long long)r->inode);
 	}
