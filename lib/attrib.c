@@ -525,6 +525,20 @@ static void resolve_owners(struct attrib *a, const struct attrib_hooks *h, uint6
 	}
 }
 
+/* The name of owner id, a user's (by_user) or a process's, into name. */
+static void owner_name(const struct attrib_hooks *h, bool by_user, uint32_t id, char *name,
+		       size_t size)
+{
+	if (by_user) {
+		h->user_name(id, name, size);
+	} else {
+		h->process_name(id, name, size);
+	}
+	/* Any user can name a process anything (prctl, argv[0]): escape sequences or invalid
+	 * UTF-8 must not reach the monitoring system. */
+	eph_printable(name);
+}
+
 /* The rows that need no owner: sockets without one per state, and TCP's destinations. */
 static void ownerless_and_dests(const struct attrib *a, const struct tally *t,
 				struct attrib_tables *out)
@@ -601,27 +615,13 @@ void attrib_report(struct attrib *a, const struct tally *t, size_t top,
 	for (size_t i = 0; i < out->n_tw; i++) {
 		struct attrib_tw_row *r = &out->tw[i];
 
-		if (r->id == EPH_OWNER_NONE) {
-			continue;
+		if (r->id != EPH_OWNER_NONE) {
+			owner_name(h, by_user, r->id, r->name, sizeof(r->name));
 		}
-		if (by_user) {
-			h->user_name(r->id, r->name, sizeof(r->name));
-		} else {
-			h->process_name(r->id, r->name, sizeof(r->name));
-		}
-		eph_printable(r->name);
 	}
 	for (size_t i = 0; i < out->n_owners; i++) {
-		struct attrib_owner_row *r = &out->owners[i];
-
-		if (by_user) {
-			h->user_name(r->id, r->name, sizeof(r->name));
-		} else {
-			h->process_name(r->id, r->name, sizeof(r->name));
-		}
-		/* Any user can name a process anything (prctl, argv[0]): escape sequences or
-		 * invalid UTF-8 must not reach the monitoring system. */
-		eph_printable(r->name);
+		owner_name(h, by_user, out->owners[i].id, out->owners[i].name,
+			   sizeof(out->owners[i].name));
 	}
 	ownerless_and_dests(a, t, out);
 }

@@ -40,6 +40,15 @@ static void threshold_json(struct strbuf *sb, const struct threshold *t)
 	json_str(sb, threshold_format(t, buf, sizeof(buf)));
 }
 
+/* The members "warning" and "critical" of a pair of thresholds. */
+static void warn_crit(struct strbuf *sb, const struct threshold *warn, const struct threshold *crit)
+{
+	sb_puts(sb, "\"warning\": ");
+	threshold_json(sb, warn);
+	sb_puts(sb, ", \"critical\": ");
+	threshold_json(sb, crit);
+}
+
 /* The reserved (Linux) or excluded (Windows) ports inside the range, as [lo, hi] pairs. */
 static void reserved_ranges(struct strbuf *sb, const struct portpool *pool)
 {
@@ -81,6 +90,13 @@ static void forecast_json(struct strbuf *sb, const struct forecast_est *e)
 	sb_puts(sb, "}");
 }
 
+/* Starts the member key of an object: ", " before every member but the first. */
+static void member(struct strbuf *sb, bool *first, const char *key)
+{
+	sb_printf(sb, "%s\"%s\": ", *first ? "" : ", ", key);
+	*first = false;
+}
+
 /* Every state a socket of this protocol can be in (sock_state_of), zeros included. */
 static void states(struct strbuf *sb, const struct proto_result *p)
 {
@@ -91,9 +107,8 @@ static void states(struct strbuf *sb, const struct proto_result *p)
 		if (!sock_state_of(p->proto, (enum eph_state)s)) {
 			continue;
 		}
-		sb_printf(sb, "%s\"%s\": %zu", first ? "" : ", ",
-			  sock_state_name((enum eph_state)s), p->tally->states[s]);
-		first = false;
+		member(sb, &first, sock_state_name((enum eph_state)s));
+		sb_printf(sb, "%zu", p->tally->states[s]);
 	}
 	sb_puts(sb, "}");
 }
@@ -164,10 +179,8 @@ static void proto_json(struct strbuf *sb, const struct proto_result *p, const ch
 	 * pct, and used/free have their defaults in this pool's ports. */
 	sb_puts(sb, ", \"judged\": {\"metric\": ");
 	json_str(sb, metric_name(p->judged));
-	sb_puts(sb, ", \"warning\": ");
-	threshold_json(sb, &p->warn);
-	sb_puts(sb, ", \"critical\": ");
-	threshold_json(sb, &p->crit);
+	sb_puts(sb, ", ");
+	warn_crit(sb, &p->warn, &p->crit);
 	sb_puts(sb, "}, \"value\": ");
 	num(sb, p->value, 1);
 	sb_puts(sb, ", \"state\": ");
@@ -295,9 +308,8 @@ static void attribution(struct strbuf *sb, const struct result *r)
 		if (!r->p[i].checked || !r->p[i].attrib) {
 			continue;
 		}
-		sb_printf(sb, "%s\"%s\": ", first ? "" : ", ", sock_proto_name(r->p[i].proto));
+		member(sb, &first, sock_proto_name(r->p[i].proto));
 		attrib_json(sb, &r->p[i]);
-		first = false;
 	}
 	sb_puts(sb, "}");
 }
@@ -335,10 +347,10 @@ static void ns_json(struct strbuf *sb, const struct ns_result *nr)
 		if (!q->checked) {
 			continue;
 		}
-		sb_printf(sb, "%s\"%s\": {\"range_size\": %zu, \"reserved\": %zu, \"pool_size\": %zu, "
+		member(sb, &first, sock_proto_name((enum eph_proto)i));
+		sb_printf(sb, "{\"range_size\": %zu, \"reserved\": %zu, \"pool_size\": %zu, "
 			      "\"used\": %zu, \"free\": %zu, \"pct\": ",
-			  first ? "" : ", ", sock_proto_name((enum eph_proto)i), q->range_size,
-			  q->reserved, q->size, q->used, q->free);
+			  q->range_size, q->reserved, q->size, q->used, q->free);
 		num(sb, q->pct, 1);
 		sb_printf(sb, ", \"sockets\": %zu", q->sockets);
 		if (i == EPH_TCP) {
@@ -351,7 +363,6 @@ static void ns_json(struct strbuf *sb, const struct ns_result *nr)
 		sb_puts(sb, ", \"state\": ");
 		json_str(sb, evaluate_status_name(q->state));
 		sb_puts(sb, "}");
-		first = false;
 	}
 	sb_puts(sb, "}}");
 }
@@ -388,18 +399,15 @@ static void render_json(const struct result *r, struct strbuf *sb)
 	json_str(sb, evaluate_status_name(r->state));
 	sb_printf(sb, ", \"exit_code\": %d, \"metric\": ", (int)r->state);
 	json_str(sb, metric_name(cfg->metric));
-	sb_puts(sb, ", \"thresholds\": {\"warning\": ");
-	threshold_json(sb, &cfg->warn);
-	sb_puts(sb, ", \"critical\": ");
-	threshold_json(sb, &cfg->crit);
+	sb_puts(sb, ", \"thresholds\": {");
+	warn_crit(sb, &cfg->warn, &cfg->crit);
 	sb_puts(sb, "}, \"protocols\": {");
 	for (int i = 0; i < EPH_NPROTO; i++) {
 		if (!r->p[i].checked) {
 			continue;
 		}
-		sb_printf(sb, "%s\"%s\": ", first ? "" : ", ", sock_proto_name(r->p[i].proto));
+		member(sb, &first, sock_proto_name(r->p[i].proto));
 		proto_json(sb, &r->p[i], r->owners_note);
-		first = false;
 	}
 	sb_puts(sb, "}");
 	/* The forecast's state file; null when no forecast step ran. */
