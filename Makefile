@@ -30,7 +30,7 @@ DESTDIR ?=
 B ?= build/linux
 
 # Portable library sources: compiled unchanged for Linux and Windows.
-PORTABLE_SRCS := lib/check.c lib/eph.c lib/strbuf.c lib/threshold.c lib/portpool.c lib/sock.c lib/tally.c \
+PORTABLE_SRCS := lib/check.c lib/check_netns.c lib/eph.c lib/strbuf.c lib/threshold.c lib/portpool.c lib/sock.c lib/tally.c \
 	lib/evaluate.c lib/measure.c lib/metric.c lib/num.c lib/topn.c lib/utf8.c lib/report.c lib/report_nagios.c lib/report_nagios_top.c lib/attrib.c lib/attrib_rows.c \
 	lib/report_solarwinds.c lib/report_json.c lib/report_prom.c lib/json.c lib/histlog.c lib/winparse.c \
 	lib/forecast.c lib/forecast_store.c lib/check_forecast.c \

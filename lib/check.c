@@ -37,7 +37,7 @@ const char *check_stage_name(enum check_stage s)
 	return (unsigned)s < CHECK_NSTAGES ? stage_names[s] : stage_names[CHECK_START];
 }
 
-static void enter(struct check *c, enum check_stage s)
+void check_enter(struct check *c, enum check_stage s)
 {
 	c->stage_now = s;
 	if (c->stage) {
@@ -47,13 +47,13 @@ static void enter(struct check *c, enum check_stage s)
 
 /* Ends the run with a failure of the stage it is in, or with none when the message says it all
  * (a run's own verdicts, not an OS step). */
-static int fail(struct check *c)
+int check_fail(struct check *c)
 {
 	c->failed = c->stage_now == CHECK_START ? "" : check_stage_name(c->stage_now);
 	return -1;
 }
 
-static int fail_plain(struct check *c)
+int check_fail_plain(struct check *c)
 {
 	c->failed = "";
 	return -1;
@@ -134,7 +134,7 @@ static void owner_tables(struct check *c, size_t rows)
 	uint64_t deadline = owner_deadline(c);
 	struct check_work *w = c->w;
 
-	enter(c, CHECK_OWNERS);
+	check_enter(c, CHECK_OWNERS);
 	for (int p = 0; p < EPH_NPROTO; p++) {
 		if (c->res.p[p].checked) {
 			attrib_report(&w->attribs[p], &w->tallies[p], rows, c->os->owners, deadline,
@@ -173,11 +173,11 @@ static int measure_proto(struct check *c, struct check_work *w, enum eph_proto p
 	struct sys_sock_info sinfo;
 	struct sys_query *q = &w->queries[p];
 
-	enter(c, CHECK_RANGE);
+	check_enter(c, CHECK_RANGE);
 	if (read_pool(c, p, &w->pools[p], &pinfo, err) < 0) {
-		return fail(c);
+		return check_fail(c);
 	}
-	enter(c, CHECK_SOCKETS);
+	check_enter(c, CHECK_SOCKETS);
 	tally_init(&w->tallies[p], p, &w->pools[p]);
 	attrib_init(&w->attribs[p], p, &w->pools[p]);
 	q->proto = p;
@@ -186,20 +186,20 @@ static int measure_proto(struct check *c, struct check_work *w, enum eph_proto p
 	q->hi = w->pools[p].hi;
 	if (measure_sockets_attrib(c->os->read_sockets, q, &w->tallies[p],
 				   owners_now ? &w->attribs[p] : NULL, &sinfo, err) < 0) {
-		return fail(c);
+		return check_fail(c);
 	}
 	if (evaluate_proto(cfg, &w->pools[p], &w->tallies[p], &pinfo, &sinfo, &w->res.p[p], err) <
 	    0) {
-		return fail_plain(c);
+		return check_fail_plain(c);
 	}
 	if (p == EPH_TCP) {
 		unsigned lifetime = 0;
 		bool configured = false;
 		struct sys_tw_info tw;
 
-		enter(c, CHECK_TIME_WAIT);
+		check_enter(c, CHECK_TIME_WAIT);
 		if (c->os->time_wait_lifetime(&lifetime, &configured, &tw, err) < 0) {
-			return fail(c);
+			return check_fail(c);
 		}
 		evaluate_churn(&w->res.p[p], lifetime, configured,
 			       !configured && !c->os->time_wait_fixed(), &tw);
@@ -217,7 +217,7 @@ static void work_free(struct check_work *w)
 }
 
 /* Every protocol asked for into w, merged: the whole read of one namespace. */
-static int measure_all(struct check *c, struct check_work *w, bool owners_now, struct eph_err *err)
+int check_measure_all(struct check *c, struct check_work *w, bool owners_now, struct eph_err *err)
 {
 	work_free(w);
 	memset(&w->res, 0, sizeof(w->res));
@@ -233,15 +233,15 @@ static int measure_all(struct check *c, struct check_work *w, bool owners_now, s
 
 /* Reads the sockets once more for their owner data only: the tables of a state that turned out not
  * OK. */
-static int read_owners(struct check *c, struct check_work *w, struct eph_err *err)
+int check_read_owners(struct check *c, struct check_work *w, struct eph_err *err)
 {
-	enter(c, CHECK_SOCKETS);
+	check_enter(c, CHECK_SOCKETS);
 	for (int p = 0; p < EPH_NPROTO; p++) {
 		struct sys_sock_info sinfo;
 
 		if (c->cfg->proto[p] && measure_attrib(c->os->read_sockets, &w->queries[p],
 						       &w->attribs[p], &sinfo, err) < 0) {
-			return fail(c);
+			return check_fail(c);
 		}
 	}
 	return 0;
@@ -270,168 +270,6 @@ static void arm_fallback(struct check *c)
 	}
 }
 
-/* What the thread inside a namespace does (netns_run): the whole read, or the owners only. */
-struct ns_job {
-	struct check *c;
-	struct check_work *w;
-	bool owners;
-	struct eph_err err;
-};
-
-static int ns_job_run(void *ctx)
-{
-	struct ns_job *j = ctx;
-
-	return j->owners ? read_owners(j->c, j->w, &j->err) : measure_all(j->c, j->w, false, &j->err);
-}
-
-/* --netns stops entering namespaces three quarters of -t after the start, so that what was found
- * (a CRITICAL among it) is still reported in time. */
-static bool ns_time_left(const struct check *c)
-{
-	return c->os->clock_ms() <= c->start_ms + (uint64_t)c->cfg->timeout * 750u;
-}
-
-/* Reads namespace i into w and fills its entry of c->ns: checked, failed (UNKNOWN, why says) or
- * skipped (gone, may not be entered, no time left: why says). -1 only when the run cannot go on
- * (no thread could be made). */
-static int read_ns(struct check *c, size_t i, struct check_work *w, struct eph_err *err)
-{
-	struct ns_result *nr = &c->ns.v[i];
-	struct ns_job job = { c, w, false, { "" } };
-	int fn_rc = 0, rc;
-
-	nr->ns = &c->netns.v[i];
-	if (!ns_time_left(c)) {
-		nr->skipped = true;
-		c->ns.untimed++;
-		snprintf(nr->why, sizeof(nr->why), "not checked: -t %u s was running out",
-			 c->cfg->timeout);
-		return 0;
-	}
-	rc = c->os->netns_run(nr->ns, ns_job_run, &job, &fn_rc, err);
-	if (rc != 0) {
-		nr->skipped = true;
-		snprintf(nr->why, sizeof(nr->why), "%s", err->msg);
-		if (rc < 0) {
-			return fail_plain(c);
-		}
-		memset(err, 0, sizeof(*err));
-		return 0;
-	}
-	if (fn_rc < 0) {
-		nr->failed = true;
-		nr->state = EPH_UNKNOWN;
-		snprintf(nr->why, sizeof(nr->why), "%s%s%s", c->failed, c->failed[0] ? ": " : "",
-			 job.err.msg);
-		c->failed = "";
-		return 0;
-	}
-	check_forecast_ns(c, nr->ns, &w->res);
-	evaluate_ns_fill(nr, &w->res);
-	return 0;
-}
-
-/* Lists the namespaces of --netns and makes room for their results. */
-static int list_ns(struct check *c, struct eph_err *err)
-{
-	size_t n;
-
-	enter(c, CHECK_NETNS);
-	if (c->os->netns_privileged(err) < 0 || c->os->netns_list(c->cfg->netns, &c->netns, err) < 0) {
-		return fail_plain(c);
-	}
-	n = c->netns.n ? c->netns.n : 1;
-	c->ns.list = &c->netns;
-	c->ns.v = calloc(n, sizeof(*c->ns.v));
-	c->ns.order = calloc(n, sizeof(*c->ns.order));
-	if (!c->ns.v || !c->ns.order) {
-		eph_err_set(err, "out of memory for %zu network namespaces", c->netns.n);
-		return fail_plain(c);
-	}
-	c->ns.n = c->netns.n;
-	return 0;
-}
-
-/* The reason a --netns run that could check no namespace gives: the first one's. */
-static const char *ns_none_why(const struct ns_results *a)
-{
-	for (size_t i = 0; i < a->n; i++) {
-		if (a->v[i].why[0]) {
-			return a->v[i].why;
-		}
-	}
-	return "no network namespace could be checked";
-}
-
-/* --netns: every namespace listed, each read in a thread inside it and judged on its own pool.
- * Two work areas: the worst namespace's figures so far (c->w) stay while the next one is read into
- * the other, so memory stays that of two reads however many namespaces there are. */
-static int measure_netns(struct check *c, struct eph_err *err)
-{
-	struct check_work *cur = &c->work[0];
-
-	c->w = NULL;
-	if (list_ns(c, err) < 0) {
-		return -1;
-	}
-	/* Every namespace is judged on its own samples (--metric eta) as it is read. */
-	enter(c, CHECK_FORECAST);
-	check_forecast_begin(c);
-	for (size_t i = 0; i < c->ns.n; i++) {
-		const struct ns_result *nr = &c->ns.v[i];
-
-		if (read_ns(c, i, cur, err) < 0) {
-			return -1;
-		}
-		if (nr->skipped || nr->failed ||
-		    (c->w && !evaluate_ns_worse(c->cfg, nr, &c->ns.v[c->ns.worst]))) {
-			continue;
-		}
-		c->ns.worst = i;
-		c->w = cur;
-		cur = cur == &c->work[0] ? &c->work[1] : &c->work[0];
-	}
-	if (!c->w) {
-		c->w = &c->work[0];
-		eph_err_set(err, "%s", ns_none_why(&c->ns));
-		return fail_plain(c);
-	}
-	c->res = c->w->res;
-	c->res.ns = &c->ns;
-	c->res.state = evaluate_ns_merge(c->cfg, &c->ns);
-	enter(c, CHECK_FORECAST);
-	check_forecast_end(c);
-	return 0;
-}
-
-/* The owner data of a state that turned out not OK: read again, inside the worst namespace with
- * --netns. 1 when that namespace is gone by now: the result stands, without tables, and the
- * output says why. */
-static int reread_owners(struct check *c, struct eph_err *err)
-{
-	struct ns_job job = { c, c->w, true, { "" } };
-	int fn_rc = 0, rc;
-
-	if (!c->cfg->netns) {
-		return read_owners(c, c->w, err);
-	}
-	rc = c->os->netns_run(c->ns.v[c->ns.worst].ns, ns_job_run, &job, &fn_rc, err);
-	if (rc < 0) {
-		return fail(c);
-	}
-	if (rc == 1) {
-		snprintf(c->ns.owners_why, sizeof(c->ns.owners_why), "%s", err->msg);
-		memset(err, 0, sizeof(*err));
-		return 1;
-	}
-	if (fn_rc < 0) {
-		*err = job.err;
-		return -1;
-	}
-	return 0;
-}
-
 /* Appends this run's lines to the history log (--log). */
 static int write_log(struct check *c, struct eph_err *err)
 {
@@ -439,10 +277,10 @@ static int write_log(struct check *c, struct eph_err *err)
 	char host[256], when[40];
 	int rc = -1;
 
-	enter(c, CHECK_LOG);
+	check_enter(c, CHECK_LOG);
 	if (c->os->host_name(host, sizeof(host), err) < 0 ||
 	    c->os->local_time_iso8601(when, sizeof(when), err) < 0) {
-		return fail(c);
+		return check_fail(c);
 	}
 	histlog_format(&c->res, host, when, &lines);
 	if (lines.overflow) {
@@ -452,7 +290,7 @@ static int write_log(struct check *c, struct eph_err *err)
 	rc = c->os->append_file(c->cfg->log_file, histlog_header(), sb_str(&lines), lines.len, err);
 out:
 	sb_free(&lines);
-	return rc < 0 ? fail(c) : 0;
+	return rc < 0 ? check_fail(c) : 0;
 }
 
 /* Length of the first line, without its newline. */
@@ -466,13 +304,13 @@ static size_t first_line_len(const struct strbuf *sb)
 /* Renders the result; -1 when the first line breaks the renderer's limit. */
 static int render(struct check *c, struct eph_err *err)
 {
-	enter(c, CHECK_RENDER);
+	check_enter(c, CHECK_RENDER);
 	c->rd->render(&c->res, &c->out);
 	if (c->rd->first_line_max && first_line_len(&c->out) > c->rd->first_line_max) {
 		sb_free(&c->out);
 		eph_err_set(err, "the status line would exceed the 1 KB NRPE limit; please report "
 				 "this as a bug");
-		return fail_plain(c);
+		return check_fail_plain(c);
 	}
 	c->code = c->rd->exit_code(&c->res);
 	return 0;
@@ -491,18 +329,18 @@ int check_run(struct check *c, struct eph_err *err)
 	if (cfg->netns) {
 		/* Owner data is read again for the worst namespace only, once it is known. */
 		owners_now = false;
-		if (measure_netns(c, err) < 0) {
+		if (check_netns_measure(c, err) < 0) {
 			return -1;
 		}
 		/* That read takes about one namespace's share of the time. */
 		first_ms = (c->os->clock_ms() - t0) / (c->ns.n ? c->ns.n : 1);
 	} else {
-		if (measure_all(c, c->w, owners_now, err) < 0) {
+		if (check_measure_all(c, c->w, owners_now, err) < 0) {
 			return -1;
 		}
 		first_ms = c->os->clock_ms() - t0;
 		c->res = c->w->res;
-		enter(c, CHECK_FORECAST);
+		check_enter(c, CHECK_FORECAST);
 		check_forecast_own(c);
 		evaluate_merge(&c->res);
 	}
@@ -520,7 +358,7 @@ int check_run(struct check *c, struct eph_err *err)
 		plan.show = plan.log = 0;
 	}
 	if (owners_needed(plan) && !owners_now) {
-		rc = reread_owners(c, err);
+		rc = check_netns_reread_owners(c, err);
 		if (rc < 0) {
 			return -1;
 		}
@@ -549,7 +387,7 @@ int check_run(struct check *c, struct eph_err *err)
 		sb_free(&c->out);
 		return -1;
 	}
-	enter(c, CHECK_OUTPUT);
+	check_enter(c, CHECK_OUTPUT);
 	return 0;
 }
 

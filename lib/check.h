@@ -125,6 +125,22 @@ void check_init(struct check *c, const struct eph_config *cfg, const struct rend
  * output; nothing that looks like a result is left in c->out. */
 int check_run(struct check *c, struct eph_err *err);
 
+/* What check.c's parts share (lib/check_forecast.c, lib/check_netns.c); not for callers of
+ * check_run. check_enter: the run is now in stage s (the timeout's words). check_fail_plain:
+ * ends the run with a failure whose message says it all (-1). check_measure_all: pool, sockets
+ * and evaluation of every protocol into w, with the owner data when owners_now.
+ * check_read_owners: the owner data into w in a second read. check_fail: ends the run with a
+ * failure of the stage it is in (-1). check_netns_measure: the --netns run, the worst
+ * namespace's result into c->res; check_netns_reread_owners: the owner data of a state that
+ * turned out not OK, read again (inside the worst namespace with --netns; 1 when it is gone). */
+void check_enter(struct check *c, enum check_stage s);
+int check_fail(struct check *c);
+int check_fail_plain(struct check *c);
+int check_measure_all(struct check *c, struct check_work *w, bool owners_now, struct eph_err *err);
+int check_read_owners(struct check *c, struct check_work *w, struct eph_err *err);
+int check_netns_measure(struct check *c, struct eph_err *err);
+int check_netns_reread_owners(struct check *c, struct eph_err *err);
+
 /* The forecast's steps (lib/check_forecast.c), called by check_run in the forecast stage; each
  * does nothing when os has no forecast hooks. check_forecast_own: the plugin's own namespace's
  * sample recorded and every protocol of c->res estimated and judged again. With --netns:
