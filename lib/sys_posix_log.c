@@ -256,6 +256,7 @@ out:
 int sys_lock_file(const char *path, unsigned wait_ms, struct sys_lock *lk, struct eph_err *err)
 {
 	const char *kind = NULL;
+	struct stat st;
 	int fd;
 
 	lk->handle = -1;
@@ -266,8 +267,9 @@ int sys_lock_file(const char *path, unsigned wait_ms, struct sys_lock *lk, struc
 		fd = open_regular(path, O_RDONLY, &kind);
 		if (fd < 0 && errno == ENOENT) {
 			errno = EACCES; /* it is not there, and this user may not create it */
-		} else if (fd < 0 && errno == EACCES) {
-			/* As a lock another run holds: the state file can still be read. */
+		} else if (fd < 0 && errno == EACCES && lstat(path, &st) == 0) {
+			/* It is there (the directory may be searched) but not this user's to
+			 * open: as a lock another run holds, the state file can still be read. */
 			eph_err_set(err,
 				    "the lock file %.120s is another user's and this user may not read "
 				    "it; remove it, or make it readable by this user",

@@ -263,6 +263,13 @@ if [ "$IN_NS" = root ] && command -v setpriv >/dev/null; then
 	like "$out" "forecast: state file $rootsd/check_ephemeral-[0-9a-f]{16}\.state \(this run's sample not recorded\)" "-v: read, not recorded"
 	# The lock file is root's and 0640: nobody may not open it, and is told so.
 	like "$out" "this run's sample is not recorded: the lock file $rootsd/check_ephemeral-[0-9a-f]{16}\.state\.lock is another user's and this user may not read it" "-v: the lock file is root's"
+	# A directory nobody may not even search: the lock file cannot be created, whatever is in it.
+	rootpriv="$work/root-private"
+	mkdir -m 700 "$rootpriv"
+	"$PLUGIN" --state-dir "$rootpriv" >/dev/null
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups -- "$PLUGIN" --state-dir "$rootpriv" -v)
+	is "$?" 0 "nobody, in a directory of root's it may not search: OK"
+	like "$out" "forecast off: cannot create $rootpriv/check_ephemeral-[0-9a-f]{16}\.state\.lock: Permission denied" "-v: cannot create the lock file, not 'another user's'"
 fi
 
 done_testing

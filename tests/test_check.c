@@ -293,7 +293,7 @@ static void copy_state(struct forecast_state *to, const struct forecast_state *f
 {
 	forecast_free(to);
 	to->s = calloc(from->n + 1, sizeof(*to->s));
-	if (to->s) {
+	if (to->s && from->n) { /* memcpy from NULL is undefined even for 0 bytes (UBSan) */
 		memcpy(to->s, from->s, from->n * sizeof(*to->s));
 		to->n = to->cap = from->n;
 	}
