@@ -223,6 +223,6 @@ if [ $have_nobody = 1 ]; then
 	proc_case $S '\n' 000 nobody "unreadable reserved ports, as nobody" \
 		"reading the port range: cannot read $S: Permission denied"
 else
-	ok 0 "# SKIP no user nobody or no setpriv: unreadable-file cases"
+	skip "unreadable /proc files, as nobody" "no user nobody or no setpriv"
 fi
 done_testing

@@ -30,7 +30,7 @@ for src in tests/fuzz/fuzz_*.c; do
 	t=$(basename "$src" .c)
 	t=${t#fuzz_}
 	if [ ! -x build/fuzz/fuzz_"$t" ]; then
-		ok 0 "# SKIP fuzz $t: its library source is not in this tree"
+		skip "fuzz $t" "its library source is not in this tree"
 		continue
 	fi
 	corpus="$probe/corpus-$t"

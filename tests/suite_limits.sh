@@ -76,7 +76,7 @@ used=$(cat "$work"/conns*.out | awk '$1=="sock" && $3=="est" && $5>=40000 && $5<
 is "$n" 20000 "20 000 connections built ($used distinct ports: connect() shares them across destinations)"
 for limits in "true" "ulimit -n 8" "ulimit -v 16384" "ulimit -n 8 && ulimit -v 16384"; do
 	if [ $asan = 1 ] && [[ "$limits" == *-v* ]]; then
-		ok 0 "# SKIP $limits: not with the ASan build"
+		skip "$limits" "not with the ASan build"
 		continue
 	fi
 	run "$limits" --metric used -w 30000 -c 30000 -v
@@ -106,7 +106,7 @@ ports=$(cat "$work"/dests*.out | awk '$1=="sock" && $3=="est" && $5>=40000 && $5
 is "$n" 20000 "20 000 connections to 20 000 distinct destinations built ($ports distinct ports)"
 for limits in "true" "ulimit -n 8" "ulimit -v 16384"; do
 	if [ $asan = 1 ] && [[ "$limits" == *-v* ]]; then
-		ok 0 "# SKIP $limits: not with the ASan build"
+		skip "$limits" "not with the ASan build"
 		continue
 	fi
 	run "$limits" --metric used -w 30000 -c 30000
@@ -124,7 +124,7 @@ if [ $have_time = 1 ] && [ $asan = 0 ]; then
 	[ $((rss2 - rss0)) -lt 4096 ]
 	ok $? "peak RSS: 20 000 destinations add $((rss2 - rss0)) KiB (< 4 MiB, tables capped)"
 else
-	ok 0 "# SKIP peak RSS: no /usr/bin/time or an ASan build"
+	skip "peak RSS" "no /usr/bin/time (Debian package time) or an ASan build"
 fi
 kill $pids 2>/dev/null
 wait 2>/dev/null
@@ -151,6 +151,6 @@ if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
 	is "$?" 2 "exhausted range, as nobody under ulimit -n 8: CRITICAL"
 	like "$out" "tcp 100 of 100 ports in use" "exhausted range, as nobody: 100 of 100"
 else
-	ok 0 "# SKIP no user nobody or setpriv"
+	skip "exhausted range, as nobody" "no user nobody or setpriv"
 fi
 done_testing
