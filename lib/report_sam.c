@@ -3,7 +3,8 @@
  * to the names, so the set of names depends only on the protocols asked for (-p), never on the
  * state. SAM drops the messages when the script exits non-zero, so a measured result exits 0
  * and SAM's thresholds on the statistics decide; --sam-status maps the state to SAM's codes
- * instead (FACTS.md section 6). A failed measurement always exits 4 (Unknown) with a message. */
+ * instead (docs/platform-notes.md §6). A failed measurement always exits 4 (Unknown) with a
+ * message. */
 #include "report.h"
 
 #include <math.h>

@@ -1,7 +1,7 @@
 /* The Windows side of sys.h: the dynamic range from WMI, then netsh, then the default; excluded
  * port ranges from netsh; sockets from iphlpapi's owner-PID tables. Facts and sources:
- * shared/FACTS.md §1 (ranges), §2 (BOUND), §4 (tables), §5 (what wine does). Windows names stay
- * in this file. */
+ * docs/platform-notes.md §1 (ranges), §2 (BOUND), §4 (tables), §5 (what wine does). Windows
+ * names stay in this file. */
 #define COBJMACROS
 #include <winsock2.h>
 #include <ws2tcpip.h>
@@ -18,7 +18,7 @@
 
 #include "winparse.h"
 
-/* Vista and later (FACTS §1): 49152 + 16384 ports. */
+/* Vista and later (docs/platform-notes.md §1): 49152 + 16384 ports. */
 #define DEFAULT_LO 49152
 #define DEFAULT_HI 65535
 
@@ -26,7 +26,8 @@
 #define NETSH_MAX_OUTPUT 65536
 /* netsh normally answers in well under a second; the plugin's -t timeout still applies. */
 #define NETSH_WAIT_MS 5000
-/* Not in mingw's headers: the "BOUND" state that netstat -q shows (FACTS §2, probably 100). */
+/* Not in mingw's headers: the "BOUND" state that netstat -q shows (docs/platform-notes.md §2,
+ * probably 100). */
 #define TCP_STATE_BOUND 100
 /* Sizing rounds for the socket tables, which can grow between calls. */
 #define TABLE_TRIES 8
@@ -312,7 +313,7 @@ static int wmi_read_range(enum eph_proto proto, uint16_t *lo, uint16_t *hi, stru
 			break;
 		}
 		internet = object_is_internet(obj);
-		/* Some templates return null for the range: skip those (FACTS §1). */
+		/* Some templates return null for the range: skip those (docs/platform-notes.md §1). */
 		if (object_uint(obj, L"DynamicPortRangeStartPort", &s) &&
 		    object_uint(obj, L"DynamicPortRangeNumberOfPorts", &c) && s >= 1 && c >= 1 &&
 		    s + c - 1 <= 65535 && (!found || internet)) {
@@ -380,8 +381,8 @@ static int netsh_read_excluded(enum eph_proto proto, struct portpool *pool, char
 	return winparse_excluded(text, len, pool, ranges, err);
 }
 
-/* netsh keeps a dynamic range per IP version (FACTS §1); one pool per protocol is counted, the
- * IPv4 one. Windows normally keeps both equal; when an administrator changed only one, say so
+/* netsh keeps a dynamic range per IP version (docs/platform-notes.md §1); one pool per protocol
+ * is counted, the IPv4 one. Windows normally keeps both equal; when an administrator changed only one, say so
  * rather than count per family (a second pool and tally for a rare setup). Says nothing when
  * the IPv6 range cannot be read: that is no IPv6 stack, or a netsh that answered IPv4 only. */
 static void note_v6_range(enum eph_proto proto, uint16_t lo, uint16_t hi,
@@ -557,7 +558,7 @@ static int send_table(const struct sys_query *q, ULONG af, const void *table, so
 	r.proto = q->proto;
 	r.family = af == AF_INET ? 4 : 6;
 	r.uid = EPH_OWNER_NONE;
-	/* Ports are in network byte order in the low 16 bits of a DWORD (FACTS §4). */
+	/* Ports are in network byte order in the low 16 bits of a DWORD (docs/platform-notes.md §4). */
 	if (q->proto == EPH_TCP && af == AF_INET) {
 		const MIB_TCPTABLE_OWNER_PID *t = table;
 
@@ -623,7 +624,8 @@ static int send_table(const struct sys_query *q, ULONG af, const void *table, so
 }
 
 /* Wine implements these tables from Linux's /proc/net, which lists no bound-only socket
- * (FACTS §5); the long output should say so rather than claim tcp_bound is complete. */
+ * (docs/platform-notes.md §5); the long output should say so rather than claim tcp_bound is
+ * complete. */
 static bool under_wine(void)
 {
 	HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
@@ -679,8 +681,8 @@ int sys_time_wait_lifetime(unsigned *seconds, bool *configured, struct sys_tw_in
 
 	(void)err;
 	memset(info, 0, sizeof(*info));
-	/* Absent by default (FACTS §3); winparse_tw_delay decides what an absent or absurd value
-	 * means, in portable code that the unit tests reach. */
+	/* Absent by default (docs/platform-notes.md §3); winparse_tw_delay decides what an absent
+	 * or absurd value means, in portable code that the unit tests reach. */
 	rc = RegGetValueW(HKEY_LOCAL_MACHINE, L"SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters",
 			  L"TcpTimedWaitDelay", RRF_RT_REG_DWORD, NULL, &value, &size);
 	how = winparse_tw_delay(rc == ERROR_SUCCESS, (uint32_t)value,

@@ -81,6 +81,6 @@ uint64_t sys_clock_ms(void)
 bool sys_time_wait_fixed(void)
 {
 	/* TcpTimedWaitDelay is a setting; without it the lifetime is only the documented
-	 * default, an estimate (FACTS §3). */
+	 * default, an estimate (docs/platform-notes.md §3). */
 	return false;
 }

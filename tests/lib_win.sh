@@ -1,6 +1,6 @@
 # Helpers for the Windows suites (tests/suite_win_*.sh): cross-build, a fresh wine prefix per
 # suite, and running programs under wine with CRLF stripped. Source after tests/lib.sh.
-# Facts behind the settings: shared/FACTS.md §5.
+# Facts behind the settings: docs/platform-notes.md §5.
 # shellcheck shell=bash
 
 WB=build/win

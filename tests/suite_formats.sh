@@ -3,8 +3,8 @@
 # 40000-40099, 40090-40099 reserved: 90 ports): 10 ESTABLISHED and 5 TIME_WAIT toward
 # 127.0.0.1:5000, 4 bound-only sockets, a listener on 40050, 3 UDP sockets, all IPv4, so every
 # number is exact: TCP 20 ports (22.2 %), busiest destination 15 (16.7 %), UDP 3.
-#   - solarwinds: exact text, the SAM rules (FACTS.md 6) in every state, exit codes with and
-#     without --sam-status, a failed measurement;
+#   - solarwinds: exact text, the SAM rules (docs/platform-notes.md §6) in every state, exit
+#     codes with and without --sam-status, a failed measurement;
 #   - json: parsed by python3 and compared number by number, valid for hostile input too;
 #   - prometheus: exact text, `promtool check metrics` (Debian's prometheus package);
 #   - --output-file: atomic replace, mode, failure keeps the old file;
@@ -51,7 +51,8 @@ out=$(run -o solarwinds -p all)
 is "$?" 0 "solarwinds OK: exit 0"
 is "$out" "$(cat "$DATA/solarwinds-all.txt")" "solarwinds -p all: exact text"
 
-# sam_check TEXT: the rules of FACTS.md 6; prints the names, one line, or "INVALID: why".
+# sam_check TEXT: the rules of docs/platform-notes.md §6; prints the names, one line, or
+# "INVALID: why".
 sam_check() {
 	awk '
 	function bad(why) { print "INVALID: " why; failed = 1; exit }

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Fuzz smoke: every libFuzzer target of tests/fuzz/ (see mk/fuzz.mk) replays its seed corpus and
-# then fuzzes for FUZZ_SMOKE_SECONDS (default 20) under ASan+UBSan. Any crash, leak, sanitizer
+# then fuzzes for FUZZ_SMOKE_SECONDS (default 3: a smoke; the long runs are make fuzz) under
+# ASan+UBSan. Any crash, leak, sanitizer
 # report or broken invariant fails the test and leaves the input in build/fuzz/artifacts/.
 # Longer runs: make fuzz FUZZ_SECONDS=3600.
 # needs-packages: clang libclang-rt-14-dev
 set -u
 . "$TOP/tests/lib.sh"
 cd "$TOP" || exit 2
-secs=${FUZZ_SMOKE_SECONDS:-20}
+secs=${FUZZ_SMOKE_SECONDS:-3}
 
 command -v clang >/dev/null || skip_all "clang is not installed"
 probe=$(mktemp -d)
