@@ -111,6 +111,23 @@ public_bin() {
 	echo "$d/check_ephemeral"
 }
 
+# broken_pipe CMD...: runs CMD with stdout a pipe whose reader has already exited, and prints
+# CMD's exit status. No sleep: the reader (head -c0) is waited for before CMD starts.
+broken_pipe() {
+	local d w hp rc
+	d=$(mktemp -d)
+	mkfifo "$d/fifo"
+	head -c0 <"$d/fifo" &
+	hp=$!
+	exec {w}>"$d/fifo"
+	wait "$hp"
+	"$@" >&"$w" 2>/dev/null
+	rc=$?
+	exec {w}>&-
+	rm -rf "$d"
+	echo "$rc"
+}
+
 # wait_for FILE TEXT SECONDS: waits (bounded) until FILE contains TEXT.
 wait_for() {
 	local i
