@@ -183,7 +183,7 @@ for name in "${all[@]}"; do
 done
 
 echo "# ---- summary ($(($(date +%s) - t_begin)) s wall, $jobs suites at once)"
-[ -n "$skip_suites" ] && printf '# skipped suites (as root, `make check-deps` installs what they need):\n%s' "$skip_suites"
+[ -n "$skip_suites" ] && printf '# skipped suites (a missing package: make check-deps as root installs it):\n%s' "$skip_suites"
 [ -n "$skip_tests" ] && printf '# skipped tests:\n%s' "$skip_tests"
 [ -n "$failures" ] && printf '# failed tests:\n%s' "$failures"
 [ -n "$broken" ] && printf '# broken suites:\n%s' "$broken"
