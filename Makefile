@@ -32,20 +32,35 @@ DESTDIR ?=
 B ?= build/linux
 
 # Portable library sources: compiled unchanged for Linux and Windows.
-PORTABLE_SRCS := lib/eph.c lib/strbuf.c lib/threshold.c lib/portpool.c lib/sock.c lib/tally.c \
-	lib/evaluate.c lib/measure.c lib/report.c lib/report_nagios.c lib/attrib.c \
-	lib/report_sam.c lib/report_json.c lib/report_prom.c lib/json.c lib/histlog.c lib/winparse.c
-# The Linux side of lib/sys.h.
-LINUX_SRCS := lib/sys_linux.c lib/nl_diag.c lib/procnet.c lib/procfd.c
+PORTABLE_SRCS := lib/check.c lib/eph.c lib/strbuf.c lib/threshold.c lib/portpool.c lib/sock.c lib/tally.c \
+	lib/evaluate.c lib/measure.c lib/metric.c lib/num.c lib/topn.c lib/utf8.c lib/report.c lib/report_nagios.c lib/attrib.c \
+	lib/report_solarwinds.c lib/report_json.c lib/report_prom.c lib/json.c lib/histlog.c lib/winparse.c \
+	lib/forecast.c lib/forecast_store.c
+# The OS backend behind lib/sys.h, chosen by BACKEND (docs/hacking.md: adding one). Every Unix
+# backend shares POSIX_SRCS; the Windows list is built by mk/windows.mk with mingw.
+BACKEND ?= linux
+POSIX_SRCS := lib/sys_posix.c
+BACKEND_SRCS_linux := lib/sys_linux.c lib/nl_diag.c lib/procnet.c lib/procfd.c $(POSIX_SRCS)
+BACKEND_SRCS_windows := lib/sys_windows.c lib/win_netsh.c lib/win_wmi.c lib/win_tables.c \
+	lib/win_io.c lib/sys_windows_owner.c
+BACKEND_SRCS := $(BACKEND_SRCS_$(BACKEND))
+ifeq ($(strip $(BACKEND_SRCS)),)
+$(error BACKEND=$(BACKEND): no BACKEND_SRCS_$(BACKEND) list in the Makefile)
+endif
 CLI_SRCS := check_ephemeral/cli.c check_ephemeral/main.c
 
-LIB_OBJS := $(patsubst %.c,$(B)/%.o,$(PORTABLE_SRCS) $(LINUX_SRCS))
+LIB_OBJS := $(patsubst %.c,$(B)/%.o,$(PORTABLE_SRCS) $(BACKEND_SRCS))
 CLI_OBJS := $(patsubst %.c,$(B)/%.o,$(CLI_SRCS))
 LIBA := $(B)/libephemeral.a
 BIN := check_ephemeral/check_ephemeral
 
 # Unit tests: one program per module, tests/test_<module>.c, TAP on stdout.
+# Those of Linux's parsers (netlink, /proc/net) need Linux headers: only with BACKEND=linux.
+LINUX_UNIT_SRCS := tests/test_nl_diag.c tests/test_procnet.c
 UNIT_SRCS := $(wildcard tests/test_*.c)
+ifneq ($(BACKEND),linux)
+UNIT_SRCS := $(filter-out $(LINUX_UNIT_SRCS),$(UNIT_SRCS))
+endif
 UNIT_BINS := $(patsubst tests/%.c,$(B)/tests/%,$(UNIT_SRCS))
 HELPERS := $(B)/tests/sockpop
 

@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attrib.h"
+#include "metric.h"
+#include "num.h"
 #include "portpool.h"
 #include "report.h"
 
@@ -16,6 +17,7 @@ enum {
 	OPT_SAM_STATUS,
 	OPT_OUTPUT_FILE,
 	OPT_LOG,
+	OPT_STATE_DIR,
 };
 
 static const struct option long_opts[] = {
@@ -30,6 +32,7 @@ static const struct option long_opts[] = {
 	{ "sam-status", no_argument, NULL, OPT_SAM_STATUS },
 	{ "output-file", required_argument, NULL, OPT_OUTPUT_FILE },
 	{ "log", required_argument, NULL, OPT_LOG },
+	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -40,12 +43,16 @@ static const char short_opts[] = "+:w:c:p:t:o:vhV46";
 
 static void usage(struct strbuf *out)
 {
+	char metrics[128];
+
+	metric_list(metrics, sizeof(metrics), false, "|", "|");
 	sb_printf(out,
 		  "%s %s - how close this host is to running out of ephemeral ports\n"
 		  "\n"
-		  "Usage: %s [-w RANGE] [-c RANGE] [--metric pct|used|free|dest]\n"
+		  "Usage: %s [-w RANGE] [-c RANGE] [--metric %s]\n"
 		  "       [-p tcp|udp|all] [-4|-6] [--range LO-HI] [-t SECONDS] [-o FORMAT] [-v]\n"
 		  "       [--top N] [--sam-status] [--output-file PATH] [--log FILE]\n"
+		  "       [--state-dir DIR]\n"
 		  "\n"
 		  "Counts the distinct local ports of the dynamic (ephemeral) range, minus reserved\n"
 		  "ports, that sockets hold in any state (TIME_WAIT and bound-only included).\n"
@@ -57,6 +64,9 @@ static void usage(struct strbuf *out)
 		  "                         used: ports in use      free: ports free\n"
 		  "                         dest: percent of the pool held toward the busiest\n"
 		  "                               destination (what connect() has left), TCP only\n"
+		  "                         eta:  seconds until the pool is full at the rate of\n"
+		  "                               the last 10 min (default -w 3600: -c 600:;\n"
+		  "                               OK while the count does not grow)\n"
 		  "  -p, --protocol P       tcp (default), udp or all; the worst state wins\n"
 		  "  -4, -6                 IPv4 or IPv6 sockets only (default both)\n"
 		  "      --range LO-HI      use this range instead of the OS's (reserved ports are\n"
@@ -68,6 +78,11 @@ static void usage(struct strbuf *out)
 		  "      --output-file PATH write the output to PATH (atomically: a temporary file\n"
 		  "                         renamed over it), not to stdout; errors go to both\n"
 		  "      --log FILE         append one CSV line per protocol to FILE (history)\n"
+		  "      --state-dir DIR    keep the forecast's samples in DIR (default\n"
+		  "                         $NAGIOS_PLUGIN_STATE_DIRECTORY, else\n"
+		  "                         /var/lib/check_ephemeral; on Windows\n"
+		  "                         %%ProgramData%%\\check_ephemeral); without a\n"
+		  "                         writable one the forecast is off\n"
 		  "  -v, --verbose          long output: range, reserved ports, states, source;\n"
 		  "                         -vv adds the thresholds applied\n"
 		  "      --top N            long output: the N processes (or users), destinations\n"
@@ -83,11 +98,12 @@ static void usage(struct strbuf *out)
 		  "  %s -w 80 -c 90                     percent of the pool in use\n"
 		  "  %s --metric free -w 2000: -c 500:  free ports\n"
 		  "  %s --metric dest -w 50 -c 75       busiest destination\n"
+		  "  %s --metric eta                    time until the pool is full\n"
 		  "  %s -p all                          TCP and UDP\n"
 		  "\n"
 		  "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for -h and -V).\n",
-		  EPH_NAME, EPH_VERSION, EPH_NAME, EPH_DEFAULT_TIMEOUT, report_names(), ATTRIB_TOP_MAX,
-		  EPH_NAME, EPH_NAME, EPH_NAME, EPH_NAME);
+		  EPH_NAME, EPH_VERSION, EPH_NAME, metrics, EPH_DEFAULT_TIMEOUT, report_names(), EPH_TOP_MAX,
+		  EPH_NAME, EPH_NAME, EPH_NAME, EPH_NAME, EPH_NAME);
 }
 
 static int parse_threshold(const char *opt, const char *text, struct threshold *t,
@@ -106,54 +122,71 @@ static int parse_threshold(const char *opt, const char *text, struct threshold *
 /* A positive whole number of seconds, digits only. */
 static int parse_timeout(const char *text, unsigned *out, struct eph_err *err)
 {
-	unsigned long long v = 0; /* unsigned long is 32 bits on Windows: it would wrap */
-	const char *s = text;
+	uint64_t v;
 
-	if (!*s) {
-		goto bad;
-	}
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9') {
-			goto bad;
-		}
-		v = v * 10 + (unsigned long)(*s - '0');
-		if (v > 2147483647ul) {
-			goto bad;
-		}
-	}
-	if (v == 0) {
-		goto bad;
+	if (num_parse(text, 2147483647, &v) < 0 || v == 0) {
+		eph_err_set(err, "-t '%.40s': the timeout must be a positive whole number of seconds",
+			    text);
+		return -1;
 	}
 	*out = (unsigned)v;
 	return 0;
-bad:
-	eph_err_set(err, "-t '%.40s': the timeout must be a positive whole number of seconds", text);
-	return -1;
 }
 
-/* --top: a whole number of rows, 0 (no tables) to ATTRIB_TOP_MAX. */
+/* --top: a whole number of rows, 0 (no tables) to EPH_TOP_MAX. */
 static int parse_top(const char *text, int *out, struct eph_err *err)
 {
-	int v = 0;
+	uint64_t v;
 
-	if (!*text) {
-		goto bad;
+	if (num_parse(text, EPH_TOP_MAX, &v) < 0) {
+		eph_err_set(err, "--top '%.40s': give the number of rows, 0 (no tables) to %d", text,
+			    EPH_TOP_MAX);
+		return -1;
 	}
-	for (const char *s = text; *s; s++) {
-		if (*s < '0' || *s > '9') {
-			goto bad;
-		}
-		v = v * 10 + (*s - '0');
-		if (v > ATTRIB_TOP_MAX) {
-			goto bad;
-		}
-	}
-	*out = v;
+	*out = (int)v;
 	return 0;
-bad:
-	eph_err_set(err, "--top '%.40s': give the number of rows, 0 (no tables) to %d", text,
-		    ATTRIB_TOP_MAX);
-	return -1;
+}
+
+static int parse_metric(const char *text, enum eph_metric *out, struct eph_err *err)
+{
+	const struct metric *m = metric_find(text);
+	char names[128];
+
+	if (!m) {
+		metric_list(names, sizeof(names), false, ", ", " or ");
+		eph_err_set(err, "--metric '%.40s': use %s", text, names);
+		return -1;
+	}
+	*out = m->id;
+	return 0;
+}
+
+/* What the metric's row asks of the protocols and thresholds, once every option is read:
+ * w_text and c_text are -w and -c as given (NULL: not given, the row's default applies). */
+static int metric_thresholds(struct eph_config *cfg, const char *w_text, const char *c_text,
+			     struct eph_err *err)
+{
+	const struct metric *m = metric_get(cfg->metric);
+	char names[128];
+
+	if (m->tcp_only && !cfg->proto[EPH_TCP]) {
+		eph_err_set(err, "--metric %s is about TCP connections; use it with -p tcp or all",
+			    m->name);
+		return -1;
+	}
+	if (!m->percent && ((w_text && cfg->warn.pct) || (c_text && cfg->crit.pct))) {
+		metric_list(names, sizeof(names), true, ", ", " or ");
+		eph_err_set(err, "'%.40s': a %% threshold needs --metric %s, not %s",
+			    (w_text && cfg->warn.pct) ? w_text : c_text, names, m->name);
+		return -1;
+	}
+	if (!w_text && m->warn_default) {
+		threshold_parse(m->warn_default, &cfg->warn);
+	}
+	if (!c_text && m->crit_default) {
+		threshold_parse(m->crit_default, &cfg->crit);
+	}
+	return 0;
 }
 
 const char *cli_output_format(int argc, char **argv)
@@ -231,7 +264,7 @@ static void bad_option(int c, const char *arg, struct eph_err *err)
 int cli_parse(int argc, char **argv, struct eph_config *cfg, struct strbuf *out,
 	      struct eph_err *err)
 {
-	bool warn_set = false, crit_set = false, only4 = false, only6 = false;
+	bool only4 = false, only6 = false;
 	const char *w_text = NULL, *c_text = NULL;
 	int c;
 
@@ -251,27 +284,16 @@ int cli_parse(int argc, char **argv, struct eph_config *cfg, struct strbuf *out,
 			if (parse_threshold("-w", optarg, &cfg->warn, err) < 0) {
 				return CLI_ERROR;
 			}
-			warn_set = true;
 			w_text = optarg;
 			break;
 		case 'c':
 			if (parse_threshold("-c", optarg, &cfg->crit, err) < 0) {
 				return CLI_ERROR;
 			}
-			crit_set = true;
 			c_text = optarg;
 			break;
 		case OPT_METRIC:
-			if (strcmp(optarg, "pct") == 0) {
-				cfg->metric = EPH_METRIC_PCT;
-			} else if (strcmp(optarg, "used") == 0) {
-				cfg->metric = EPH_METRIC_USED;
-			} else if (strcmp(optarg, "free") == 0) {
-				cfg->metric = EPH_METRIC_FREE;
-			} else if (strcmp(optarg, "dest") == 0) {
-				cfg->metric = EPH_METRIC_DEST;
-			} else {
-				eph_err_set(err, "--metric '%.40s': use pct, used, free or dest", optarg);
+			if (parse_metric(optarg, &cfg->metric, err) < 0) {
 				return CLI_ERROR;
 			}
 			break;
@@ -336,6 +358,13 @@ int cli_parse(int argc, char **argv, struct eph_config *cfg, struct strbuf *out,
 			}
 			cfg->log_file = optarg;
 			break;
+		case OPT_STATE_DIR:
+			if (!*optarg) {
+				eph_err_set(err, "--state-dir needs a directory name");
+				return CLI_ERROR;
+			}
+			cfg->state_dir = optarg;
+			break;
 		case 'v':
 			cfg->verbose++;
 			break;
@@ -364,25 +393,5 @@ int cli_parse(int argc, char **argv, struct eph_config *cfg, struct strbuf *out,
 	if (only4 != only6) {
 		cfg->families = only4 ? EPH_FAM_V4 : EPH_FAM_V6;
 	}
-	if (cfg->metric == EPH_METRIC_DEST && !cfg->proto[EPH_TCP]) {
-		eph_err_set(err, "--metric dest is about TCP connections; use it with -p tcp or all");
-		return CLI_ERROR;
-	}
-	if (cfg->metric == EPH_METRIC_USED || cfg->metric == EPH_METRIC_FREE) {
-		if ((warn_set && cfg->warn.pct) || (crit_set && cfg->crit.pct)) {
-			eph_err_set(err, "'%.40s': a %% threshold needs --metric pct or dest, not %s",
-				    (warn_set && cfg->warn.pct) ? w_text : c_text,
-				    eph_metric_name(cfg->metric));
-			return CLI_ERROR;
-		}
-	} else {
-		/* The percent metrics have defaults: warning 80, critical 90. */
-		if (!warn_set) {
-			threshold_parse("80", &cfg->warn);
-		}
-		if (!crit_set) {
-			threshold_parse("90", &cfg->crit);
-		}
-	}
-	return CLI_RUN;
+	return metric_thresholds(cfg, w_text, c_text, err) < 0 ? CLI_ERROR : CLI_RUN;
 }

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "topn.h"
+
 const struct attrib_hooks attrib_sys_hooks = {
 	.pid_for_inodes = sys_pid_for_inodes,
 	.process_name = sys_process_name,
@@ -157,15 +159,6 @@ static int cmp_u64(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-/* The owner key of a socket in the view chosen; a file-level flag because qsort's comparators
- * take no context. */
-static bool by_user;
-
-static uint32_t key_of(const struct attrib_sock *s)
-{
-	return by_user ? s->uid : s->pid;
-}
-
 static int cmp_u32(uint32_t a, uint32_t b)
 {
 	return a < b ? -1 : a > b;
@@ -174,7 +167,7 @@ static int cmp_u32(uint32_t a, uint32_t b)
 static int cmp_owner_port(const void *x, const void *y)
 {
 	const struct attrib_sock *a = x, *b = y;
-	int c = cmp_u32(key_of(a), key_of(b));
+	int c = cmp_u32(a->key, b->key);
 
 	if (!c) {
 		c = cmp_u32(a->laddr, b->laddr);
@@ -187,7 +180,7 @@ static int cmp_laddr_owner(const void *x, const void *y)
 	const struct attrib_sock *a = x, *b = y;
 	int c = cmp_u32(a->laddr, b->laddr);
 
-	return c ? c : cmp_u32(key_of(a), key_of(b));
+	return c ? c : cmp_u32(a->key, b->key);
 }
 
 /* Finds the processes behind sockets that came without one (Linux) and writes them into the
@@ -249,8 +242,10 @@ out:
 }
 
 /* Order of the owner rows: most ports first, then most sockets, then the lower id. */
-static int row_before(const struct attrib_owner_row *x, const struct attrib_owner_row *y)
+static bool row_before(const void *a, const void *b)
 {
+	const struct attrib_owner_row *x = a, *y = b;
+
 	if (x->ports != y->ports) {
 		return x->ports > y->ports;
 	}
@@ -258,23 +253,6 @@ static int row_before(const struct attrib_owner_row *x, const struct attrib_owne
 		return x->sockets > y->sockets;
 	}
 	return x->id < y->id;
-}
-
-/* Inserts row into the sorted top list rows[0..*n) of at most max entries. */
-static void top_insert(struct attrib_owner_row *rows, size_t *n, size_t max,
-		       const struct attrib_owner_row *row)
-{
-	size_t j;
-
-	if (max == 0 || (*n == max && !row_before(row, &rows[*n - 1]))) {
-		return;
-	}
-	j = *n < max ? (*n)++ : max - 1;
-	while (j > 0 && row_before(row, &rows[j - 1])) {
-		rows[j] = rows[j - 1];
-		j--;
-	}
-	rows[j] = *row;
 }
 
 static void owner_rows(struct attrib *a, struct attrib_tables *out)
@@ -286,12 +264,12 @@ static void owner_rows(struct attrib *a, struct attrib_tables *out)
 	}
 	while (i < a->n_socks) {
 		struct attrib_owner_row row;
-		uint32_t key = key_of(&a->socks[i]);
+		uint32_t key = a->socks[i].key;
 		size_t j = i;
 
 		memset(&row, 0, sizeof(row));
 		row.id = key;
-		for (; j < a->n_socks && key_of(&a->socks[j]) == key; j++) {
+		for (; j < a->n_socks && a->socks[j].key == key; j++) {
 			row.sockets++;
 			/* A port is one (local address, port) pair, as in the address rows:
 			 * 127.0.0.1:40000 and 127.0.0.2:40000 are two. */
@@ -305,12 +283,14 @@ static void owner_rows(struct attrib *a, struct attrib_tables *out)
 			continue; /* counted as unresolved */
 		}
 		out->owners_total++;
-		top_insert(out->owners, &out->n_owners, out->top, &row);
+		topn_offer(out->owners, &out->n_owners, out->top, sizeof(row), &row, row_before);
 	}
 }
 
-static bool laddr_before(const struct attrib_laddr_row *x, const struct attrib_laddr_row *y)
+static bool laddr_before(const void *a, const void *b)
 {
+	const struct attrib_laddr_row *x = a, *y = b;
+
 	if (x->used != y->used) {
 		return x->used > y->used;
 	}
@@ -328,7 +308,7 @@ static bool laddr_before(const struct attrib_laddr_row *x, const struct attrib_l
 
 static void laddr_rows(struct attrib *a, struct attrib_tables *out)
 {
-	static uint32_t ids[ATTRIB_LADDR_MAX + 1][ATTRIB_LADDR_IDS];
+	uint32_t ids[ATTRIB_LADDR_MAX + 1][ATTRIB_LADDR_IDS]; /* 4 KiB */
 	size_t owners[ATTRIB_LADDR_MAX + 1] = { 0 };
 
 	/* Distinct owners per address: one sorted walk over (address, owner). */
@@ -338,13 +318,12 @@ static void laddr_rows(struct attrib *a, struct attrib_tables *out)
 	for (size_t i = 0; i < a->n_socks; i++) {
 		const struct attrib_sock *s = &a->socks[i];
 
-		if (key_of(s) == EPH_OWNER_NONE) {
+		if (s->key == EPH_OWNER_NONE) {
 			continue;
 		}
-		if (i == 0 || s->laddr != a->socks[i - 1].laddr ||
-		    key_of(s) != key_of(&a->socks[i - 1])) {
+		if (i == 0 || s->laddr != a->socks[i - 1].laddr || s->key != a->socks[i - 1].key) {
 			if (owners[s->laddr] < ATTRIB_LADDR_IDS) {
-				ids[s->laddr][owners[s->laddr]] = key_of(s);
+				ids[s->laddr][owners[s->laddr]] = s->key;
 			}
 			owners[s->laddr]++;
 		}
@@ -352,7 +331,6 @@ static void laddr_rows(struct attrib *a, struct attrib_tables *out)
 	for (size_t i = 0; i <= ATTRIB_LADDR_MAX; i++) {
 		const struct attrib_laddr *l = &a->laddr[i];
 		struct attrib_laddr_row row;
-		size_t j;
 
 		if (l->sockets == 0) {
 			continue;
@@ -372,16 +350,7 @@ static void laddr_rows(struct attrib *a, struct attrib_tables *out)
 		row.n_owner_ids = owners[i] < ATTRIB_LADDR_IDS ? owners[i] : ATTRIB_LADDR_IDS;
 		memcpy(row.owner_ids, ids[i], row.n_owner_ids * sizeof(row.owner_ids[0]));
 		out->laddrs_total++;
-		if (out->top == 0 ||
-		    (out->n_laddrs == out->top && !laddr_before(&row, &out->laddrs[out->top - 1]))) {
-			continue;
-		}
-		j = out->n_laddrs < out->top ? out->n_laddrs++ : out->top - 1;
-		while (j > 0 && laddr_before(&row, &out->laddrs[j - 1])) {
-			out->laddrs[j] = out->laddrs[j - 1];
-			j--;
-		}
-		out->laddrs[j] = row;
+		topn_offer(out->laddrs, &out->n_laddrs, out->top, sizeof(row), &row, laddr_before);
 	}
 }
 
@@ -398,7 +367,7 @@ void attrib_report(struct attrib *a, const struct tally *t, size_t top,
 {
 	struct eph_err err = { "" };
 	char msg[300];
-	bool scan_failed;
+	bool scan_failed, by_user;
 
 	memset(out, 0, sizeof(*out));
 	out->proto = a->proto;
@@ -415,6 +384,9 @@ void attrib_report(struct attrib *a, const struct tally *t, size_t top,
 	by_user = out->unresolved > 0 &&
 		  (scan_failed || out->scan.denied > 0 || out->scan.gave_up);
 	out->per_user = by_user;
+	for (size_t i = 0; i < a->n_socks; i++) {
+		a->socks[i].key = by_user ? a->socks[i].uid : a->socks[i].pid;
+	}
 	if (scan_failed) {
 		snprintf(msg, sizeof(msg), "owners per user: the process search failed (%.200s)",
 			 err.msg);

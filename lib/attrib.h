@@ -14,13 +14,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "portpool.h"
 #include "sock.h"
 #include "sys.h"
 #include "tally.h"
 
 #define ATTRIB_TOP_DEFAULT 5 /* rows per table when the state is not OK and --top is not given */
-#define ATTRIB_TOP_MAX 50    /* --top limit: keeps the long output bounded */
+#define ATTRIB_TOP_MAX EPH_TOP_MAX /* --top limit (config.h) */
 #define ATTRIB_LADDR_MAX 64  /* local addresses told apart; the rest share one "other" row */
 #define ATTRIB_LADDR_IDS 16  /* owner ids listed per local address (the history log) */
 #define ATTRIB_SOCK_MAX 262144 /* owned sockets remembered (24 bytes each); more: lower bounds */
@@ -43,6 +44,7 @@ struct attrib_sock {
 	uint32_t uid, pid; /* EPH_OWNER_NONE when unknown */
 	uint16_t lport;
 	uint16_t laddr; /* index into struct attrib.laddr */
+	uint32_t key;   /* the owner in the view attrib_report chose: pid, or uid per user */
 };
 
 struct attrib {

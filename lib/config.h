@@ -8,14 +8,17 @@
 #include "sock.h"
 #include "threshold.h"
 
+/* The metrics; lib/metric.c has a row for each. */
 enum eph_metric {
 	EPH_METRIC_PCT = 0, /* percent of the effective pool in use (default) */
 	EPH_METRIC_USED,    /* ports in use */
 	EPH_METRIC_FREE,    /* ports free */
 	EPH_METRIC_DEST,    /* ports toward the busiest destination, percent of the pool */
+	EPH_METRIC_ETA,     /* seconds until the pool is full at the current rate (forecast) */
 };
 
 #define EPH_DEFAULT_TIMEOUT 10
+#define EPH_TOP_MAX 50 /* --top limit: keeps the long output bounded */
 
 struct eph_config {
 	struct threshold warn, crit; /* apply to `metric` */
@@ -31,9 +34,7 @@ struct eph_config {
 	bool sam_status;            /* -o solarwinds: exit with SAM's code for the state */
 	const char *output_file;    /* --output-file: write the output there (atomically) */
 	const char *log_file;       /* --log: append CSV history lines there */
+	const char *state_dir;      /* --state-dir: the forecast's state files; NULL = default */
 };
-
-/* "pct", "used", "free", "dest". */
-const char *eph_metric_name(enum eph_metric m);
 
 #endif

@@ -2,34 +2,9 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates, nothing above
- * U+10FFFF), 0 when the bytes there are not one. */
-static size_t utf8_len(const unsigned char *s)
-{
-	unsigned char c = s[0];
-	size_t n;
-
-	if (c >= 0xC2 && c <= 0xDF) {
-		n = 2;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		n = 3;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 4;
-	} else {
-		return 0;
-	}
-	if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F) ||
-	    (c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] > 0x8F)) {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80) {
-			return 0; /* also stops at the terminating NUL */
-		}
-	}
-	return n;
-}
+#include "utf8.h"
 
 void eph_err_set(struct eph_err *err, const char *fmt, ...)
 {
@@ -68,15 +43,18 @@ void eph_err_set(struct eph_err *err, const char *fmt, ...)
 	eph_printable(err->msg);
 }
 
-void eph_printable(char *str)
+void eph_printable(char *s)
 {
-	for (unsigned char *s = (unsigned char *)str; *s;) {
-		size_t n = *s < 0x80 ? 1 : utf8_len(s);
+	size_t len = strlen(s);
 
-		if (n == 0 || *s < 0x20 || *s == 0x7f) {
-			*s = '?';
+	for (size_t i = 0; i < len;) {
+		unsigned char c = (unsigned char)s[i];
+		size_t n = utf8_len(s + i, len - i);
+
+		if (n == 0 || c < 0x20 || c == 0x7f) {
+			s[i] = '?';
 			n = 1;
 		}
-		s += n;
+		i += n;
 	}
 }

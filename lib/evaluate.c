@@ -3,20 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-const char *eph_metric_name(enum eph_metric m)
-{
-	switch (m) {
-	case EPH_METRIC_USED:
-		return "used";
-	case EPH_METRIC_FREE:
-		return "free";
-	case EPH_METRIC_DEST:
-		return "dest";
-	case EPH_METRIC_PCT:
-	default:
-		return "pct";
-	}
-}
+#include "metric.h"
 
 static int severity(enum eph_status s)
 {
@@ -53,15 +40,29 @@ const char *eph_status_name(enum eph_status s)
 	}
 }
 
-double eph_round1(double v)
+/* The metric's value of pr and the state cfg's thresholds give it. A TCP-only metric (dest:
+ * connect() toward one peer) judges no other protocol; a protocol without a value (no ETA) is
+ * OK. */
+static void judge(const struct eph_config *cfg, const struct metric *m, struct proto_result *pr)
 {
-	return round(v * 10.0) / 10.0;
+	pr->value = m->value(pr);
+	pr->state = EPH_OK;
+	if (!metric_applies(m, pr->proto) || (m->has_value && !m->has_value(pr))) {
+		return;
+	}
+	if (threshold_alerts(&cfg->crit, pr->value)) {
+		pr->state = EPH_CRITICAL;
+	} else if (threshold_alerts(&cfg->warn, pr->value)) {
+		pr->state = EPH_WARNING;
+	}
 }
 
 int evaluate_proto(const struct eph_config *cfg, const struct portpool *pool,
 		   const struct tally *t, const struct sys_pool_info *pinfo,
 		   const struct sys_sock_info *sinfo, struct proto_result *pr, struct eph_err *err)
 {
+	const struct metric *m = metric_get(cfg->metric);
+
 	memset(pr, 0, sizeof(*pr));
 	pr->checked = true;
 	pr->proto = t->proto;
@@ -81,38 +82,35 @@ int evaluate_proto(const struct eph_config *cfg, const struct portpool *pool,
 	}
 	pr->used = t->used_count;
 	pr->free = pr->size - pr->used;
-	pr->pct = eph_round1(100.0 * (double)pr->used / (double)pr->size);
+	pr->pct = num_round1(100.0 * (double)pr->used / (double)pr->size);
 	if (t->proto == EPH_TCP) {
 		pr->dest_max = tally_dest_max(t, &pr->dest_key, &pr->dest_exact);
-		pr->dest_pct = eph_round1(100.0 * (double)pr->dest_max / (double)pr->size);
+		pr->dest_pct = num_round1(100.0 * (double)pr->dest_max / (double)pr->size);
 	}
 
-	switch (cfg->metric) {
-	case EPH_METRIC_USED:
-		pr->value = (double)pr->used;
-		break;
-	case EPH_METRIC_FREE:
-		pr->value = (double)pr->free;
-		break;
-	case EPH_METRIC_DEST:
-		pr->value = pr->dest_pct;
-		break;
-	case EPH_METRIC_PCT:
-	default:
-		pr->value = pr->pct;
-		break;
-	}
-	pr->state = EPH_OK;
-	/* The destination metric is about connect() toward one peer: TCP only. */
-	if (cfg->metric == EPH_METRIC_DEST && t->proto != EPH_TCP) {
-		return 0;
-	}
-	if (threshold_alerts(&cfg->crit, pr->value)) {
-		pr->state = EPH_CRITICAL;
-	} else if (threshold_alerts(&cfg->warn, pr->value)) {
-		pr->state = EPH_WARNING;
-	}
+	judge(cfg, m, pr);
 	return 0;
+}
+
+void evaluate_forecast_key(const struct eph_config *cfg, struct forecast_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	for (int p = 0; p < EPH_NPROTO; p++) {
+		k->proto[p] = cfg->proto[p];
+	}
+	k->families = cfg->families;
+	k->range_lo = cfg->range_lo;
+	k->range_hi = cfg->range_hi;
+}
+
+void evaluate_forecast(const struct eph_config *cfg, const struct forecast_store *fs,
+		       int64_t now, struct proto_result *pr)
+{
+	pr->fc_set = fs->on;
+	if (fs->on) {
+		forecast_estimate(&fs->st, "", pr->proto, now, pr->size, &pr->fc);
+	}
+	judge(cfg, metric_get(cfg->metric), pr);
 }
 
 void evaluate_churn(struct proto_result *pr, unsigned lifetime, bool configured, bool estimate,

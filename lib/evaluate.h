@@ -9,6 +9,8 @@
 
 #include "attrib.h"
 #include "config.h"
+#include "forecast_store.h"
+#include "num.h"
 #include "portpool.h"
 #include "sys.h"
 #include "tally.h"
@@ -45,6 +47,9 @@ struct proto_result {
 	struct sys_tw_info tw_info; /* the OS setting behind the lifetime, for the long output */
 	double churn;             /* TIME_WAIT sockets / lifetime */
 	double churn_sustainable; /* effective pool / lifetime: the rate the pool can carry */
+	/* The forecast (evaluate_forecast): rate and ETA from the state file's samples. */
+	bool fc_set; /* the forecast is on: fc holds the estimate */
+	struct forecast_est fc;
 	/* The --top tables, NULL when not asked for (attrib_report). */
 	const struct attrib_tables *attrib;
 };
@@ -53,6 +58,8 @@ struct result {
 	const struct eph_config *cfg;
 	struct proto_result p[EPH_NPROTO];
 	enum eph_status state;
+	const struct forecast_store *forecast; /* the state file, for the long output; NULL:
+						* no forecast step ran */
 };
 
 /* Worse of two states, in the Monitoring Plugins order OK < UNKNOWN < WARNING < CRITICAL. */
@@ -74,10 +81,16 @@ int evaluate_proto(const struct eph_config *cfg, const struct portpool *pool,
 void evaluate_churn(struct proto_result *pr, unsigned lifetime, bool configured, bool estimate,
 		    const struct sys_tw_info *info);
 
+/* The forecast of pr from the samples fs holds (forecast_store_update ran at now with this
+ * run's sample): fills pr->fc when fs->on, then judges the metric again, since --metric eta's
+ * value comes from it. No ETA (too few samples, not growing, forecast off) is OK. */
+void evaluate_forecast(const struct eph_config *cfg, const struct forecast_store *fs,
+		       int64_t now, struct proto_result *pr);
+
+/* The key of the options that change what is counted, for the state file. */
+void evaluate_forecast_key(const struct eph_config *cfg, struct forecast_key *k);
+
 /* Merges the checked protocols' states into r->state. */
 void evaluate_merge(struct result *r);
-
-/* Rounds to one decimal, as every percentage is shown and judged. */
-double eph_round1(double v);
 
 #endif

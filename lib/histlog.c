@@ -41,7 +41,7 @@ void histlog_row(const struct histlog_row *row, struct strbuf *sb)
 	sb_puts(sb, ",");
 	field(sb, row->local_address);
 	sb_printf(sb, ",%zu,%zu,%s,", row->in_use, row->max,
-		  eph_fmt_num(row->pct, 1, pct, sizeof(pct)));
+		  num_format(row->pct, 1, pct, sizeof(pct)));
 	if (row->listening_known) {
 		sb_printf(sb, "%zu", row->listening);
 	}

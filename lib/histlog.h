@@ -9,9 +9,9 @@
  * LocalAddress "*" is the whole host. Listening counts the TCP listeners on ports of the pool
  * (empty for UDP, which has no such state); PIDs lists the owners of the address's ports,
  * separated by spaces. Per-address rows (LocalAddress an address, or "other" for those beyond
- * the ones told apart) are written when the --top tables were made; main makes them for the
- * log on every run unless --top 0. PIDs is empty on the "*" row and in the per-user view. Fields are quoted
- * per RFC 4180 when they need it. Portable: the file itself is written by sys_append_file. */
+ * the ones told apart) are written when the --top tables were made; lib/check.c makes them
+ * for the log on every run unless --top 0. PIDs is empty on the "*" row and in the per-user
+ * view. Fields are quoted per RFC 4180 when they need it. Portable: the file itself is written by sys_append_file. */
 #ifndef HISTLOG_H
 #define HISTLOG_H
 

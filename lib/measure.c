@@ -20,23 +20,22 @@ static int both_fn(const struct sock_rec *r, void *ctx)
 int measure_sockets(const struct sys_query *q, struct tally *t, struct sys_sock_info *info,
 		    struct eph_err *err)
 {
-	return measure_sockets_attrib(q, t, NULL, info, err);
+	return measure_sockets_attrib(sys_read_sockets, q, t, NULL, info, err);
 }
 
-int measure_sockets_attrib(const struct sys_query *q, struct tally *t, struct attrib *a,
-			   struct sys_sock_info *info, struct eph_err *err)
+int measure_sockets_attrib(measure_read_fn read_fn, const struct sys_query *q, struct tally *t,
+			   struct attrib *a, struct sys_sock_info *info, struct eph_err *err)
 {
 	struct both b = { t, a };
 
-	if (sys_read_sockets(q, a ? both_fn : tally_sock_fn, a ? (void *)&b : (void *)t, info,
-			     err) < 0) {
+	if (read_fn(q, a ? both_fn : tally_sock_fn, a ? (void *)&b : (void *)t, info, err) < 0) {
 		return -1;
 	}
 	if (tally_needs_verify(t)) {
 		struct sys_sock_info again;
 
 		tally_begin_verify(t);
-		if (sys_read_sockets(q, tally_sock_fn, t, &again, err) < 0) {
+		if (read_fn(q, tally_sock_fn, t, &again, err) < 0) {
 			return -1;
 		}
 		info->restarts += again.restarts;
@@ -58,8 +57,8 @@ static int attrib_fn(const struct sock_rec *r, void *ctx)
 	return 0;
 }
 
-int measure_attrib(const struct sys_query *q, struct attrib *a, struct sys_sock_info *info,
-		   struct eph_err *err)
+int measure_attrib(measure_read_fn read_fn, const struct sys_query *q, struct attrib *a,
+		   struct sys_sock_info *info, struct eph_err *err)
 {
-	return sys_read_sockets(q, attrib_fn, a, info, err);
+	return read_fn(q, attrib_fn, a, info, err);
 }

@@ -46,6 +46,15 @@ static void port_filter(struct rtattr *rta, struct inet_diag_bc_op ops[4], uint1
 	ops[3] = (struct inet_diag_bc_op){ 0, 0, hi };
 }
 
+/* The header of a dump request of len bytes: every socket of the request's kind, in parts. */
+static void dump_header(struct nlmsghdr *h, size_t len, uint16_t type, uint32_t seq)
+{
+	h->nlmsg_len = (uint32_t)len;
+	h->nlmsg_type = type;
+	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	h->nlmsg_seq = seq;
+}
+
 size_t nl_diag_build_request(void *buf, size_t size, uint8_t family, uint8_t protocol, uint16_t lo,
 			     uint16_t hi, uint32_t seq)
 {
@@ -55,10 +64,7 @@ size_t nl_diag_build_request(void *buf, size_t size, uint8_t family, uint8_t pro
 		return 0;
 	}
 	memset(&r, 0, sizeof(r));
-	r.nlh.nlmsg_len = sizeof(r);
-	r.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	r.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	r.nlh.nlmsg_seq = seq;
+	dump_header(&r.nlh, sizeof(r), SOCK_DIAG_BY_FAMILY, seq);
 	r.req.sdiag_family = family;
 	r.req.sdiag_protocol = protocol;
 	r.req.idiag_states = ~0u | (1u << TCP_BOUND_INACTIVE);
@@ -83,10 +89,7 @@ size_t nl_diag_build_legacy_request(void *buf, size_t size, uint16_t lo, uint16_
 		return 0;
 	}
 	memset(&r, 0, sizeof(r));
-	r.nlh.nlmsg_len = sizeof(r);
-	r.nlh.nlmsg_type = TCPDIAG_GETSOCK;
-	r.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	r.nlh.nlmsg_seq = seq;
+	dump_header(&r.nlh, sizeof(r), TCPDIAG_GETSOCK, seq);
 	r.req.idiag_family = AF_INET; /* ignored: the kernel dumps both families */
 	r.req.idiag_states = ~0u | (1u << TCP_BOUND_INACTIVE);
 	port_filter(&r.rta, r.ops, lo, hi);
@@ -125,6 +128,76 @@ static int errno_of(int32_t e)
 	return EPROTO;
 }
 
+/* NLMSG_DONE: the dump's own error travels in it (netlink_dump_done()). */
+static int parse_done(const uint8_t *payload, size_t plen, int *nl_errno, struct eph_err *err)
+{
+	int32_t e = 0;
+
+	if (plen >= sizeof(e)) {
+		memcpy(&e, payload, sizeof(e));
+	}
+	if (e < 0) {
+		*nl_errno = errno_of(e);
+		eph_err_set(err, "the kernel ended the socket dump with error: %s",
+			    strerror(*nl_errno));
+		return NL_PARSE_ERR;
+	}
+	return NL_PARSE_DONE;
+}
+
+/* NLMSG_ERROR: NL_PARSE_MORE for an ACK (error 0), else NL_PARSE_ERR. */
+static int parse_error(const uint8_t *payload, size_t plen, int *nl_errno, struct eph_err *err)
+{
+	struct nlmsgerr ne;
+
+	if (plen < sizeof(ne.error)) {
+		eph_err_set(err, "netlink error message truncated");
+		return NL_PARSE_ERR;
+	}
+	memcpy(&ne.error, payload, sizeof(ne.error));
+	if (ne.error == 0) {
+		return NL_PARSE_MORE;
+	}
+	*nl_errno = errno_of(ne.error);
+	eph_err_set(err, "the kernel refused the socket dump: %s", strerror(*nl_errno));
+	return NL_PARSE_ERR;
+}
+
+/* One inet_diag_msg, sent to fn as a sock_rec. NL_PARSE_MORE or NL_PARSE_ERR. */
+static int parse_record(const uint8_t *payload, size_t plen, enum eph_proto proto, sock_fn fn,
+			void *ctx, struct eph_err *err)
+{
+	struct inet_diag_msg m;
+	struct sock_rec r;
+
+	if (plen < sizeof(m)) {
+		eph_err_set(err, "netlink socket record truncated (%zu of %zu bytes)", plen,
+			    sizeof(m));
+		return NL_PARSE_ERR;
+	}
+	memcpy(&m, payload, sizeof(m));
+	if (m.idiag_family != AF_INET && m.idiag_family != AF_INET6) {
+		eph_err_set(err, "netlink socket record with unknown family %u", m.idiag_family);
+		return NL_PARSE_ERR;
+	}
+	memset(&r, 0, sizeof(r));
+	r.proto = proto;
+	r.family = m.idiag_family == AF_INET6 ? 6 : 4;
+	r.state = map_state(proto == EPH_UDP, m.idiag_state);
+	r.lport = ntohs(m.id.idiag_sport);
+	r.rport = ntohs(m.id.idiag_dport);
+	memcpy(r.laddr, m.id.idiag_src, r.family == 6 ? 16 : 4);
+	memcpy(r.raddr, m.id.idiag_dst, r.family == 6 ? 16 : 4);
+	r.uid = m.idiag_uid;
+	r.pid = EPH_OWNER_NONE;
+	r.inode = m.idiag_inode;
+	if (fn(&r, ctx) != 0) {
+		eph_err_set(err, "out of memory while counting sockets");
+		return NL_PARSE_ERR;
+	}
+	return NL_PARSE_MORE;
+}
+
 int nl_diag_parse(const void *buf, size_t len, uint32_t seq, enum eph_proto proto, sock_fn fn,
 		  void *ctx, int *nl_errno, struct eph_err *err)
 {
@@ -136,6 +209,7 @@ int nl_diag_parse(const void *buf, size_t len, uint32_t seq, enum eph_proto prot
 		struct nlmsghdr h;
 		const uint8_t *payload;
 		size_t plen, step;
+		int rc;
 
 		if (left < sizeof(h)) {
 			eph_err_set(err, "netlink reply truncated inside a message header");
@@ -163,69 +237,18 @@ int nl_diag_parse(const void *buf, size_t len, uint32_t seq, enum eph_proto prot
 			return NL_PARSE_INTR;
 		}
 		if (h.nlmsg_type == NLMSG_DONE) {
-			int32_t e = 0;
-
-			/* The dump's own error travels in NLMSG_DONE (netlink_dump_done()). */
-			if (plen >= sizeof(e)) {
-				memcpy(&e, payload, sizeof(e));
-			}
-			if (e < 0) {
-				*nl_errno = errno_of(e);
-				eph_err_set(err, "the kernel ended the socket dump with error: %s",
-					    strerror(*nl_errno));
-				return NL_PARSE_ERR;
-			}
-			return NL_PARSE_DONE;
+			return parse_done(payload, plen, nl_errno, err);
 		}
 		if (h.nlmsg_type == NLMSG_ERROR) {
-			struct nlmsgerr ne;
-
-			if (plen < sizeof(ne.error)) {
-				eph_err_set(err, "netlink error message truncated");
-				return NL_PARSE_ERR;
-			}
-			memcpy(&ne.error, payload, sizeof(ne.error));
-			if (ne.error == 0) {
-				continue; /* an ACK */
-			}
-			*nl_errno = errno_of(ne.error);
-			eph_err_set(err, "the kernel refused the socket dump: %s", strerror(*nl_errno));
-			return NL_PARSE_ERR;
-		}
-		/* Replies to the legacy request carry its type, TCPDIAG_GETSOCK. */
-		if (h.nlmsg_type != SOCK_DIAG_BY_FAMILY && h.nlmsg_type != TCPDIAG_GETSOCK) {
+			rc = parse_error(payload, plen, nl_errno, err);
+		} else if (h.nlmsg_type == SOCK_DIAG_BY_FAMILY || h.nlmsg_type == TCPDIAG_GETSOCK) {
+			/* Replies to the legacy request carry its type, TCPDIAG_GETSOCK. */
+			rc = parse_record(payload, plen, proto, fn, ctx, err);
+		} else {
 			continue;
 		}
-		{
-			struct inet_diag_msg m;
-			struct sock_rec r;
-
-			if (plen < sizeof(m)) {
-				eph_err_set(err, "netlink socket record truncated (%zu of %zu bytes)",
-					    plen, sizeof(m));
-				return NL_PARSE_ERR;
-			}
-			memcpy(&m, payload, sizeof(m));
-			if (m.idiag_family != AF_INET && m.idiag_family != AF_INET6) {
-				eph_err_set(err, "netlink socket record with unknown family %u",
-					    m.idiag_family);
-				return NL_PARSE_ERR;
-			}
-			memset(&r, 0, sizeof(r));
-			r.proto = proto;
-			r.family = m.idiag_family == AF_INET6 ? 6 : 4;
-			r.state = map_state(proto == EPH_UDP, m.idiag_state);
-			r.lport = ntohs(m.id.idiag_sport);
-			r.rport = ntohs(m.id.idiag_dport);
-			memcpy(r.laddr, m.id.idiag_src, r.family == 6 ? 16 : 4);
-			memcpy(r.raddr, m.id.idiag_dst, r.family == 6 ? 16 : 4);
-			r.uid = m.idiag_uid;
-			r.pid = EPH_OWNER_NONE;
-			r.inode = m.idiag_inode;
-			if (fn(&r, ctx) != 0) {
-				eph_err_set(err, "out of memory while counting sockets");
-				return NL_PARSE_ERR;
-			}
+		if (rc != NL_PARSE_MORE) {
+			return rc;
 		}
 	}
 	return NL_PARSE_MORE;

@@ -2,25 +2,21 @@
 
 #include <string.h>
 
+#include "num.h"
+
 static bool is_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* Reads a port number (1..65535) at *s, advancing *s. Decimal digits only. */
+/* Reads a port number (1..65535, or 0 when allow_zero) at *s, advancing *s. Decimal digits
+ * only. */
 static int read_port(const char **s, uint16_t *port, bool allow_zero)
 {
-	unsigned long v = 0;
-	int digits = 0;
+	uint64_t v = 0;
+	size_t digits = num_scan(*s, SIZE_MAX, 65535, &v);
 
-	while (**s >= '0' && **s <= '9') {
-		v = v * 10 + (unsigned long)(**s - '0');
-		if (v > 65535) {
-			return -1;
-		}
-		(*s)++;
-		digits++;
-	}
+	*s += digits;
 	if (digits == 0 || (v == 0 && !allow_zero)) {
 		return -1;
 	}
@@ -171,35 +167,48 @@ size_t pool_size(const struct portpool *p)
 	return pool_range_size(p) - pool_reserved_in_range(p);
 }
 
+bool pool_next_reserved(const struct portpool *p, uint32_t *from, uint16_t *lo, uint16_t *hi)
+{
+	uint32_t port = *from > p->lo ? *from : p->lo, end;
+
+	if (!p->set) {
+		return false;
+	}
+	while (port <= p->hi && !is_reserved(p, port)) {
+		port++;
+	}
+	if (port > p->hi) {
+		*from = port;
+		return false;
+	}
+	end = port;
+	while (end < p->hi && is_reserved(p, end + 1)) {
+		end++;
+	}
+	*lo = (uint16_t)port;
+	*hi = (uint16_t)end;
+	*from = end + 1;
+	return true;
+}
+
 void pool_format_reserved(const struct portpool *p, struct strbuf *sb, size_t max_len)
 {
 	size_t start = sb->len;
+	uint32_t from = 0;
+	uint16_t lo, hi;
 	bool any = false;
 
-	if (!p->set) {
-		sb_puts(sb, "none");
-		return;
-	}
-	for (uint32_t port = p->lo; port <= p->hi; port++) {
-		uint32_t end = port;
-
-		if (!is_reserved(p, port)) {
-			continue;
-		}
-		while (end < p->hi && is_reserved(p, end + 1)) {
-			end++;
-		}
+	while (pool_next_reserved(p, &from, &lo, &hi)) {
 		if (sb->len - start > max_len) {
 			sb_puts(sb, ",...");
 			return;
 		}
-		if (end == port) {
-			sb_printf(sb, "%s%u", any ? "," : "", port);
+		if (lo == hi) {
+			sb_printf(sb, "%s%u", any ? "," : "", lo);
 		} else {
-			sb_printf(sb, "%s%u-%u", any ? "," : "", port, end);
+			sb_printf(sb, "%s%u-%u", any ? "," : "", lo, hi);
 		}
 		any = true;
-		port = end;
 	}
 	if (!any) {
 		sb_puts(sb, "none");

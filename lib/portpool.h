@@ -46,6 +46,10 @@ size_t pool_reserved_in_range(const struct portpool *p);
 /* Effective size: range size minus reserved ports inside it. */
 size_t pool_size(const struct portpool *p);
 
+/* Finds the next run of reserved ports inside the range at or after *from: sets lo..hi to it
+ * and *from past it, and returns true; false when there is none left. Start with *from = 0. */
+bool pool_next_reserved(const struct portpool *p, uint32_t *from, uint16_t *lo, uint16_t *hi);
+
 /* Appends the reserved ports inside the range as "a,b-c" ("none" when there are none), cut
  * with "..." after max_len bytes. */
 void pool_format_reserved(const struct portpool *p, struct strbuf *sb, size_t max_len);

@@ -1,17 +1,17 @@
 /* The Linux owner search behind sys.h: /proc/<pid>/fd links to socket inodes, process names from
- * /proc/<pid>/comm, user names from the password database. */
+ * /proc/<pid>/comm (user names: sys_posix.c, the password database any Unix has). */
 #define _GNU_SOURCE
 #include "procfd.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "num.h"
 
 /* How often, in descriptors read, the clock is looked at inside one process: a process can hold
  * a million descriptors, and a clock call per link would cost more than the readlink. */
@@ -20,20 +20,12 @@
 int procfd_parse_link(const char *text, size_t len, uint64_t *inode)
 {
 	static const char prefix[] = "socket:[";
+	size_t digits = len - sizeof(prefix); /* between the prefix and the closing ']' */
 	uint64_t v = 0;
-	size_t i = sizeof(prefix) - 1;
 
 	if (len < sizeof(prefix) + 1 || memcmp(text, prefix, sizeof(prefix) - 1) != 0 ||
-	    text[len - 1] != ']') {
-		return -1;
-	}
-	for (; i < len - 1; i++) {
-		if (text[i] < '0' || text[i] > '9' || v > (UINT64_MAX - 9) / 10) {
-			return -1;
-		}
-		v = v * 10 + (uint64_t)(text[i] - '0');
-	}
-	if (v == 0) {
+	    text[len - 1] != ']' ||
+	    num_scan(text + sizeof(prefix) - 1, digits, UINT64_MAX, &v) != digits || v == 0) {
 		return -1;
 	}
 	*inode = v;
@@ -43,19 +35,10 @@ int procfd_parse_link(const char *text, size_t len, uint64_t *inode)
 /* A /proc entry that names a process: digits only, and a pid that fits. */
 static int parse_pid(const char *name, uint32_t *pid)
 {
-	unsigned long v = 0;
+	uint64_t v;
 
-	if (!*name) {
+	if (num_parse(name, 0x7fffffff, &v) < 0) {
 		return -1;
-	}
-	for (; *name; name++) {
-		if (*name < '0' || *name > '9') {
-			return -1;
-		}
-		v = v * 10 + (unsigned long)(*name - '0');
-		if (v > 0x7fffffffUL) {
-			return -1;
-		}
 	}
 	*pid = (uint32_t)v;
 	return 0;
@@ -264,25 +247,4 @@ int sys_pid_for_inodes(const uint64_t *inodes, size_t n, uint32_t *pids,
 int sys_process_name(uint32_t pid, char *buf, size_t size)
 {
 	return procfd_comm("/proc", pid, buf, size);
-}
-
-int sys_user_name(uint32_t uid, char *buf, size_t size)
-{
-	struct passwd pw, *res = NULL;
-	char tmp[4096];
-
-	buf[0] = '\0';
-	if (getpwuid_r((uid_t)uid, &pw, tmp, sizeof(tmp), &res) != 0 || !res || !res->pw_name) {
-		return -1;
-	}
-	snprintf(buf, size, "%s", res->pw_name);
-	return 0;
-}
-
-uint64_t sys_clock_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }

@@ -1,6 +1,9 @@
 #include "report.h"
 
+#include <math.h>
 #include <string.h>
+
+#include "metric.h"
 
 /* Every output format; a new renderer is one line here. */
 static const struct renderer *const renderers[] = {
@@ -43,24 +46,55 @@ void report_dest_str(const struct dest_key *k, struct strbuf *sb)
 	}
 }
 
+bool report_eta(const struct proto_result *p)
+{
+	return p->fc_set && p->fc.eta_set;
+}
+
+long long report_eta_seconds(const struct proto_result *p)
+{
+	return (long long)floor(p->fc.eta);
+}
+
+void report_forecast_text(const struct proto_result *p, struct strbuf *sb)
+{
+	const struct forecast_est *e = &p->fc;
+	char slope[48];
+
+	if (e->samples < 2 || !e->rate_set) {
+		sb_printf(sb, "%zu sample%s in the last %d min (a rate needs 2, at least %d s apart)",
+			  e->samples, e->samples == 1 ? "" : "s", FORECAST_WINDOW_S / 60,
+			  FORECAST_MIN_SPAN_S);
+		return;
+	}
+	num_format(e->slope, 3, slope, sizeof(slope));
+	sb_printf(sb, "%zu samples over %lld s, %s%s ports/s", e->samples, (long long)e->span,
+		  e->slope > 0 ? "+" : "", slope);
+	if (e->eta_set) {
+		sb_printf(sb, ": full in %lld s at that rate (an estimate)", report_eta_seconds(p));
+	} else {
+		sb_puts(sb, ": not growing, no ETA");
+	}
+}
+
 void report_summary(const struct result *r, struct strbuf *sb)
 {
 	bool first = true;
 
 	for (int i = 0; i < EPH_NPROTO; i++) {
 		const struct proto_result *p = &r->p[i];
-		char pct[32];
+		const struct metric *m;
 
 		if (!p->checked) {
 			continue;
 		}
-		/* Not ";" between protocols: Nagios 4 turns it into ":". */
-		sb_printf(sb, "%s%s %zu of %zu ports in use (%s%%)", first ? "" : " / ",
-			  eph_proto_name(p->proto), p->used, p->size,
-			  eph_fmt_num(p->pct, 1, pct, sizeof(pct)));
-		if (p->proto == EPH_TCP) {
-			sb_printf(sb, ", worst destination %s%zu", p->dest_exact ? "" : "~",
-				  p->dest_max);
+		/* Not ";" between protocols: Nagios 4 turns it into ":". Then each metric's
+		 * words, in the table's order. */
+		sb_printf(sb, "%s%s", first ? "" : " / ", eph_proto_name(p->proto));
+		for (size_t k = 0; (m = metric_at(k)) != NULL; k++) {
+			if (m->summary && metric_applies(m, p->proto)) {
+				m->summary(p, sb);
+			}
 		}
 		/* Without netlink, bound-only sockets are invisible: a count that may be low must
 		 * not read as a plain OK at 3 a.m. */

@@ -27,6 +27,9 @@ struct renderer {
 	/* The stage is a field of its own (JSON), so it is given even where the message already
 	 * names it, as a timeout's does; a one-line format would say it twice. */
 	bool stage_apart;
+	/* The longest first line the format's reader takes, in bytes without the newline (NRPE
+	 * v2: EPH_NRPE_MAX); 0: no limit. A longer one is refused as a bug. */
+	size_t first_line_max;
 };
 
 /* The renderer called name ("nagios", ...), or NULL. */
@@ -45,8 +48,19 @@ extern const struct renderer report_prometheus;
 int report_exit_state(const struct result *r);
 
 /* The one-line summary every format shows: "tcp 1234 of 28232 ports in use (4.4%), worst
- * destination 310 / udp 12 of 28232 ports in use (0%)". */
+ * destination 310 / udp 12 of 28232 ports in use (0%)", and ", full in ~14 min" after a
+ * protocol whose ETA is under an hour. */
 void report_summary(const struct result *r, struct strbuf *sb);
+
+/* True when p has an ETA: the forecast is on and the count grows. */
+bool report_eta(const struct proto_result *p);
+
+/* p's ETA in whole seconds (rounded down), as every format shows it and --metric eta judges it. */
+long long report_eta_seconds(const struct proto_result *p);
+
+/* The forecast of p in words, for the long output: "4 samples over 300 s, +0.1 ports/s: full in
+ * 770 s at that rate (an estimate)", or why there is no rate. */
+void report_forecast_text(const struct proto_result *p, struct strbuf *sb);
 
 /* "127.0.0.1 -> 10.0.0.1:443" ("[::1]:443" for IPv6). */
 void report_dest_str(const struct dest_key *k, struct strbuf *sb);

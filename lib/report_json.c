@@ -14,12 +14,13 @@
 #include <string.h>
 
 #include "json.h"
+#include "metric.h"
 
 static void num(struct strbuf *sb, double v, int decimals)
 {
 	char buf[48];
 
-	sb_puts(sb, eph_fmt_num(v, decimals, buf, sizeof(buf)));
+	sb_puts(sb, num_format(v, decimals, buf, sizeof(buf)));
 }
 
 static void threshold_json(struct strbuf *sb, const struct threshold *t)
@@ -36,36 +37,26 @@ static void threshold_json(struct strbuf *sb, const struct threshold *t)
 /* The reserved (Linux) or excluded (Windows) ports inside the range, as [lo, hi] pairs. */
 static void reserved_ranges(struct strbuf *sb, const struct portpool *pool)
 {
+	uint32_t from = 0;
+	uint16_t lo, hi;
 	bool any = false;
 
 	sb_puts(sb, "[");
-	for (uint32_t port = pool->lo; port <= pool->hi; port++) {
-		uint32_t end = port;
-
-		if (pool_contains(pool, (uint16_t)port)) {
-			continue;
-		}
-		while (end < pool->hi && !pool_contains(pool, (uint16_t)(end + 1))) {
-			end++;
-		}
-		sb_printf(sb, "%s[%u, %u]", any ? ", " : "", port, end);
+	while (pool_next_reserved(pool, &from, &lo, &hi)) {
+		sb_printf(sb, "%s[%u, %u]", any ? ", " : "", lo, hi);
 		any = true;
-		port = end;
 	}
 	sb_puts(sb, "]");
 }
 
-/* Every state a socket of this protocol can be in, zeros included, so that keys never come
- * and go between runs. */
+/* Every state a socket of this protocol can be in (sock_state_of), zeros included. */
 static void states(struct strbuf *sb, const struct proto_result *p)
 {
 	bool first = true;
 
 	sb_puts(sb, "{");
 	for (int s = 0; s < EPH_NSTATES; s++) {
-		bool tcp_state = s != EPH_UDP_SOCK && s != EPH_STATE_UNKNOWN;
-
-		if (p->proto == EPH_TCP ? !tcp_state : s != EPH_UDP_SOCK) {
+		if (!sock_state_of(p->proto, (enum eph_state)s)) {
 			continue;
 		}
 		sb_printf(sb, "%s\"%s\": %zu", first ? "" : ", ", eph_state_name((enum eph_state)s),
@@ -124,6 +115,26 @@ static void proto_json(struct strbuf *sb, const struct proto_result *p)
 		json_str(sb, p->tw_estimate ? "estimate" : p->tw_configured ? "configured" : "fixed");
 		sb_puts(sb, "}");
 	}
+	/* The forecast: null when off; slope and ETA null when there is no rate or no growth. */
+	sb_puts(sb, ", \"forecast\": ");
+	if (!p->fc_set) {
+		sb_puts(sb, "null");
+	} else {
+		sb_printf(sb, "{\"samples\": %zu, \"span_seconds\": %lld, \"slope_per_second\": ",
+			  p->fc.samples, (long long)p->fc.span);
+		if (p->fc.rate_set) {
+			num(sb, p->fc.slope, 6);
+		} else {
+			sb_puts(sb, "null");
+		}
+		sb_puts(sb, ", \"eta_seconds\": ");
+		if (report_eta(p)) {
+			sb_printf(sb, "%lld", report_eta_seconds(p));
+		} else {
+			sb_puts(sb, "null");
+		}
+		sb_puts(sb, "}");
+	}
 	sb_puts(sb, ", \"value\": ");
 	num(sb, p->value, 1);
 	sb_puts(sb, ", \"state\": ");
@@ -168,7 +179,7 @@ static void attrib_json(struct strbuf *sb, const struct proto_result *p)
 			  t->per_user ? "uid" : "pid", r->id);
 		json_str(sb, r->name[0] ? r->name : NULL);
 		sb_printf(sb, ", \"ports\": %zu, \"pct\": ", r->ports);
-		num(sb, t->pool_size ? eph_round1(100.0 * (double)r->ports / (double)t->pool_size) : 0,
+		num(sb, t->pool_size ? num_round1(100.0 * (double)r->ports / (double)t->pool_size) : 0,
 		    1);
 		sb_printf(sb, ", \"sockets\": %zu}", r->sockets);
 	}
@@ -188,7 +199,7 @@ static void attrib_json(struct strbuf *sb, const struct proto_result *p)
 		json_str(sb, sock_addr_str(d->key.family, d->key.raddr, a, sizeof(a)));
 		sb_printf(sb, ", \"remote_port\": %u, \"ports\": %u, \"pct\": ", d->key.rport,
 			  (unsigned)d->count);
-		num(sb, t->pool_size ? eph_round1(100.0 * d->count / (double)t->pool_size) : 0, 1);
+		num(sb, t->pool_size ? num_round1(100.0 * d->count / (double)t->pool_size) : 0, 1);
 		sb_puts(sb, "}");
 	}
 	sb_printf(sb, "], \"local_addresses_total\": %zu, \"local_addresses\": [",
@@ -241,7 +252,7 @@ static void render_json(const struct result *r, struct strbuf *sb)
 	sb_puts(sb, ", \"state\": ");
 	json_str(sb, eph_status_name(r->state));
 	sb_printf(sb, ", \"exit_code\": %d, \"metric\": ", (int)r->state);
-	json_str(sb, eph_metric_name(cfg->metric));
+	json_str(sb, metric_name(cfg->metric));
 	sb_puts(sb, ", \"thresholds\": {\"warning\": ");
 	threshold_json(sb, &cfg->warn);
 	sb_puts(sb, ", \"critical\": ");
@@ -256,6 +267,16 @@ static void render_json(const struct result *r, struct strbuf *sb)
 		first = false;
 	}
 	sb_puts(sb, "}");
+	if (r->forecast) {
+		const struct forecast_store *fs = r->forecast;
+
+		sb_printf(sb, ", \"forecast\": {\"on\": %s, \"recorded\": %s, \"state_file\": ",
+			  fs->on ? "true" : "false", fs->recorded ? "true" : "false");
+		json_str(sb, fs->path);
+		sb_puts(sb, ", \"note\": ");
+		json_str(sb, fs->note);
+		sb_puts(sb, "}");
+	}
 	attribution(sb, r);
 	sb_puts(sb, "}\n");
 }

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "metric.h"
+
 static void perf(struct strbuf *sb, const char *proto, const char *label, double v, bool pct,
 		 const struct threshold *w, const struct threshold *c, size_t max)
 {
@@ -12,54 +14,70 @@ static void perf(struct strbuf *sb, const char *proto, const char *label, double
 
 	threshold_format(w, ws, sizeof(ws));
 	threshold_format(c, cs, sizeof(cs));
-	eph_fmt_num(v, pct ? 1 : 0, num, sizeof(num));
+	num_format(v, pct ? 1 : 0, num, sizeof(num));
 	sb_printf(sb, " '%s_%s'=%s%s;%s;%s;0", proto, label, num, pct ? "%" : "", ws, cs);
 	if (max) {
 		sb_printf(sb, ";%zu", max);
 	}
 }
 
+/* One perfdata value per label; the metric's row names the one that shows the thresholds. */
 static void perfdata(const struct result *r, const struct proto_result *p, struct strbuf *sb)
 {
 	static const struct threshold none;
-	const struct eph_config *cfg = r->cfg;
+	const struct metric *m = metric_get(r->cfg->metric);
+	/* Thresholds are shown where they were applied: not on UDP for a TCP-only metric. */
+	const char *judged = metric_applies(m, p->proto) ? m->perf_label : "";
 	const char *n = eph_proto_name(p->proto);
-	enum eph_metric m = cfg->metric;
-	const struct threshold *w = &cfg->warn, *c = &cfg->crit;
+	const struct {
+		const char *label;
+		double v;
+		bool pct, tcp_only;
+		size_t max;
+	} vals[] = {
+		{ "used", (double)p->used, false, false, p->size },
+		{ "pct", p->pct, true, false, 100 },
+		{ "free", (double)p->free, false, false, p->size },
+		{ "established", (double)p->tally->states[EPH_TCP_ESTABLISHED], false, true, 0 },
+		{ "time_wait", (double)p->tally->states[EPH_TCP_TIME_WAIT], false, true, 0 },
+		{ "bound", (double)p->tally->states[EPH_BOUND], false, true, 0 },
+		{ "dest", (double)p->dest_max, false, true, p->size },
+		{ "dest_pct", p->dest_pct, true, true, 100 },
+	};
 
-	if (m == EPH_METRIC_DEST && p->proto != EPH_TCP) {
-		w = c = &none; /* thresholds are not applied to UDP then */
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		bool th = strcmp(vals[i].label, judged) == 0;
+
+		if (vals[i].tcp_only && p->proto != EPH_TCP) {
+			continue;
+		}
+		perf(sb, n, vals[i].label, vals[i].v, vals[i].pct, th ? &r->cfg->warn : &none,
+		     th ? &r->cfg->crit : &none, vals[i].max);
 	}
-	perf(sb, n, "used", (double)p->used, false, m == EPH_METRIC_USED ? w : &none,
-	     m == EPH_METRIC_USED ? c : &none, p->size);
-	perf(sb, n, "pct", p->pct, true, m == EPH_METRIC_PCT ? w : &none,
-	     m == EPH_METRIC_PCT ? c : &none, 100);
-	perf(sb, n, "free", (double)p->free, false, m == EPH_METRIC_FREE ? w : &none,
-	     m == EPH_METRIC_FREE ? c : &none, p->size);
-	if (p->proto != EPH_TCP) {
-		return;
+	if (report_eta(p)) {
+		bool th = strcmp("eta", judged) == 0;
+		char ws[100] = "", cs[100] = "";
+
+		/* Seconds ("s", a unit Nagios knows); present only while the count grows. */
+		if (th) {
+			threshold_format(&r->cfg->warn, ws, sizeof(ws));
+			threshold_format(&r->cfg->crit, cs, sizeof(cs));
+		}
+		sb_printf(sb, " '%s_eta'=%llds;%s;%s;0", n, report_eta_seconds(p), ws, cs);
 	}
-	perf(sb, n, "established", (double)p->tally->states[EPH_TCP_ESTABLISHED], false, &none,
-	     &none, 0);
-	perf(sb, n, "time_wait", (double)p->tally->states[EPH_TCP_TIME_WAIT], false, &none, &none,
-	     0);
-	perf(sb, n, "bound", (double)p->tally->states[EPH_BOUND], false, &none, &none, 0);
-	perf(sb, n, "dest", (double)p->dest_max, false, &none, &none, p->size);
-	perf(sb, n, "dest_pct", p->dest_pct, true, m == EPH_METRIC_DEST ? w : &none,
-	     m == EPH_METRIC_DEST ? c : &none, 100);
 	if (p->churn_set) {
 		char num[48];
 
 		/* Per second, two decimals: 1 close a minute is 0.02. */
-		sb_printf(sb, " '%s_churn'=%s;;;0", n, eph_fmt_num(p->churn, 2, num, sizeof(num)));
+		sb_printf(sb, " '%s_churn'=%s;;;0", n, num_format(p->churn, 2, num, sizeof(num)));
 	}
 }
 
 /* "4.1" for 41 of 1000: a share of the pool, one decimal. */
 static const char *share(size_t part, size_t whole, char *buf, size_t size)
 {
-	return eph_fmt_num(whole ? eph_round1(100.0 * (double)part / (double)whole) : 0, 1, buf,
-			   size);
+	return num_format(whole ? num_round1(100.0 * (double)part / (double)whole) : 0, 1, buf,
+			  size);
 }
 
 static void churn_line(const struct proto_result *p, struct strbuf *sb)
@@ -67,7 +85,7 @@ static void churn_line(const struct proto_result *p, struct strbuf *sb)
 	char a[48], b[48], c[48];
 
 	sb_printf(sb, "tcp: churn %s connections closed/s (%zu in TIME_WAIT / %u s, ",
-		  eph_fmt_num(p->churn, 2, a, sizeof(a)), p->tally->states[EPH_TCP_TIME_WAIT],
+		  num_format(p->churn, 2, a, sizeof(a)), p->tally->states[EPH_TCP_TIME_WAIT],
 		  p->tw_lifetime);
 	if (p->tw_info.ignored) {
 		sb_puts(sb, "an estimated lifetime: the OS setting is out of range, ignored");
@@ -79,13 +97,13 @@ static void churn_line(const struct proto_result *p, struct strbuf *sb)
 		sb_puts(sb, "the lifetime fixed by the OS");
 	}
 	sb_printf(sb, "); the pool sustains %s/s (%zu ports / %u s): ",
-		  eph_fmt_num(p->churn_sustainable, 2, b, sizeof(b)), p->size, p->tw_lifetime);
+		  num_format(p->churn_sustainable, 2, b, sizeof(b)), p->size, p->tw_lifetime);
 	if (p->churn >= p->churn_sustainable) {
 		sb_puts(sb, "at or above it, new connections will fail\n");
 	} else {
 		sb_printf(sb, "now at %s%% of it\n",
-			  eph_fmt_num(eph_round1(100.0 * p->churn / p->churn_sustainable), 1, c,
-				      sizeof(c)));
+			  num_format(num_round1(100.0 * p->churn / p->churn_sustainable), 1, c,
+				     sizeof(c)));
 	}
 }
 
@@ -168,7 +186,7 @@ static void attrib_text(const struct proto_result *p, struct strbuf *sb)
 			sock_addr_str(r->family, r->addr, ad, sizeof(ad));
 		}
 		sb_printf(sb, "%s:   %s: %zu of %zu (%s%%), listening %zu, %s %zu\n", n, ad, r->used,
-			  t->pool_size, eph_fmt_num(r->pct, 1, a, sizeof(a)), r->listening,
+			  t->pool_size, num_format(r->pct, 1, a, sizeof(a)), r->listening,
 			  t->per_user ? "users" : "PIDs", r->owners);
 	}
 }
@@ -207,7 +225,7 @@ static void long_output(const struct result *r, const struct proto_result *p, st
 			report_dest_str(&p->dest_key, sb);
 			sb_printf(sb, " holds %s%zu ports (%s%% of the pool)%s\n",
 				  p->dest_exact ? "" : "at least ", p->dest_max,
-				  eph_fmt_num(p->dest_pct, 1, pct, sizeof(pct)),
+				  num_format(p->dest_pct, 1, pct, sizeof(pct)),
 				  p->dest_exact ? "" : ", more destinations than can be told apart");
 		} else {
 			sb_printf(sb, "%s: no connection toward any destination\n", n);
@@ -228,14 +246,39 @@ static void long_output(const struct result *r, const struct proto_result *p, st
 		sb_printf(sb, "; %s", p->pool_info.note);
 	}
 	sb_puts(sb, "\n");
+	if (p->fc_set) {
+		sb_printf(sb, "%s: forecast: ", n);
+		report_forecast_text(p, sb);
+		sb_puts(sb, "\n");
+	}
 	if (r->cfg->verbose >= 2) {
 		char ws[100], cs[100];
 
 		sb_printf(sb, "%s: metric %s = %s, warning '%s', critical '%s' -> %s\n", n,
-			  eph_metric_name(r->cfg->metric), eph_fmt_num(p->value, 1, pct, sizeof(pct)),
+			  metric_name(r->cfg->metric), num_format(p->value, 1, pct, sizeof(pct)),
 			  threshold_format(&r->cfg->warn, ws, sizeof(ws)),
 			  threshold_format(&r->cfg->crit, cs, sizeof(cs)), eph_status_name(p->state));
 	}
+}
+
+/* Where the samples are kept, or why the forecast is off (-v). */
+static void forecast_lines(const struct result *r, struct strbuf *sb)
+{
+	const struct forecast_store *fs = r->forecast;
+	size_t start = sb->len;
+
+	if (!fs) {
+		return;
+	}
+	if (fs->on) {
+		sb_printf(sb, "forecast: state file %s%s\n", fs->path,
+			  fs->recorded ? "" : " (this run's sample not recorded)");
+	}
+	if (fs->note[0]) {
+		/* A note of a forecast that is off starts with "forecast off:". */
+		sb_printf(sb, "%s%s\n", fs->on ? "forecast: " : "", fs->note);
+	}
+	no_pipes(sb, start);
 }
 
 static void render_nagios(const struct result *r, struct strbuf *sb)
@@ -270,6 +313,9 @@ static void render_nagios(const struct result *r, struct strbuf *sb)
 			churn_line(p, sb);
 		}
 	}
+	if (r->cfg->verbose > 0) {
+		forecast_lines(r, sb);
+	}
 }
 
 static void render_nagios_error(const char *what, const char *msg, struct strbuf *sb)
@@ -298,4 +344,5 @@ const struct renderer report_nagios = {
 	.exit_code = nagios_exit,
 	.error_exit_code = 3,
 	.shows_tables = true,
+	.first_line_max = EPH_NRPE_MAX,
 };

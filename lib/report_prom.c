@@ -20,7 +20,7 @@ static void sample(struct strbuf *sb, const char *name, const char *proto, doubl
 {
 	char num[48];
 
-	eph_fmt_num(v, decimals, num, sizeof(num));
+	num_format(v, decimals, num, sizeof(num));
 	if (proto) {
 		sb_printf(sb, "%s{protocol=\"%s\"} %s\n", name, proto, num);
 	} else {
@@ -31,19 +31,24 @@ static void sample(struct strbuf *sb, const char *name, const char *proto, doubl
 /* One gauge family with one sample per protocol checked. */
 typedef double (*getter)(const struct proto_result *p);
 
-static bool wanted(const struct proto_result *p, bool tcp_only, bool churn)
+/* What a family's sample needs besides a checked protocol. */
+enum need { NEED_NONE, NEED_CHURN, NEED_ETA };
+
+static bool wanted(const struct proto_result *p, bool tcp_only, enum need need)
 {
-	return p->checked && (!tcp_only || p->proto == EPH_TCP) && (!churn || p->churn_set);
+	return p->checked && (!tcp_only || p->proto == EPH_TCP) &&
+	       (need != NEED_CHURN || p->churn_set) && (need != NEED_ETA || report_eta(p));
 }
 
-/* A family without any sample (churn when it is unknown) is left out whole. */
+/* A family without any sample (churn when it is unknown, the ETA when nothing grows) is left out
+ * whole. */
 static void per_proto(struct strbuf *sb, const struct result *r, const char *name,
-		      const char *help, getter get, int decimals, bool tcp_only, bool churn)
+		      const char *help, getter get, int decimals, bool tcp_only, enum need need)
 {
 	bool any = false;
 
 	for (int i = 0; i < EPH_NPROTO; i++) {
-		any = any || wanted(&r->p[i], tcp_only, churn);
+		any = any || wanted(&r->p[i], tcp_only, need);
 	}
 	if (!any) {
 		return;
@@ -52,7 +57,7 @@ static void per_proto(struct strbuf *sb, const struct result *r, const char *nam
 	for (int i = 0; i < EPH_NPROTO; i++) {
 		const struct proto_result *p = &r->p[i];
 
-		if (wanted(p, tcp_only, churn)) {
+		if (wanted(p, tcp_only, need)) {
 			sample(sb, name, eph_proto_name(p->proto), get(p), decimals);
 		}
 	}
@@ -103,6 +108,11 @@ static double get_dest_ratio(const struct proto_result *p)
 	return (double)p->dest_max / (double)p->size;
 }
 
+static double get_eta(const struct proto_result *p)
+{
+	return (double)report_eta_seconds(p);
+}
+
 static double get_churn(const struct proto_result *p)
 {
 	return p->churn;
@@ -130,11 +140,10 @@ static void by_state(struct strbuf *sb, const struct result *r)
 			continue;
 		}
 		for (int s = 0; s < EPH_NSTATES; s++) {
-			bool tcp_state = s != EPH_UDP_SOCK && s != EPH_STATE_UNKNOWN;
 			char name[32];
 			size_t k;
 
-			if (p->proto == EPH_TCP ? !tcp_state : s != EPH_UDP_SOCK) {
+			if (!sock_state_of(p->proto, (enum eph_state)s)) {
 				continue;
 			}
 			/* Prometheus label values by convention are lower case. */
@@ -156,40 +165,46 @@ static const struct family_def {
 	const char *name, *help;
 	getter get;
 	int decimals;
-	bool tcp_only, churn;
+	bool tcp_only;
+	enum need need;
 } families[] = {
 	{ "ephemeral_ports_range_size", "Ports in the dynamic (ephemeral) port range.", get_range,
-	  0, false, false },
+	  0, false, NEED_NONE },
 	{ "ephemeral_ports_reserved",
 	  "Ports of the range that are reserved or excluded from automatic assignment.",
-	  get_reserved, 0, false, false },
+	  get_reserved, 0, false, NEED_NONE },
 	{ "ephemeral_ports_pool_size", "Ports in the effective pool: the range minus reserved ports.",
-	  get_size, 0, false, false },
+	  get_size, 0, false, NEED_NONE },
 	{ "ephemeral_ports_used",
 	  "Distinct ports of the pool held by at least one socket, in any state.", get_used, 0,
-	  false, false },
-	{ "ephemeral_ports_free", "Ports of the pool held by no socket.", get_free, 0, false, false },
+	  false, NEED_NONE },
+	{ "ephemeral_ports_free", "Ports of the pool held by no socket.", get_free, 0, false, NEED_NONE },
 	{ "ephemeral_ports_usage_ratio", "Ports used divided by the pool size (0 to 1).", get_ratio,
-	  6, false, false },
+	  6, false, NEED_NONE },
 	{ "ephemeral_sockets", "Sockets whose local port lies in the pool (several can share a port).",
-	  get_sockets, 0, false, false },
-	{ "ephemeral_ports_by_state", NULL, NULL, 0, false, false },
+	  get_sockets, 0, false, NEED_NONE },
+	{ "ephemeral_ports_by_state", NULL, NULL, 0, false, NEED_NONE },
 	{ "ephemeral_ports_dest_max",
 	  "Ports held toward the busiest destination (local address, remote address, remote port): "
 	  "connect() to it fails when this reaches the pool size.",
-	  get_dest, 0, true, false },
+	  get_dest, 0, true, NEED_NONE },
 	{ "ephemeral_ports_dest_ratio", "ephemeral_ports_dest_max divided by the pool size (0 to 1).",
-	  get_dest_ratio, 6, true, false },
+	  get_dest_ratio, 6, true, NEED_NONE },
 	{ "ephemeral_churn_per_second",
 	  "TCP connections closed per second: sockets in TIME_WAIT divided by its lifetime.",
-	  get_churn, 2, true, true },
+	  get_churn, 2, true, NEED_CHURN },
 	{ "ephemeral_churn_sustainable_per_second",
 	  "The rate of closed connections the pool can carry: pool size divided by the TIME_WAIT "
 	  "lifetime.",
-	  get_churn_sustainable, 2, true, true },
+	  get_churn_sustainable, 2, true, NEED_CHURN },
+	{ "ephemeral_ports_full_eta_seconds",
+	  "Seconds until the pool is full at the rate the used count grew over the last 10 minutes "
+	  "(least squares over the samples of earlier runs; an estimate). Absent while it does not "
+	  "grow.",
+	  get_eta, 0, false, NEED_ETA },
 	{ "ephemeral_check_protocol_state",
 	  "State of this protocol's check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.", get_state, 0,
-	  false, false },
+	  false, NEED_NONE },
 };
 
 /* The two unlabelled families every output ends with, a failed run's too. */
@@ -211,7 +226,7 @@ static void render_prom(const struct result *r, struct strbuf *sb)
 			by_state(sb, r);
 			continue;
 		}
-		per_proto(sb, r, f->name, f->help, f->get, f->decimals, f->tcp_only, f->churn);
+		per_proto(sb, r, f->name, f->help, f->get, f->decimals, f->tcp_only, f->need);
 	}
 	check_state(sb, r->state, true);
 }

@@ -22,6 +22,14 @@ const char *eph_state_name(enum eph_state s)
 	return names[s];
 }
 
+bool sock_state_of(enum eph_proto proto, enum eph_state s)
+{
+	if (proto != EPH_TCP) {
+		return s == EPH_UDP_SOCK;
+	}
+	return s != EPH_UDP_SOCK && s != EPH_STATE_UNKNOWN && (unsigned)s < EPH_NSTATES;
+}
+
 const char *eph_proto_name(enum eph_proto p)
 {
 	return p == EPH_UDP ? "udp" : "tcp";

@@ -60,6 +60,11 @@ const char *eph_state_name(enum eph_state s);
 /* "tcp" / "udp". */
 const char *eph_proto_name(enum eph_proto p);
 
+/* True when a socket of proto can be in state s: the states the outputs list for proto, zeros
+ * included, so that keys never come and go between runs (TCP: every TCP state and BOUND; UDP:
+ * its one state). */
+bool sock_state_of(enum eph_proto proto, enum eph_state s);
+
 /* True when the socket has a remote end (connected, or TIME_WAIT and the like). */
 bool sock_has_peer(const struct sock_rec *r);
 

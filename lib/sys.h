@@ -1,6 +1,18 @@
-/* The one interface between the portable code and an operating system. lib/sys_linux.c and
- * lib/sys_windows.c implement it; the Makefile links one of them. Nothing above this header
- * knows which. */
+/* The one interface between the portable code and an operating system, grouped by concern.
+ * The Makefile links one backend (BACKEND, docs/hacking.md); nothing above this header knows
+ * which. Who implements what:
+ *
+ *   concern                      Linux                                Windows
+ *   pool                         sys_linux.c                          sys_windows.c (win_wmi.c,
+ *                                                                     win_netsh.c)
+ *   sockets                      sys_linux.c (nl_diag.c, procnet.c)   win_tables.c
+ *   TIME_WAIT                    sys_linux.c                          sys_windows.c
+ *   owners                       procfd.c, sys_posix.c (user names)   sys_windows_owner.c
+ *   process, stdout, timer       sys_posix.c                          win_io.c
+ *   files and log                sys_posix.c                          win_io.c
+ *   host name, time, clock       sys_posix.c                          win_io.c
+ *
+ * sys_posix.c is the part any Unix backend shares. */
 #ifndef SYS_H
 #define SYS_H
 
@@ -11,6 +23,10 @@
 #include "eph.h"
 #include "portpool.h"
 #include "sock.h"
+
+struct strbuf;
+
+/* ---- The pool: the dynamic port range and the reserved/excluded ports ---- */
 
 /* Where the pool came from, for the long output. */
 struct sys_pool_info {
@@ -26,6 +42,8 @@ struct sys_pool_info {
  * Returns -1 with err set when the OS's settings cannot be read or make no sense. */
 int sys_read_pool(enum eph_proto proto, uint16_t override_lo, uint16_t override_hi,
 		  struct portpool *pool, struct sys_pool_info *info, struct eph_err *err);
+
+/* ---- Sockets ---- */
 
 struct sys_query {
 	enum eph_proto proto;
@@ -54,6 +72,8 @@ typedef int (*sock_fn)(const struct sock_rec *r, void *ctx);
 int sys_read_sockets(const struct sys_query *q, sock_fn fn, void *ctx, struct sys_sock_info *info,
 		     struct eph_err *err);
 
+/* ---- TIME_WAIT ---- */
+
 /* What the OS setting of the TIME_WAIT lifetime says, for the long output. */
 struct sys_tw_info {
 	bool ignored;      /* a setting exists but lies outside the bounds the OS documents: the
@@ -68,7 +88,12 @@ struct sys_tw_info {
 int sys_time_wait_lifetime(unsigned *seconds, bool *configured, struct sys_tw_info *info,
 			   struct eph_err *err);
 
-/* Finding the owners of sockets, for the --top tables. */
+/* True when the OS fixes the TIME_WAIT lifetime (Linux), so that sys_time_wait_lifetime's
+ * configured == false means exact; false where an unset value leaves only an estimate
+ * (Windows without TcpTimedWaitDelay). */
+bool sys_time_wait_fixed(void);
+
+/* ---- Owners: who holds the sockets, for the --top tables ---- */
 
 /* Bounds and findings of one search for the processes behind socket inodes. */
 struct sys_owner_scan {
@@ -103,13 +128,7 @@ int sys_process_name(uint32_t pid, char *buf, size_t size);
  * has no uids: always -1 there. */
 int sys_user_name(uint32_t uid, char *buf, size_t size);
 
-/* Milliseconds from a monotonic clock, for time budgets inside the -t limit. */
-uint64_t sys_clock_ms(void);
-
-/* True when the OS fixes the TIME_WAIT lifetime (Linux), so that sys_time_wait_lifetime's
- * configured == false means exact; false where an unset value leaves only an estimate
- * (Windows without TcpTimedWaitDelay). */
-bool sys_time_wait_fixed(void);
+/* ---- Process, stdout and the -t timer ---- */
 
 /* Process-wide setup before anything else runs (Linux: a closed pipe on stdout must give an
  * error from write, not kill the plugin with SIGPIPE). */
@@ -123,9 +142,11 @@ int sys_write_stdout(const char *buf, size_t len);
 void sys_exit_now(int code) __attribute__((noreturn));
 
 /* Calls fn once, seconds from now: from a signal handler on Linux, from a timer thread on
- * Windows. fn may only call sys_write_stdout, sys_file_replace_now and sys_exit_now. Returns -1 with err set when no
- * timer could be set. */
+ * Windows. fn may only call sys_write_stdout, sys_file_replace_now and sys_exit_now. Returns -1
+ * with err set when no timer could be set. */
 int sys_timeout_start(unsigned seconds, void (*fn)(void), struct eph_err *err);
+
+/* ---- Files (--output-file) and the log (--log) ---- */
 
 /* Replaces the file at path with len bytes of buf so that a reader sees either the old content
  * or the new one, never a mix: writes a temporary file in the same directory, flushes it to
@@ -153,6 +174,40 @@ void sys_file_disarm(void);
 int sys_append_file(const char *path, const char *header, const char *lines, size_t len,
 		    struct eph_err *err);
 
+/* The forecast's state files. */
+
+/* Writes the directory for state files when --state-dir is not given into buf:
+ * $NAGIOS_PLUGIN_STATE_DIRECTORY when set and not empty (the Monitoring Plugins convention),
+ * else /var/lib/check_ephemeral (Windows: %ProgramData%\check_ephemeral). Returns -1 with err
+ * set when there is none (Windows without ProgramData) or it does not fit. */
+int sys_state_dir_default(char *buf, size_t size, struct eph_err *err);
+
+/* Seconds since the Unix epoch from the wall clock: the samples of runs in different processes
+ * (and boots) are compared by it. */
+int64_t sys_time_now(void);
+
+/* Reads the file at path into sb (appended), at most max bytes. Returns 0; 1 when the file does
+ * not exist (nothing appended); 2 when it is larger than max (sb holds part of it); -1 with err
+ * set when it cannot be read. */
+int sys_read_file(const char *path, size_t max, struct strbuf *sb, struct eph_err *err);
+
+/* An exclusive lock between runs, held on a lock file of its own (the file it guards is
+ * replaced by renaming, which a lock on that file would not survive). */
+struct sys_lock {
+	intptr_t handle; /* a descriptor (POSIX) or a HANDLE (Windows); -1 when not held */
+};
+
+/* Takes the lock on the file at path, creating it (empty, 0644) when missing, waiting at most
+ * wait_ms for another run to release it. Returns 0 with lk held; 1 when another run still held
+ * it after wait_ms (err says so); -1 with err set when the file cannot be created or opened
+ * (a missing or unwritable directory). lk is not held unless 0 is returned. */
+int sys_lock_file(const char *path, unsigned wait_ms, struct sys_lock *lk, struct eph_err *err);
+
+/* Releases a lock sys_lock_file took; does nothing when lk is not held. */
+void sys_unlock_file(struct sys_lock *lk);
+
+/* ---- Host name, time and clock ---- */
+
 /* This computer's name (Linux: the host name; Windows: the NetBIOS computer name), in buf.
  * Returns -1 with err set when the OS gives none. */
 int sys_host_name(char *buf, size_t size, struct eph_err *err);
@@ -160,5 +215,8 @@ int sys_host_name(char *buf, size_t size, struct eph_err *err);
 /* The current local time as ISO 8601 with the UTC offset, "2026-11-26T01:55:56+01:00", in buf
  * (size >= 32). Returns -1 with err set when the clock or time zone cannot be read. */
 int sys_local_time_iso8601(char *buf, size_t size, struct eph_err *err);
+
+/* Milliseconds from a monotonic clock, for time budgets inside the -t limit. */
+uint64_t sys_clock_ms(void);
 
 #endif

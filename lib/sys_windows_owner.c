@@ -1,7 +1,7 @@
 /* The Windows side of the owner functions of sys.h (the --top tables), kept apart from
  * sys_windows.c so that either can change alone. Windows hands each socket over with its owner
  * PID (GetExtendedTcpTable, TCP_TABLE_OWNER_PID_ALL), so there is nothing to search; names come
- * from the process image. Build: one more file in the Windows sources (mk/windows.mk). */
+ * from the process image. */
 #include <windows.h>
 
 #include "sys.h"
@@ -71,16 +71,4 @@ int sys_user_name(uint32_t uid, char *buf, size_t size)
 		buf[0] = '\0';
 	}
 	return -1;
-}
-
-uint64_t sys_clock_ms(void)
-{
-	return (uint64_t)GetTickCount64();
-}
-
-bool sys_time_wait_fixed(void)
-{
-	/* TcpTimedWaitDelay is a setting; without it the lifetime is only the documented
-	 * default, an estimate (docs/platform-notes.md §3). */
-	return false;
 }

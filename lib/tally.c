@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "topn.h"
+
 void tally_init(struct tally *t, enum eph_proto proto, const struct portpool *pool)
 {
 	memset(t, 0, sizeof(*t));
@@ -230,37 +232,27 @@ size_t tally_dest_max(const struct tally *t, struct dest_key *out, bool *exact)
 	return best->count;
 }
 
-static int cmp_count_desc(const void *a, const void *b)
+/* Most sockets first; equal counts in the order of their keys' bytes. */
+static bool dest_before(const void *a, const void *b)
 {
 	const struct dest_entry *x = a, *y = b;
 
 	if (x->count != y->count) {
-		return x->count < y->count ? 1 : -1;
+		return x->count > y->count;
 	}
-	return memcmp(&x->key, &y->key, sizeof(x->key));
+	return memcmp(&x->key, &y->key, sizeof(x->key)) < 0;
 }
 
 size_t tally_dest_top(const struct tally *t, struct dest_entry *out, size_t n)
 {
 	size_t k = 0;
 
-	/* Keep the n largest with insertion into a small sorted array: n is a "top N" (tens). */
-	for (size_t i = 0; i < t->dest_cap && n > 0; i++) {
+	for (size_t i = 0; i < t->dest_cap; i++) {
 		const struct dest_entry *e = &t->dests[i];
-		size_t j;
 
-		if (!e->used || e->count == 0) {
-			continue;
+		if (e->used && e->count > 0) {
+			topn_offer(out, &k, n, sizeof(*out), e, dest_before);
 		}
-		if (k == n && cmp_count_desc(e, &out[k - 1]) >= 0) {
-			continue;
-		}
-		j = k < n ? k++ : n - 1;
-		while (j > 0 && cmp_count_desc(e, &out[j - 1]) < 0) {
-			out[j] = out[j - 1];
-			j--;
-		}
-		out[j] = *e;
 	}
 	return k;
 }

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "num.h"
+
 /* Parses the decimal number in s[0..len) strictly: optional sign, digits, optional "." and
  * digits, at least one digit. strtod alone would take "inf", "0x10" and "1e9", which no user of
  * a Nagios plugin means, so the text is checked first and strtod converts only what passed. */
@@ -128,30 +130,6 @@ bool threshold_alerts(const struct threshold *t, double value)
 	return t->inside ? within : !within;
 }
 
-char *eph_fmt_num(double v, int decimals, char *buf, size_t size)
-{
-	char *dot, *e;
-
-	if (!isfinite(v)) {
-		v = 0;
-	}
-	snprintf(buf, size, "%.*f", decimals, v);
-	dot = strchr(buf, '.');
-	if (dot) {
-		e = buf + strlen(buf) - 1;
-		while (e > dot && *e == '0') {
-			*e-- = '\0';
-		}
-		if (e == dot) {
-			*e = '\0';
-		}
-	}
-	if (strcmp(buf, "-0") == 0) {
-		snprintf(buf, size, "0");
-	}
-	return buf;
-}
-
 char *threshold_format(const struct threshold *t, char *buf, size_t size)
 {
 	char lo[48], hi[48];
@@ -162,8 +140,8 @@ char *threshold_format(const struct threshold *t, char *buf, size_t size)
 		}
 		return buf;
 	}
-	eph_fmt_num(t->lo, 6, lo, sizeof(lo));
-	eph_fmt_num(t->hi, 6, hi, sizeof(hi));
+	num_format(t->lo, 6, lo, sizeof(lo));
+	num_format(t->hi, 6, hi, sizeof(hi));
 	if (t->lo_inf) {
 		snprintf(lo, sizeof(lo), "~");
 	}

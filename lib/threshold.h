@@ -46,8 +46,4 @@ bool threshold_alerts(const struct threshold *t, double value);
  * unset. Returns buf. */
 char *threshold_format(const struct threshold *t, char *buf, size_t size);
 
-/* Formats a value for perfdata and text: fixed point, no exponent, trailing zeros dropped,
- * at most `decimals` decimals. Returns buf. */
-char *eph_fmt_num(double v, int decimals, char *buf, size_t size);
-
 #endif

@@ -3,6 +3,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "num.h"
+
 /* One line of text: [s, e), without its "\r\n" or "\n". */
 struct line {
 	const char *s, *e;
@@ -36,21 +38,15 @@ static const char *skip_blanks(const char *p, const char *e)
 	return p;
 }
 
-/* Reads a decimal number of at most 5 digits at *p into *v, advancing *p. Returns false when
- * there is no digit or the number is above 65535. */
+/* Reads a decimal number at *p (before e) into *v, advancing *p. Returns false when there is
+ * no digit or the number is above 65535. */
 static bool read_number(const char **p, const char *e, unsigned long *v)
 {
-	int digits = 0;
+	uint64_t n = 0;
+	size_t digits = num_scan(*p, (size_t)(e - *p), 65535, &n);
 
-	*v = 0;
-	while (*p < e && **p >= '0' && **p <= '9') {
-		*v = *v * 10 + (unsigned long)(**p - '0');
-		if (*v > 65535) {
-			return false;
-		}
-		(*p)++;
-		digits++;
-	}
+	*v = (unsigned long)n;
+	*p += digits;
 	return digits > 0;
 }
 

@@ -17,7 +17,7 @@ ifeq ($(wildcard lib/winparse.c),)
 FUZZ_ALL := $(filter-out winparse,$(FUZZ_ALL))
 endif
 FUZZ_TARGETS ?= $(FUZZ_ALL)
-FUZZ_LIB_OBJS := $(patsubst %.c,$(FZ)/%.o,$(PORTABLE_SRCS) $(LINUX_SRCS) check_ephemeral/cli.c)
+FUZZ_LIB_OBJS := $(patsubst %.c,$(FZ)/%.o,$(PORTABLE_SRCS) $(BACKEND_SRCS_linux) check_ephemeral/cli.c)
 FUZZ_BINS := $(patsubst %,$(FZ)/fuzz_%,$(FUZZ_ALL))
 
 .PHONY: fuzz fuzz-build

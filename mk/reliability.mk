@@ -7,10 +7,10 @@ $(B)/tests/faultshim.so: tests/helper/faultshim.c
 
 check-build: $(B)/tests/faultshim.so
 
-# win_tables.exe: lib/sys_windows.c against socket tables that grow between the sizing call
-# and the read (tests/suite_win_faults.sh). It includes sys_windows.c itself, with the iphlpapi
+# win_tables.exe: lib/win_tables.c against socket tables that grow between the sizing call
+# and the read (tests/suite_win_faults.sh). It includes win_tables.c itself, with the iphlpapi
 # table calls replaced by fakes; the shipped plugin is not affected.
-$(WB)/tests/helper/win_tables.exe: tests/helper/win_tables.c lib/sys_windows.c $(WIN_LIBA) tests/tap.h
+$(WB)/tests/helper/win_tables.exe: tests/helper/win_tables.c lib/win_tables.c $(WIN_LIBA) tests/tap.h
 	@mkdir -p $(dir $@)
 	$(WIN_CC) $(WIN_CPPFLAGS) -Itests $(WIN_WARN) $(WIN_CFLAGS) $(WIN_LDFLAGS) -o $@ $< \
 		$(WIN_LIBA) $(WIN_LDLIBS)

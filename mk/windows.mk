@@ -18,9 +18,8 @@ WIN_WARN := $(WARN) -Werror
 WIN_LDFLAGS := -static
 WIN_LDLIBS := -liphlpapi -lws2_32 -lwbemuuid -lole32 -loleaut32 -ladvapi32 -lm
 
-# sys_windows_owner.c: the owner functions of sys.h (--top), kept apart by the core.
-WIN_SRCS := lib/sys_windows.c lib/sys_windows_owner.c
-WIN_LIB_OBJS := $(patsubst %.c,$(WB)/%.o,$(PORTABLE_SRCS) $(WIN_SRCS))
+# The Windows backend: BACKEND_SRCS_windows in the top Makefile.
+WIN_LIB_OBJS := $(patsubst %.c,$(WB)/%.o,$(PORTABLE_SRCS) $(BACKEND_SRCS_windows))
 WIN_CLI_OBJS := $(patsubst %.c,$(WB)/%.o,$(CLI_SRCS))
 WIN_LIBA := $(WB)/libephemeral.a
 WIN_EXE := check_ephemeral/check_ephemeral.exe
@@ -29,7 +28,7 @@ WIN_SETUP := $(WB)/check_ephemeral-$(EPH_VERSION_STR)-setup.exe
 
 # Unit tests that read Linux's netlink or /proc are left out; every other tests/test_*.c is
 # portable and runs under wine with the same assertions.
-WIN_UNIT_EXCLUDE := tests/test_nl_diag.c tests/test_procnet.c tests/test_sys_linux.c
+WIN_UNIT_EXCLUDE := $(LINUX_UNIT_SRCS)
 WIN_UNIT_TESTS := $(filter-out $(WIN_UNIT_EXCLUDE),$(wildcard tests/test_*.c))
 WIN_UNIT_BINS := $(patsubst tests/%.c,$(WB)/tests/%.exe,$(WIN_UNIT_TESTS))
 WIN_HELPERS := $(WB)/tests/helper/netsh.exe $(WB)/tests/helper/crash.exe \

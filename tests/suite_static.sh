@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Static analysis and warning-free builds: cppcheck and clang-tidy (.clang-tidy) over lib/ and
-# check_ephemeral/ must report nothing, the Windows backend (lib/sys_windows*.c) included, with
-# the defines of the mingw build (clang-tidy for the mingw target against mingw-w64's headers,
-# cppcheck with its windows library); and the plugin must build with gcc and with clang under
-# -Werror. Each tool that is missing skips its own checks.
+# check_ephemeral/ must report nothing, the Windows backend (lib/sys_windows*.c, lib/win_*.c)
+# included, with the defines of the mingw build (clang-tidy for the mingw target against
+# mingw-w64's headers, cppcheck with its windows library); and the plugin must build with gcc
+# and with clang under -Werror. Each tool that is missing skips its own checks.
 # needs-packages: cppcheck clang clang-tidy mingw-w64-x86-64-dev
 set -u
 . "$TOP/tests/lib.sh"
@@ -15,7 +15,7 @@ trap 'rm -rf "$log"' EXIT
 srcs="" win_srcs=""
 for f in lib/*.c check_ephemeral/*.c; do
 	case $f in
-	lib/sys_windows*.c) win_srcs="$win_srcs $f" ;;
+	lib/sys_windows*.c | lib/win_*.c) win_srcs="$win_srcs $f" ;;
 	*) srcs="$srcs $f" ;;
 	esac
 done
@@ -28,7 +28,7 @@ win_cppflags=$(printf 'static-print:\n\t@echo $(WIN_CPPFLAGS)\n' |
 # cppcheck reads no system header (see below); clang-tidy needs mingw-w64's.
 win_skip="" tidy_win_skip=""
 if [ -z "$win_srcs" ]; then
-	win_skip="no lib/sys_windows*.c"
+	win_skip="no lib/sys_windows*.c or lib/win_*.c"
 elif [ -z "$win_cppflags" ]; then
 	win_skip="could not read WIN_CPPFLAGS from mk/windows.mk"
 fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Windows socket-table reader against ERROR_INSUFFICIENT_BUFFER races: tables that grow
 # between the sizing call and the read, a few times or without end, and a missing IPv6 stack
-# (tests/helper/win_tables.c, a test-only build of lib/sys_windows.c with fake iphlpapi
+# (tests/helper/win_tables.c, a test-only build of lib/win_tables.c with fake iphlpapi
 # calls), under wine. Each must give every row or an error with its reason, never a partial
 # table. The same fakes then serve rows wine's real tables never have (BOUND = MIB state 100,
 # DELETE_TCB, owner PID 0, IPv6 next to IPv4 on one port), and the per-state counts, tcp_used

@@ -106,10 +106,24 @@ int main(void)
 	ok(rc == CLI_RUN && cfg.metric == EPH_METRIC_DEST && th_is(&cfg.warn, 80) &&
 		   th_is(&cfg.crit, 90),
 	   "--metric dest: defaults 80 and 90");
+	rc = PARSE("--metric", "eta");
+	ok(rc == CLI_RUN && cfg.metric == EPH_METRIC_ETA && cfg.warn.lo == 3600 &&
+		   cfg.warn.hi_inf && !cfg.warn.inside && cfg.crit.lo == 600 && cfg.crit.hi_inf,
+	   "--metric eta: defaults 3600: and 600: (alert below)");
+	rc = PARSE("--metric", "eta", "-w", "7200:", "-c", "1200:");
+	ok(rc == CLI_RUN && cfg.warn.lo == 7200 && cfg.crit.lo == 1200, "--metric eta -w 7200: -c 1200:");
+	rc = PARSE("--metric", "eta", "-w", "50%");
+	refused(rc, "--metric eta -w 50%", "a % threshold needs --metric pct or dest, not eta");
+	rc = PARSE("--state-dir", "/tmp/x");
+	ok(rc == CLI_RUN && cfg.state_dir && strcmp(cfg.state_dir, "/tmp/x") == 0, "--state-dir DIR");
+	rc = PARSE("--state-dir", "");
+	refused(rc, "--state-dir ''", "--state-dir needs a directory name");
+	rc = PARSE("-v");
+	ok(rc == CLI_RUN && !cfg.state_dir, "no --state-dir: the default directory");
 	rc = PARSE("--metric", "percent");
 	refused(rc, "--metric percent", "--metric 'percent'");
 	rc = PARSE("--metric", "PCT");
-	refused(rc, "--metric PCT", "use pct, used, free or dest");
+	refused(rc, "--metric PCT", "use pct, used, free, dest or eta");
 
 	/* Protocols and families. */
 	rc = PARSE("-p", "udp");

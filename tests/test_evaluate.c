@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "evaluate.h"
+#include "metric.h"
 #include "tap.h"
 
 static struct portpool pool;
@@ -92,7 +93,7 @@ static void state_is(enum eph_metric m, const char *w, const char *c, size_t use
 	fill(&tcp, EPH_TCP, used, used / 2);
 	config(m, w, c);
 	is_int(judge(&pr, &tcp), want, "--metric %s -w %s -c %s, %u ports used: %s",
-	       eph_metric_name(m), w ? w : "(none)", c ? c : "(none)", (unsigned)used,
+	       metric_name(m), w ? w : "(none)", c ? c : "(none)", (unsigned)used,
 	       eph_status_name(want));
 }
 
@@ -102,10 +103,10 @@ int main(void)
 	struct eph_err err;
 
 	/* Rounding to one decimal, half away from zero, as shown and judged. */
-	ok(eph_round1(4.37) == 4.4 && eph_round1(4.34) == 4.3 && eph_round1(99.96) == 100 &&
-		   eph_round1(0.04) == 0 && eph_round1(33.333) == 33.3 && eph_round1(66.666) == 66.7 &&
-		   eph_round1(0.25) == 0.3 && eph_round1(0) == 0,
-	   "eph_round1 rounds to one decimal");
+	ok(num_round1(4.37) == 4.4 && num_round1(4.34) == 4.3 && num_round1(99.96) == 100 &&
+		   num_round1(0.04) == 0 && num_round1(33.333) == 33.3 && num_round1(66.666) == 66.7 &&
+		   num_round1(0.25) == 0.3 && num_round1(0) == 0,
+	   "num_round1 rounds to one decimal");
 	pct_of(40000, 40099, 45, 45);
 	pct_of(40000, 40002, 1, 33.3);
 	pct_of(40000, 40002, 2, 66.7);
@@ -203,10 +204,10 @@ int main(void)
 		   strcmp(eph_status_name(EPH_CRITICAL), "CRITICAL") == 0 &&
 		   strcmp(eph_status_name(EPH_UNKNOWN), "UNKNOWN") == 0,
 	   "status names");
-	ok(strcmp(eph_metric_name(EPH_METRIC_PCT), "pct") == 0 &&
-		   strcmp(eph_metric_name(EPH_METRIC_USED), "used") == 0 &&
-		   strcmp(eph_metric_name(EPH_METRIC_FREE), "free") == 0 &&
-		   strcmp(eph_metric_name(EPH_METRIC_DEST), "dest") == 0,
+	ok(strcmp(metric_name(EPH_METRIC_PCT), "pct") == 0 &&
+		   strcmp(metric_name(EPH_METRIC_USED), "used") == 0 &&
+		   strcmp(metric_name(EPH_METRIC_FREE), "free") == 0 &&
+		   strcmp(metric_name(EPH_METRIC_DEST), "dest") == 0,
 	   "metric names");
 	ok(EPH_OK == 0 && EPH_WARNING == 1 && EPH_CRITICAL == 2 && EPH_UNKNOWN == 3,
 	   "states are the Nagios exit codes");

@@ -229,5 +229,28 @@ int main(void)
 		   "with room the whole list is written");
 		sb_free(&sb);
 	}
+	{
+		struct portpool q;
+		uint32_t from = 0;
+		uint16_t lo = 0, hi = 0;
+
+		pool_set_range(&q, 100, 200);
+		pool_reserve(&q, 90, 100);
+		pool_reserve(&q, 150, 152);
+		pool_reserve(&q, 200, 210);
+		ok(pool_next_reserved(&q, &from, &lo, &hi) && lo == 100 && hi == 100,
+		   "a run cut at the range's start: 100-100");
+		ok(pool_next_reserved(&q, &from, &lo, &hi) && lo == 150 && hi == 152, "then 150-152");
+		ok(pool_next_reserved(&q, &from, &lo, &hi) && lo == 200 && hi == 200,
+		   "a run cut at the range's end: 200-200");
+		ok(!pool_next_reserved(&q, &from, &lo, &hi) && !pool_next_reserved(&q, &from, &lo, &hi),
+		   "then none, and none again");
+		pool_set_range(&q, 65530, 65535);
+		pool_reserve(&q, 65535, 65535);
+		from = 0;
+		ok(pool_next_reserved(&q, &from, &lo, &hi) && lo == 65535 && hi == 65535 &&
+			   !pool_next_reserved(&q, &from, &lo, &hi),
+		   "port 65535 ends the walk");
+	}
 	return done_testing();
 }

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "num.h"
 #include "tap.h"
 #include "threshold.h"
 
@@ -99,9 +100,9 @@ static void fmt(double v, int decimals, const char *want)
 {
 	char buf[64];
 
-	eph_fmt_num(v, decimals, buf, sizeof(buf));
-	is_str(buf, want, "eph_fmt_num(%g, %d)", v, decimals);
-	ok(strchr(buf, 'e') == NULL && strchr(buf, 'E') == NULL, "eph_fmt_num(%g) has no exponent",
+	num_format(v, decimals, buf, sizeof(buf));
+	is_str(buf, want, "num_format(%g, %d)", v, decimals);
+	ok(strchr(buf, 'e') == NULL && strchr(buf, 'E') == NULL, "num_format(%g) has no exponent",
 	   v);
 }
 

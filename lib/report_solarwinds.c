@@ -55,7 +55,7 @@ static void proto_pairs(const struct proto_result *p, struct strbuf *sb)
 	snprintf(msg, sizeof(msg), "%s ports free: %zu of %zu", n, p->free, p->size);
 	pair(sb, n, "free", (long long)p->free, msg);
 	snprintf(msg, sizeof(msg), "%s percent of the pool in use: %s%%", n,
-		 eph_fmt_num(p->pct, 1, pct, sizeof(pct)));
+		 num_format(p->pct, 1, pct, sizeof(pct)));
 	pair(sb, n, "pct", sam_round(p->pct), msg);
 	if (p->proto != EPH_TCP) {
 		return;
@@ -66,7 +66,7 @@ static void proto_pairs(const struct proto_result *p, struct strbuf *sb)
 		report_dest_str(&p->dest_key, &d);
 		snprintf(msg, sizeof(msg), "tcp ports toward the busiest destination %s: %s%zu (%s%%)",
 			 sb_str(&d), p->dest_exact ? "" : "at least ", p->dest_max,
-			 eph_fmt_num(p->dest_pct, 1, pct, sizeof(pct)));
+			 num_format(p->dest_pct, 1, pct, sizeof(pct)));
 		sb_free(&d);
 	} else {
 		snprintf(msg, sizeof(msg), "tcp ports toward the busiest destination: none");

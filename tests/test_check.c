@@ -1,0 +1,405 @@
+/* Unit tests of lib/check.c: the whole run over a fake OS layer (struct check_os). A fixed
+ * population in a fixed pool; the tests assert the states and first lines, that the owner tables
+ * are made only when the output or the log needs them (and the sockets read a second time only
+ * then), that each stage's failure is reported with its stage and reason, the renderer's first-line
+ * limit, and the stage the run is in for the timeout message. Portable: also built with mingw and
+ * run under wine. */
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "cli.h"
+#include "histlog.h"
+#include "tap.h"
+
+/* What the fake OS does and what it saw. */
+static struct {
+	int fail_pool, fail_tw, fail_host, fail_append;
+	int fail_read_at; /* the n-th socket read (1-based) fails; 0: none */
+	int reads, pid_searches;
+	uint16_t override_lo, override_hi;
+	char log[8192];
+	char header[256];
+	const char *log_path;
+} os;
+
+static int fake_pool(enum eph_proto proto, uint16_t override_lo, uint16_t override_hi,
+		     struct portpool *pool, struct sys_pool_info *info, struct eph_err *err)
+{
+	(void)proto;
+	os.override_lo = override_lo;
+	os.override_hi = override_hi;
+	if (os.fail_pool) {
+		eph_err_set(err, "fake pool unreadable");
+		return -1;
+	}
+	memset(info, 0, sizeof(*info));
+	snprintf(info->range_source, sizeof(info->range_source), "fake");
+	snprintf(info->reserved_source, sizeof(info->reserved_source), "fake");
+	if (override_lo) {
+		pool_set_range(pool, override_lo, override_hi);
+	} else {
+		pool_set_range(pool, 40000, 40099);
+	}
+	pool_reserve(pool, 40090, 40099);
+	return 0;
+}
+
+static struct sock_rec sock(enum eph_proto proto, enum eph_state st, uint16_t lport, uint8_t r4,
+			    uint16_t rport, uint64_t inode)
+{
+	struct sock_rec r;
+
+	memset(&r, 0, sizeof(r));
+	r.proto = (uint8_t)proto;
+	r.family = 4;
+	r.state = st;
+	r.lport = lport;
+	r.rport = rport;
+	r.laddr[0] = 127;
+	r.laddr[3] = 1;
+	if (r4) {
+		r.raddr[0] = 10;
+		r.raddr[3] = r4;
+	}
+	r.inode = inode;
+	r.uid = 1000;
+	r.pid = EPH_OWNER_NONE;
+	return r;
+}
+
+/* TCP: 5 ESTABLISHED toward 10.0.0.1:443, 2 TIME_WAIT toward 10.0.0.2:80, 1 in a reserved port (not
+ * counted): 7 of 90 ports. UDP: 2 sockets. */
+static int fake_read(const struct sys_query *q, sock_fn fn, void *ctx, struct sys_sock_info *info,
+		     struct eph_err *err)
+{
+	struct sock_rec r;
+
+	os.reads++;
+	if (os.fail_read_at == os.reads) {
+		eph_err_set(err, "fake netlink error");
+		return -1;
+	}
+	memset(info, 0, sizeof(*info));
+	snprintf(info->source, sizeof(info->source), "fake");
+	info->bound_visible = true;
+	if (q->proto == EPH_UDP) {
+		r = sock(EPH_UDP, EPH_UDP_SOCK, 40050, 0, 0, 900);
+		fn(&r, ctx);
+		r = sock(EPH_UDP, EPH_UDP_SOCK, 40051, 0, 0, 901);
+		return fn(&r, ctx);
+	}
+	for (uint16_t i = 0; i < 5; i++) {
+		r = sock(EPH_TCP, EPH_TCP_ESTABLISHED, (uint16_t)(40000 + i), 1, 443, 100u + i);
+		fn(&r, ctx);
+	}
+	r = sock(EPH_TCP, EPH_TCP_TIME_WAIT, 40005, 2, 80, 0);
+	fn(&r, ctx);
+	r = sock(EPH_TCP, EPH_TCP_TIME_WAIT, 40006, 2, 80, 0);
+	fn(&r, ctx);
+	r = sock(EPH_TCP, EPH_TCP_ESTABLISHED, 40095, 1, 443, 200);
+	return fn(&r, ctx);
+}
+
+static int fake_tw(unsigned *seconds, bool *configured, struct sys_tw_info *info,
+		   struct eph_err *err)
+{
+	if (os.fail_tw) {
+		eph_err_set(err, "fake registry error");
+		return -1;
+	}
+	*seconds = 60;
+	*configured = false;
+	memset(info, 0, sizeof(*info));
+	return 0;
+}
+
+static bool fake_fixed(void)
+{
+	return true;
+}
+
+static uint64_t fake_clock(void)
+{
+	return 1000;
+}
+
+/* Every inode belongs to process 4242. */
+static int fake_pids(const uint64_t *inodes, size_t n, uint32_t *pids, struct sys_owner_scan *s,
+		     struct eph_err *err)
+{
+	(void)inodes;
+	(void)err;
+	os.pid_searches++;
+	for (size_t i = 0; i < n; i++) {
+		pids[i] = 4242;
+	}
+	s->needed = true;
+	s->found = n;
+	return 0;
+}
+
+static int fake_process_name(uint32_t pid, char *buf, size_t size)
+{
+	snprintf(buf, size, "proc%u", pid);
+	return 0;
+}
+
+static int fake_user_name(uint32_t uid, char *buf, size_t size)
+{
+	snprintf(buf, size, "user%u", uid);
+	return 0;
+}
+
+static const struct attrib_hooks fake_owners = { fake_pids, fake_process_name, fake_user_name };
+
+static int fake_host(char *buf, size_t size, struct eph_err *err)
+{
+	if (os.fail_host) {
+		eph_err_set(err, "fake: no host name");
+		return -1;
+	}
+	snprintf(buf, size, "testhost");
+	return 0;
+}
+
+static int fake_time(char *buf, size_t size, struct eph_err *err)
+{
+	(void)err;
+	snprintf(buf, size, "2026-01-02T03:04:05+00:00");
+	return 0;
+}
+
+static int fake_append(const char *path, const char *header, const char *lines, size_t len,
+		       struct eph_err *err)
+{
+	if (os.fail_append) {
+		eph_err_set(err, "fake: %s is read-only", path);
+		return -1;
+	}
+	os.log_path = path;
+	snprintf(os.header, sizeof(os.header), "%s", header);
+	snprintf(os.log, sizeof(os.log), "%.*s", (int)len, lines);
+	return 0;
+}
+
+static const struct check_os fake_os = {
+	.read_pool = fake_pool,
+	.read_sockets = fake_read,
+	.time_wait_lifetime = fake_tw,
+	.time_wait_fixed = fake_fixed,
+	.clock_ms = fake_clock,
+	.owners = &fake_owners,
+	.host_name = fake_host,
+	.local_time_iso8601 = fake_time,
+	.append_file = fake_append,
+};
+
+static struct check run;
+static struct eph_config cfg;
+static volatile sig_atomic_t stage;
+static struct eph_err err;
+
+/* Runs the check with the command line args (NULL-terminated, program name first). Returns
+ * check_run's result; the fake's counters start at zero, its failure switches stay. */
+static int run_with(char **args)
+{
+	struct strbuf out = { 0 };
+	int argc = 0;
+
+	while (args[argc]) {
+		argc++;
+	}
+	os.reads = os.pid_searches = 0;
+	os.log[0] = os.header[0] = '\0';
+	memset(&err, 0, sizeof(err));
+	check_free(&run);
+	if (cli_parse(argc, args, &cfg, &out, &err) != CLI_RUN) {
+		printf("# cli_parse refused the arguments: %s\n", err.msg);
+		sb_free(&out);
+		return -2;
+	}
+	check_init(&run, &cfg, report_find(cfg.output), &fake_os, fake_clock());
+	run.stage = &stage;
+	stage = CHECK_START;
+	return check_run(&run, &err);
+}
+
+/* The first line of the output. */
+static const char *first_line(void)
+{
+	static char line[1200];
+	const char *s = sb_str(&run.out);
+	size_t n = strcspn(s, "\n");
+
+	snprintf(line, sizeof(line), "%.*s", (int)n, s);
+	return line;
+}
+
+static void test_ok(void)
+{
+	char *args[] = { "p", NULL };
+
+	is_int(run_with(args), 0, "an OK run succeeds");
+	is_int(run.res.state, EPH_OK, "7 of 90 ports is OK under the default 80/90");
+	is_int(run.code, 0, "exit code 0");
+	is_str(first_line(),
+	       "EPHEMERAL OK - tcp 7 of 90 ports in use (7.8%), worst destination 5 | "
+	       "'tcp_used'=7;;;0;90 'tcp_pct'=7.8%;80;90;0;100 'tcp_free'=83;;;0;90 "
+	       "'tcp_established'=5;;;0 'tcp_time_wait'=2;;;0 'tcp_bound'=0;;;0 "
+	       "'tcp_dest'=5;;;0;90 'tcp_dest_pct'=5.6%;;;0;100 'tcp_churn'=0.03;;;0",
+	       "the Nagios line of the fake population");
+	is_int(os.reads, 1, "the sockets are read once");
+	is_int(os.pid_searches, 0, "no owner search when OK");
+	ok(run.res.p[EPH_TCP].attrib == NULL, "no owner tables when OK");
+	is_int(stage, CHECK_OUTPUT, "the run ends in the output stage");
+	is_int(os.override_lo, 0, "no --range: the OS's range");
+}
+
+static void test_not_ok(void)
+{
+	char *args[] = { "p", "-w", "5", "-c", "6", NULL };
+
+	is_int(run_with(args), 0, "a CRITICAL run succeeds");
+	is_int(run.res.state, EPH_CRITICAL, "7.8%% is CRITICAL above 6");
+	is_int(run.code, 2, "exit code 2");
+	is_int(os.reads, 2, "a second read gathers the owners once the state is not OK");
+	is_int(os.pid_searches, 1, "one owner search");
+	ok(run.res.p[EPH_TCP].attrib && run.res.p[EPH_TCP].attrib->top == ATTRIB_TOP_DEFAULT,
+	   "tables of the default size");
+	ok(strstr(sb_str(&run.out), "tcp:   pid 4242 proc4242: 5 ports") != NULL,
+	   "the owner row is in the long output");
+}
+
+static void test_top(void)
+{
+	char *top3[] = { "p", "--top", "3", NULL };
+	char *top0[] = { "p", "--top", "0", "-w", "5", "-c", "6", NULL };
+	char *prom[] = { "p", "-o", "prometheus", "-w", "5", "-c", "6", "--top", "3", NULL };
+
+	is_int(run_with(top3), 0, "--top 3 succeeds");
+	is_int(os.reads, 1, "--top N: owners gathered in the one read");
+	ok(run.res.p[EPH_TCP].attrib && run.res.p[EPH_TCP].attrib->top == 3, "tables of 3 rows");
+	is_int(run_with(top0), 0, "--top 0 succeeds");
+	is_int(run.code, 2, "--top 0 CRITICAL exits 2");
+	ok(os.reads == 1 && os.pid_searches == 0 && !run.res.p[EPH_TCP].attrib,
+	   "--top 0: no owners even when CRITICAL");
+	is_int(run_with(prom), 0, "prometheus succeeds");
+	ok(os.reads == 1 && os.pid_searches == 0 && !run.res.p[EPH_TCP].attrib,
+	   "a format without tables never searches for owners");
+}
+
+static void test_log(void)
+{
+	char *log[] = { "p", "--log", "h.csv", NULL };
+	char *log0[] = { "p", "--log", "h.csv", "--top", "0", NULL };
+
+	is_int(run_with(log), 0, "--log succeeds");
+	is_str(os.log_path, "h.csv", "the log goes to --log's path");
+	is_str(os.header, histlog_header(), "with the header");
+	is_int(os.reads, 1, "--log: owners gathered in the one read");
+	is_int(os.pid_searches, 1, "--log: the owners are searched for the log");
+	ok(strstr(os.log, "testhost,2026-01-02T03:04:05+00:00,*,7,90,7.8,0,,tcp\n") == os.log,
+	   "the host line first");
+	ok(strstr(os.log, ",127.0.0.1,7,90,7.8,0,4242,tcp\n") != NULL, "a row per local address");
+	ok(strstr(sb_str(&run.out), "top processes") == NULL, "an OK output still has no tables");
+	is_int(run_with(log0), 0, "--log --top 0 succeeds");
+	ok(os.pid_searches == 0 && strstr(os.log, "127.0.0.1") == NULL,
+	   "--top 0 turns the log's address rows off");
+}
+
+static void test_protocols(void)
+{
+	char *all[] = { "p", "-p", "all", "-o", "solarwinds", "--sam-status", "-w", "5", NULL };
+	char *range[] = { "p", "--range", "40000-40049", "-o", "json", NULL };
+
+	is_int(run_with(all), 0, "-p all succeeds");
+	ok(run.res.p[EPH_TCP].checked && run.res.p[EPH_UDP].checked, "both protocols checked");
+	is_int(run.res.p[EPH_UDP].used, 2, "udp: 2 ports");
+	is_int(run.res.state, EPH_WARNING, "tcp WARNING wins over udp OK");
+	is_int(run.code, 2, "SAM's code for Warning");
+	is_int(run_with(range), 0, "--range succeeds");
+	ok(os.override_lo == 40000 && os.override_hi == 40049, "--range reaches the pool reader");
+	is_int(run.res.p[EPH_TCP].size, 50, "the pool is the given range");
+}
+
+static void test_failures(void)
+{
+	char *plain[] = { "p", NULL };
+	char *crit[] = { "p", "-w", "5", "-c", "6", NULL };
+	char *log[] = { "p", "--log", "h.csv", NULL };
+	char *empty[] = { "p", "--range", "40090-40099", NULL };
+
+	os.fail_pool = 1;
+	is_int(run_with(plain), -1, "an unreadable pool fails the run");
+	is_str(run.failed, "reading the port range", "naming its stage");
+	is_str(err.msg, "fake pool unreadable", "with the reader's reason");
+	is_int(stage, CHECK_RANGE, "in the range stage");
+	ok(run.out.len == 0, "no output is left");
+	os.fail_pool = 0;
+
+	os.fail_read_at = 1;
+	is_int(run_with(plain), -1, "a failed socket read fails the run");
+	is_str(run.failed, "reading the socket table", "naming its stage");
+	is_str(err.msg, "fake netlink error", "with the reader's reason");
+	is_int(stage, CHECK_SOCKETS, "in the sockets stage");
+	os.fail_read_at = 2;
+	is_int(run_with(crit), -1, "a failed second read (owners) fails the run");
+	is_str(run.failed, "reading the socket table", "naming its stage");
+	os.fail_read_at = 0;
+
+	is_int(run_with(empty), -1, "an empty pool fails the run");
+	is_str(run.failed, "", "the message says it all");
+	ok(strstr(err.msg, "pool is empty") != NULL, "the pool is empty (%s)", err.msg);
+
+	os.fail_tw = 1;
+	is_int(run_with(plain), -1, "an unreadable TIME_WAIT lifetime fails the run");
+	is_str(run.failed, "reading the TIME_WAIT lifetime", "naming its stage");
+	os.fail_tw = 0;
+
+	os.fail_host = 1;
+	is_int(run_with(log), -1, "no host name fails a run with --log");
+	is_str(run.failed, "writing the log", "naming its stage");
+	ok(run.out.len == 0, "the output is not written then");
+	os.fail_host = 0;
+	os.fail_append = 1;
+	is_int(run_with(log), -1, "an unwritable log fails the run");
+	is_str(err.msg, "fake: h.csv is read-only", "with the reason");
+	os.fail_append = 0;
+}
+
+static void test_first_line_limit(void)
+{
+	struct renderer tight = report_nagios;
+	char *args[] = { "p", NULL };
+
+	tight.first_line_max = 40;
+	is_int(run_with(args), 0, "the run succeeds with the real renderer");
+	check_free(&run);
+	check_init(&run, &cfg, &tight, &fake_os, fake_clock());
+	is_int(check_run(&run, &err), -1, "a first line above the renderer's limit fails");
+	ok(strstr(err.msg, "NRPE limit") != NULL, "as a bug to report (%s)", err.msg);
+	ok(run.out.len == 0, "and leaves no output");
+}
+
+static void test_stage_names(void)
+{
+	is_str(check_stage_name(CHECK_START), "starting", "stage names");
+	is_str(check_stage_name(CHECK_OWNERS), "finding the processes that hold ports",
+	       "the owner stage");
+	is_str(check_stage_name(CHECK_NSTAGES), "starting", "out of range: starting");
+}
+
+int main(void)
+{
+	test_ok();
+	test_not_ok();
+	test_top();
+	test_log();
+	test_protocols();
+	test_failures();
+	test_first_line_limit();
+	test_stage_names();
+	check_free(&run);
+	return done_testing();
+}
