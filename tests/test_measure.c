@@ -1,6 +1,6 @@
-/* Unit tests of lib/measure.c against a fake socket source: this file defines sys_read_sockets,
- * so the library's own (netlink, /proc, iphlpapi) is not linked. Each call of the fake plays the
- * next scripted read: some sockets, optionally a restart (r == NULL) part-way, or a failure.
+/* Unit tests of lib/measure.c against a fake socket source (measure_read_fn), so that no real
+ * socket table (netlink, /proc, iphlpapi) is read. Each call of the fake plays the next
+ * scripted read: some sockets, optionally a restart (r == NULL) part-way, or a failure.
  * Checked: one read fills the tally; a restart never counts a socket twice; a failed read is a
  * failure, never a partial tally; more destinations than the table holds cause exactly one
  * second read, whose failure fails the whole; the attribution is collected in the same pass
@@ -55,7 +55,7 @@ static struct sock_rec sock(size_t i, bool many_dests)
 	return r;
 }
 
-int sys_read_sockets(const struct sys_query *q, sock_fn fn, void *ctx, struct sys_sock_info *info,
+static int fake_read(const struct sys_query *q, sock_fn fn, void *ctx, struct sys_sock_info *info,
 		     struct eph_err *err)
 {
 	const struct fake_read *f;
@@ -118,7 +118,7 @@ int main(void)
 	/* One plain read. */
 	script(1, (struct fake_read[]){ { .n = 50, .restarts = 2 } });
 	tally_init(&t, EPH_TCP, &pool);
-	rc = measure_sockets(&query, &t, &info, &err);
+	rc = measure_sockets_attrib(fake_read, &query, &t, NULL, &info, &err);
 	is_int(rc, 0, "one read: success");
 	is_int(calls, 1, "one read: the source is read once");
 	is_int(t.sockets, 50, "one read: 50 sockets");
@@ -132,7 +132,7 @@ int main(void)
 	/* A restart part-way: what came before the NULL is forgotten. */
 	script(1, (struct fake_read[]){ { .n = 150, .restart_after = 70, .restarts = 1 } });
 	tally_init(&t, EPH_TCP, &pool);
-	rc = measure_sockets(&query, &t, &info, &err);
+	rc = measure_sockets_attrib(fake_read, &query, &t, NULL, &info, &err);
 	is_int(rc, 0, "restart: success");
 	is_int(t.sockets, 150, "restart: 150 sockets, not 220");
 	is_int(t.used_count, 100, "restart: 100 distinct ports");
@@ -143,7 +143,7 @@ int main(void)
 	script(1, (struct fake_read[]){ { .n = 30, .fail = true } });
 	tally_init(&t, EPH_TCP, &pool);
 	err.msg[0] = '\0';
-	rc = measure_sockets(&query, &t, &info, &err);
+	rc = measure_sockets_attrib(fake_read, &query, &t, NULL, &info, &err);
 	is_int(rc, -1, "failed read: -1");
 	is_str(err.msg, "fake: the table could not be read", "failed read: the source's reason");
 	is_int(calls, 1, "failed read: not retried");
@@ -154,7 +154,7 @@ int main(void)
 	script(2, (struct fake_read[]){ { .n = many, .many_dests = true, .restarts = 1 },
 					{ .n = many, .many_dests = true, .restarts = 3 } });
 	tally_init(&t, EPH_TCP, &pool);
-	rc = measure_sockets(&query, &t, &info, &err);
+	rc = measure_sockets_attrib(fake_read, &query, &t, NULL, &info, &err);
 	is_int(rc, 0, "many destinations: success");
 	is_int(calls, 2, "many destinations: a second read verifies the candidates");
 	is_int(info.restarts, 4, "many destinations: restarts of both reads add up");
@@ -167,7 +167,7 @@ int main(void)
 					{ .n = 10, .many_dests = true, .fail = true } });
 	tally_init(&t, EPH_TCP, &pool);
 	err.msg[0] = '\0';
-	rc = measure_sockets(&query, &t, &info, &err);
+	rc = measure_sockets_attrib(fake_read, &query, &t, NULL, &info, &err);
 	is_int(rc, -1, "second read fails: -1");
 	is_str(err.msg, "fake: the table could not be read", "second read fails: its reason");
 	tally_free(&t);
@@ -176,7 +176,7 @@ int main(void)
 	script(1, (struct fake_read[]){ { .n = 40, .restart_after = 25 } });
 	tally_init(&t, EPH_TCP, &pool);
 	attrib_init(&a, EPH_TCP, &pool);
-	rc = measure_sockets_attrib(&query, &t, &a, &info, &err);
+	rc = measure_sockets_attrib(fake_read, &query, &t, &a, &info, &err);
 	is_int(rc, 0, "with owners: success");
 	is_int(calls, 1, "with owners: one read for both");
 	is_int(t.sockets, 40, "with owners: the tally has 40 sockets");
@@ -184,10 +184,10 @@ int main(void)
 	attrib_free(&a);
 	tally_free(&t);
 
-	/* NULL attribution: the same as measure_sockets. */
+	/* NULL attribution (what measure_sockets does with sys_read_sockets). */
 	script(1, (struct fake_read[]){ { .n = 12 } });
 	tally_init(&t, EPH_TCP, &pool);
-	rc = measure_sockets_attrib(&query, &t, NULL, &info, &err);
+	rc = measure_sockets_attrib(fake_read, &query, &t, NULL, &info, &err);
 	is_int(rc, 0, "no attribution: success");
 	is_int(t.sockets, 12, "no attribution: 12 sockets");
 	tally_free(&t);
@@ -195,7 +195,7 @@ int main(void)
 	/* measure_attrib: one more read, for the owners alone. */
 	script(1, (struct fake_read[]){ { .n = 60, .restart_after = 10 } });
 	attrib_init(&a, EPH_TCP, &pool);
-	rc = measure_attrib(&query, &a, &info, &err);
+	rc = measure_attrib(fake_read, &query, &a, &info, &err);
 	is_int(rc, 0, "owners only: success");
 	is_int(calls, 1, "owners only: one read");
 	is_int(a.sockets, 60, "owners only: 60 sockets after the restart");
@@ -204,7 +204,7 @@ int main(void)
 	script(1, (struct fake_read[]){ { .n = 5, .fail = true } });
 	attrib_init(&a, EPH_TCP, &pool);
 	err.msg[0] = '\0';
-	rc = measure_attrib(&query, &a, &info, &err);
+	rc = measure_attrib(fake_read, &query, &a, &info, &err);
 	is_int(rc, -1, "owners only, failed read: -1");
 	is_str(err.msg, "fake: the table could not be read", "owners only, failed read: its reason");
 	attrib_free(&a);
