@@ -65,16 +65,19 @@ static void summary_dest(const struct proto_result *p, struct strbuf *sb)
 
 /* In the order of the first line's words; indexed by enum eph_metric. */
 static const struct metric metrics[] = {
-	[EPH_METRIC_PCT] = { EPH_METRIC_PCT, "pct", true, false, "80", "90", "pct", value_pct,
-			     summary_pct },
-	[EPH_METRIC_USED] = { EPH_METRIC_USED, "used", false, false, NULL, NULL, "used", value_used,
-			      NULL },
-	[EPH_METRIC_FREE] = { EPH_METRIC_FREE, "free", false, false, NULL, NULL, "free", value_free,
-			      NULL },
-	[EPH_METRIC_DEST] = { EPH_METRIC_DEST, "dest", true, true, "80", "90", "dest_pct",
-			      value_dest, summary_dest },
-	[EPH_METRIC_ETA] = { EPH_METRIC_ETA, "eta", false, false, "3600:", "600:", "eta", value_eta,
-			     summary_eta, has_eta },
+	[EPH_METRIC_PCT] = { .id = EPH_METRIC_PCT, .name = "pct", .percent = true,
+			     .warn_default = "80", .crit_default = "90", .perf_label = "pct",
+			     .value = value_pct, .summary = summary_pct },
+	[EPH_METRIC_USED] = { .id = EPH_METRIC_USED, .name = "used", .perf_label = "used",
+			      .value = value_used },
+	[EPH_METRIC_FREE] = { .id = EPH_METRIC_FREE, .name = "free", .perf_label = "free",
+			      .value = value_free },
+	[EPH_METRIC_DEST] = { .id = EPH_METRIC_DEST, .name = "dest", .percent = true,
+			      .tcp_only = true, .warn_default = "80", .crit_default = "90",
+			      .perf_label = "dest_pct", .value = value_dest, .summary = summary_dest },
+	[EPH_METRIC_ETA] = { .id = EPH_METRIC_ETA, .name = "eta", .warn_default = "3600:",
+			     .crit_default = "600:", .perf_label = "eta", .value = value_eta,
+			     .summary = summary_eta, .has_value = has_eta },
 };
 
 #define NMETRICS (sizeof(metrics) / sizeof(metrics[0]))

@@ -16,9 +16,9 @@ struct strbuf;
 
 struct metric {
 	enum eph_metric id;
-	const char *name; /* --metric NAME, and "metric" in the JSON output */
 	bool percent;     /* a percentage: thresholds may be written "80%" */
 	bool tcp_only;    /* about TCP connections: judged on TCP only, refused without it */
+	const char *name; /* --metric NAME, and "metric" in the JSON output */
 	/* Thresholds when -w / -c are not given; NULL: none (the metric is never alerted on without
 	 * them). */
 	const char *warn_default, *crit_default;
