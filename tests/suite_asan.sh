@@ -34,7 +34,7 @@ probe=$(mktemp -d)
 trap 'rm -rf "$probe"' EXIT
 echo 'int main(void) { return 0; }' >"$probe/p.c"
 ${CC:-cc} -fsanitize=address,undefined -o "$probe/p" "$probe/p.c" >/dev/null 2>&1 ||
-	skip_all "the compiler cannot link -fsanitize=address,undefined"
+	skip_all "the compiler cannot link -fsanitize=address,undefined (Debian packages libasan8 libubsan1)"
 
 # detect_leaks: the plugin frees what it allocates; a leak is a bug here too.
 # verify_asan_link_order=0: suite_faults preloads its shim ahead of the ASan runtime.

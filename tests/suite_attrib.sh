@@ -25,7 +25,7 @@ if [ -z "${ATTRIB_INNER:-}" ]; then
 	if ! unshare -n -p -f --mount-proc true 2>/dev/null; then
 		skip_all "cannot create network and PID namespaces here"
 	fi
-	[ -x "$H" ] || skip_all "$H is not built (make check-build)"
+	[ -x "$H" ] || setup_failed "$H is built (make check-build)"
 	exec env ATTRIB_INNER=1 timeout 300 unshare -n -p -f --mount-proc bash "$0"
 fi
 

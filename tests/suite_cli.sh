@@ -10,7 +10,7 @@ BIN="${BIN:-check_ephemeral/check_ephemeral}"
 . "$TOP/tests/lib.sh"
 
 P="$TOP/$BIN"
-[ -x "$P" ] || skip_all "$P is not built (run make)"
+[ -x "$P" ] || setup_failed "$P is built (make)"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 version=$(sed -n 's/^#define EPH_VERSION "\(.*\)"/\1/p' "$TOP/lib/eph.h")

@@ -11,9 +11,10 @@ set -u
 
 if [ -z "${IN_NS:-}" ]; then
 	[ "$(id -u)" = 0 ] || skip_all "fault tests need root (unshare -n -m)"
-	command -v unshare >/dev/null && command -v ip >/dev/null || skip_all "needs unshare and ip"
+	need_cmd unshare util-linux
+	need_cmd ip iproute2
 	unshare -n -m true 2>/dev/null || skip_all "cannot create network and mount namespaces here"
-	[ -f "$TOP/$B/tests/faultshim.so" ] || skip_all "$B/tests/faultshim.so not built (make check-build)"
+	[ -f "$TOP/$B/tests/faultshim.so" ] || setup_failed "$B/tests/faultshim.so is built (make check-build)"
 	IN_NS=1 exec timeout 300 unshare -n -m --propagation private bash "$0"
 fi
 

@@ -13,7 +13,7 @@
 set -u
 . "$TOP/tests/lib.sh"
 
-command -v python3 >/dev/null || skip_all "needs python3 to parse the JSON output"
+need_cmd python3 python3
 enter_netns 200
 
 netns_pool 40000 40099 40090-40099

@@ -10,7 +10,7 @@ set -u
 cd "$TOP" || exit 2
 secs=${FUZZ_SMOKE_SECONDS:-3}
 
-command -v clang >/dev/null || skip_all "clang is not installed"
+need_cmd clang clang
 probe=$(mktemp -d)
 trap 'rm -rf "$probe"' EXIT
 printf '#include <stddef.h>\n#include <stdint.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n' >"$probe/p.c"

@@ -11,7 +11,8 @@ set -u
 
 if [ -z "${IN_NS:-}" ]; then
 	[ "$(id -u)" = 0 ] || skip_all "limit tests need root (unshare -n)"
-	command -v unshare >/dev/null && command -v ip >/dev/null || skip_all "needs unshare and ip"
+	need_cmd unshare util-linux
+	need_cmd ip iproute2
 	unshare -n true 2>/dev/null || skip_all "cannot create a network namespace here"
 	IN_NS=1 exec timeout 600 unshare -n bash "$0"
 fi

@@ -6,7 +6,7 @@
 set -u
 . "$TOP/tests/lib.sh"
 cd "$TOP" || exit 2
-command -v valgrind >/dev/null || skip_all "valgrind is not installed"
+need_cmd valgrind valgrind
 # Valgrind cannot run a sanitizer build (make asan runs every suite against one).
 if nm "$TOP/$BIN" 2>/dev/null | grep -q '__asan_init\|__ubsan_handle' ||
 	ldd "$TOP/$BIN" 2>/dev/null | grep -q 'libasan\|libubsan'; then
