@@ -58,7 +58,14 @@ apt_wait() {
 # shellcheck disable=SC2086
 if ! apt_wait install -y --no-install-recommends $missing; then
 	echo "check-deps: install failed; running apt-get update and trying again"
-	apt_wait update
+	# DPkg::Lock::Timeout covers the dpkg lock; apt-get update's lists lock is waited for here.
+	waited=0
+	until apt_wait update; do
+		grep -q 'Could not get lock' "$log" && [ "$waited" -lt "$lock_timeout" ] || break
+		echo "check-deps: ... the package lists are locked by another apt; waiting (${waited} s of at most ${lock_timeout} s)"
+		sleep 10
+		waited=$((waited + 10))
+	done
 	# shellcheck disable=SC2086
 	apt_wait install -y --no-install-recommends $missing || {
 		echo "check-deps: apt-get install failed; the end of $log:" >&2
