@@ -14,6 +14,10 @@ cd "$TOP" || exit 2
 unshare -n true 2>/dev/null || skip_all "cannot create a network namespace here"
 need_cmd ss iproute2
 [ -x "$TOP/$BIN" ] || setup_failed "$BIN is built (make)"
+# make asan runs every suite against the sanitizer build; its timings say nothing.
+if nm "$TOP/$BIN" 2>/dev/null | grep -q '__asan_init\|__ubsan_handle'; then
+	skip_all "$BIN is a sanitizer build (make check runs the benchmark smoke)"
+fi
 
 work=$(mktemp -d /tmp/eph-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
