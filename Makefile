@@ -15,7 +15,8 @@ WERROR ?= -Werror
 WARN := -std=c11 -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wpointer-arith -Wvla $(WERROR)
 CPPFLAGS += -Ilib -Icheck_ephemeral
-LDLIBS += -lm
+# -pthread: --netns reads each namespace in a thread that entered it (lib/netns_linux.c).
+LDLIBS += -lm -pthread
 
 # /usr, as monitoring-plugins on Debian: the plugin lands in /usr/lib/nagios/plugins, where
 # Nagios' $USER1$, NRPE and Icinga's PluginDir look. PREFIX=/usr/local for a local install.
@@ -35,14 +36,16 @@ B ?= build/linux
 PORTABLE_SRCS := lib/check.c lib/eph.c lib/strbuf.c lib/threshold.c lib/portpool.c lib/sock.c lib/tally.c \
 	lib/evaluate.c lib/measure.c lib/metric.c lib/num.c lib/topn.c lib/utf8.c lib/report.c lib/report_nagios.c lib/attrib.c \
 	lib/report_solarwinds.c lib/report_json.c lib/report_prom.c lib/json.c lib/histlog.c lib/winparse.c \
-	lib/forecast.c lib/forecast_store.c
+	lib/forecast.c lib/forecast_store.c \
+	lib/netns.c
 # The OS backend behind lib/sys.h, chosen by BACKEND (docs/hacking.md: adding one). Every Unix
 # backend shares POSIX_SRCS; the Windows list is built by mk/windows.mk with mingw.
 BACKEND ?= linux
 POSIX_SRCS := lib/sys_posix.c
-BACKEND_SRCS_linux := lib/sys_linux.c lib/nl_diag.c lib/procnet.c lib/procfd.c $(POSIX_SRCS)
+BACKEND_SRCS_linux := lib/sys_linux.c lib/nl_diag.c lib/procnet.c lib/procfd.c lib/netns_linux.c \
+	$(POSIX_SRCS)
 BACKEND_SRCS_windows := lib/sys_windows.c lib/win_netsh.c lib/win_wmi.c lib/win_tables.c \
-	lib/win_io.c lib/sys_windows_owner.c
+	lib/win_io.c lib/sys_windows_owner.c lib/netns_windows.c
 BACKEND_SRCS := $(BACKEND_SRCS_$(BACKEND))
 ifeq ($(strip $(BACKEND_SRCS)),)
 $(error BACKEND=$(BACKEND): no BACKEND_SRCS_$(BACKEND) list in the Makefile)

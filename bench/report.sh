@@ -68,9 +68,10 @@ reader. Numbers are from one run on one machine: compare ratios, not absolute ti
 
 EOF
 
-awk -F '\t' -v q="'" -v lo="$LO" -v hi="$HI" -v rounds="$ROUNDS" -v load="$load" -v cores="${cores:-0}" '
-function median(key,   n, i, j, t, v) {
-	n = split(vals[key], v, " ")
+AWK_LIB='# awk functions both tables use.
+# median_of LIST: the median of the numbers in LIST (separated by spaces); -1 when empty.
+function median_of(list,   n, i, j, t, v) {
+	n = split(list, v, " ")
 	for (i = 2; i <= n; i++) {
 		t = v[i] + 0
 		for (j = i - 1; j >= 1 && v[j] + 0 > t; j--) {
@@ -82,6 +83,28 @@ function median(key,   n, i, j, t, v) {
 		return -1
 	}
 	return (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+}
+# para FIRST REST TEXT: TEXT as lines of at most 98 columns, the first after FIRST, the others
+# after REST (a list item: "- " and "  ").
+function para(first, rest, text,   n, w, i, line) {
+	n = split(text, w, " ")
+	line = first
+	for (i = 1; i <= n; i++) {
+		if (line != first && line != rest && length(line) + 1 + length(w[i]) > 98) {
+			print line
+			line = rest
+		}
+		line = line ((line == first || line == rest) ? "" : " ") w[i]
+	}
+	if (line != first && line != rest) {
+		print line
+	}
+}
+'
+
+awk -F '\t' -v q="'" -v lo="$LO" -v hi="$HI" -v rounds="$ROUNDS" -v load="$load" -v cores="${cores:-0}" "$AWK_LIB"'
+function median(key) {
+	return median_of(vals[key])
 }
 function ms(us) {
 	return sprintf("%.2f", us / 1000)
@@ -128,21 +151,8 @@ function dflt(sz) {
 function count(sz, nm) {
 	return out[sz SUBSEP nm] + 0
 }
-# para FIRST REST TEXT: TEXT as lines of at most 98 columns, the first after FIRST, the others
-# after REST (a list item: "- " and "  ").
-function para(first, rest, text,   n, w, i, line) {
-	n = split(text, w, " ")
-	line = first
-	for (i = 1; i <= n; i++) {
-		if (line != first && line != rest && length(line) + 1 + length(w[i]) > 98) {
-			print line
-			line = rest
-		}
-		line = line ((line == first || line == rest) ? "" : " ") w[i]
-	}
-	if (line != first && line != rest) {
-		print line
-	}
+/^netns\t/ {
+	next # the --netns rows: their own section, below
 }
 /^#/ {
 	if ($0 ~ /^# cmd [a-z_]+=/) {
@@ -522,10 +532,205 @@ END {
 			para("- ", "  ", txt)
 		}
 		if (has(t, "ce_top") && has(t, "ce_tcp")) {
-			para("- ", "  ", sprintf("The owner search of `--top` (the default when the state is not OK) costs %s ms of CPU more at this size (%.2f× the `--top 0` run), and its peak RSS is %d KiB against %d KiB. What it does (from check_ephemeral/main.c): a second socket read for the owner data, a record per socket, and a walk of the file descriptors of every process under /proc. An OK run does not do it.", ms(cpu(t, "ce_top") - cpu(t, "ce_tcp")), cpu(t, "ce_top") / cpu(t, "ce_tcp"), rss[t SUBSEP "ce_top"], rss[t SUBSEP "ce_tcp"]))
+			para("- ", "  ", sprintf("The owner search of `--top` (the default when the state is not OK) costs %s ms of CPU more at this size (%.2f× the `--top 0` run), and its peak RSS is %d KiB against %d KiB. What it does (from lib/check.c): a second socket read for the owner data, a record per socket, and a walk of the file descriptors of every process under /proc. An OK run does not do it.", ms(cpu(t, "ce_top") - cpu(t, "ce_tcp")), cpu(t, "ce_top") / cpu(t, "ce_tcp"), rss[t SUBSEP "ce_top"], rss[t SUBSEP "ce_tcp"]))
 		}
 	}
 }' "$RESULTS"
+
+# The --netns rows (bench/netns.sh), when the results file has them. Every figure and every
+# "measured" sentence comes from those rows; what comes from the kernel's code says so.
+if grep -qP '^netns\t' "$RESULTS"; then
+	nmeta() { sed -n "s/^# netns $1=//p" "$RESULTS" | head -n 1; }
+	printf '\n## Many network namespaces (`--netns`)\n\n'
+	fmt -u -w 98 <<EOF
+Written by \`bench/netns.sh\` (\`make bench\` runs it after the table above, \`make bench-netns\`
+on its own): $(nmeta date), commit $(nmeta commit), kernel $(nmeta kernel), $(nmeta cores) cores,
+load average $(nmeta load) when the rows were written. $(nmeta sockets) ESTABLISHED TCP sockets
+in all (connections over loopback, both ends in the same namespace; the client ends hold ports
+of the pool $(nmeta range), the server ends do not), spread evenly over 1, 10 or 100 network
+namespaces made by \`unshare -n\`. The bench runs in a PID namespace of its own, so
+\`--netns all\` finds those namespaces and the bench's own, empty one: the namespaces checked
+are one more than those made. Median of $(nmeta rounds) round(s): wall and CPU (user + system)
+time; peak RSS is the largest of the rounds. "Shared": the kernel's default, one established
+hash for every namespace, whose bucket count is shown; "private":
+\`net.ipv4.tcp_child_ehash_entries\` set in the bench's namespace before it made the others, so
+that each has a hash of its own of that many buckets. The first row has as many namespaces as
+the last shared one, without a connection: what a namespace costs by itself.
+EOF
+	cat <<EOF
+
+| namespaces | TCP sockets in them | hash | buckets | \`--netns all\`, wall ms | CPU ms | wall ms per namespace checked | peak RSS KiB | plain run in the bench's namespace, wall ms |
+|---:|---:|---|---:|---:|---:|---:|---:|---:|
+EOF
+	awk -F '\t' -v cores="$(nmeta cores)" -v load="$(nmeta load)" -v perproc="$(nmeta per_proc)" "$AWK_LIB"'
+	function median(list) { return median_of(list) }
+	function kv(s, key,   m) {
+		if (match(s, " " key "=[^ ]*")) return substr(s, RSTART + length(key) + 2, RLENGTH - length(key) - 2)
+		return ""
+	}
+	function num(x,   s) { # 12345 -> "12 345"
+		s = sprintf("%d", x)
+		while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]($| )/, " &", s)
+		return s
+	}
+	function w(k, nm) { return median(wall[k SUBSEP nm]) }
+	function dur(us) { return us >= 1e6 ? sprintf("%.1f s", us / 1e6) : sprintf("%.0f ms", us / 1000) }
+	function has(k, nm) { return (k SUBSEP nm) in wall }
+	/^# netns case / {
+		k = kv($0, "count") SUBSEP kv($0, "hash")
+		keys[++nk] = k
+		for (i = split("ehash tw_max sockets in_pool ports build_s host_tcp", f, " "); i > 0; i--)
+			cs[k SUBSEP f[i]] = kv($0, f[i])
+		next
+	}
+	$1 != "netns" { next }
+	{
+		k = $2 SUBSEP $3
+		if ($4 == "ce_t1") {
+			nt[k]++
+			t1wall[k SUBSEP nt[k]] = $6; t1exit[k SUBSEP nt[k]] = $10; t1out[k SUBSEP nt[k]] = $11
+			next
+		}
+		if ($6 < 0 || $10 > 2) { bad[k SUBSEP $4]++; next }
+		wall[k SUBSEP $4] = wall[k SUBSEP $4] " " $6
+		cpu[k SUBSEP $4] = cpu[k SUBSEP $4] " " ($7 + $8)
+		if ($9 > rss[k SUBSEP $4]) rss[k SUBSEP $4] = $9
+		if (!(k in state)) { state[k] = $11; sub(/ -.*/, "", state[k]) }
+	}
+	END {
+		maxn = 0; minn = 0
+		for (i = 1; i <= nk; i++) {
+			k = keys[i]; split(k, f, SUBSEP); n = f[1]; h = f[2]
+			if (h != "idle" && n > maxn) maxn = n
+			if (h != "idle" && (minn == 0 || n < minn)) minn = n
+			if (!has(k, "ce_netns")) {
+				printf "| %d | %s | %s | | no valid run | | | | |\n", n, num(cs[k SUBSEP "sockets"]), h
+				continue
+			}
+			hn = h == "idle" ? "shared, no connections" : h
+			printf "| %d | %s | %s | %s | %.1f | %.1f | %.2f | %d | %.1f |\n", n, num(cs[k SUBSEP "sockets"]),
+				hn, num(cs[k SUBSEP "ehash"]), w(k, "ce_netns") / 1000, median(cpu[k SUBSEP "ce_netns"]) / 1000,
+				w(k, "ce_netns") / 1000 / (n + 1), rss[k SUBSEP "ce_netns"], w(k, "ce_own") / 1000
+			if (rss[k SUBSEP "ce_netns"] > rmax) rmax = rss[k SUBSEP "ce_netns"]
+			if (rmin == 0 || rss[k SUBSEP "ce_netns"] < rmin) rmin = rss[k SUBSEP "ce_netns"]
+			if (rss[k SUBSEP "ce_own"] > omax) omax = rss[k SUBSEP "ce_own"]
+		}
+		print ""
+		for (i = 1; i <= nk; i++) {
+			k = keys[i]
+			for (nm in bad) if (index(nm, k SUBSEP) == 1) {
+				split(nm, f, SUBSEP)
+				para("- ", "  ", sprintf("**%d run(s) of %s with %d namespaces, %s hash, failed or timed out** and are left out of the medians.", bad[nm], f[3], f[1], f[2]))
+			}
+		}
+		# What was verified.
+		txt = "Counts: before timing a case, the bench compared one `--netns all -o json` run with `ss -tan` inside every namespace it had made: the sockets in the pool and their distinct ports were the same in every namespace of every case (the bench stops otherwise and writes nothing), and every namespace had the hash the row names (its `net.ipv4.tcp_ehash_entries`, negative in a namespace that shares the hash)."
+		for (i = 1; i <= nk; i++) {
+			k = keys[i]; split(k, f, SUBSEP)
+			if (cs[k SUBSEP "ports"] + 0 < cs[k SUBSEP "in_pool"] + 0 && !said) {
+				said = 1
+				procs = perproc > 0 ? int((cs[k SUBSEP "in_pool"] / f[1] + perproc - 1) / perproc) : 0
+				txt = txt sprintf(" With %d namespace(s), %s client sockets held %s distinct ports: each namespace%s connections came from %d processes (one process can hold %s connections under the open-file limit here), each connecting to a listener of its own, and connect() hands out a local port already in use toward another destination again, as long as the four-tuple is new (the kernel" "\x27" "s `__inet_hash_connect`). `tcp_used` counts those ports, `tcp_established` the sockets; both matched ss.", f[1], num(cs[k SUBSEP "in_pool"]), num(cs[k SUBSEP "ports"]), "\x27" "s", procs, num(perproc))
+			}
+		}
+		para("- ", "  ", txt)
+		# The shared hash: namespaces x sockets.
+		ki = maxn SUBSEP "idle"; ks = maxn SUBSEP "shared"; kp = maxn SUBSEP "private"; k1 = minn SUBSEP "shared"
+		if (has(ks, "ce_netns") && has(k1, "ce_netns") && maxn > minn) {
+			txt = sprintf("Shared hash: with %s sockets in the namespaces, `--netns all` took %.0f ms over %d namespace(s) and %.0f ms over %d (%.1f× for %.1f× the namespaces checked).", num(cs[ks SUBSEP "sockets"]), w(k1, "ce_netns") / 1000, minn + 1, w(ks, "ce_netns") / 1000, maxn + 1, w(ks, "ce_netns") / w(k1, "ce_netns"), (maxn + 1) / (minn + 1))
+			if (has(ki, "ce_netns") && has(ki, "ce_own")) {
+				per = (w(ks, "ce_netns") - w(ki, "ce_netns")) / (maxn + 1)
+				walk = w(ks, "ce_own") - w(ki, "ce_own")
+				txt = txt sprintf(" Above the %.0f ms that as many namespaces cost without a socket, that is %.1f ms per namespace checked; one plain run in the bench" "\x27" "s empty namespace, which walks the same shared hash, took %.1f ms more with the sockets there than without. Each namespace" "\x27" "s dump walks the whole shared hash and skips the other namespaces" "\x27" " sockets one by one (the kernel" "\x27" "s inet_diag code), so the socket part grows as namespaces × sockets on the host.", w(ki, "ce_netns") / 1000, per / 1000, walk / 1000)
+			}
+			para("- ", "  ", txt)
+		}
+		# The private hash.
+		txt = ""
+		for (i = 1; i <= nk; i++) {
+			k = keys[i]; split(k, f, SUBSEP)
+			if (f[2] != "private" || !has(k, "ce_netns") || !has(f[1] SUBSEP "shared", "ce_netns")) continue
+			r = w(f[1] SUBSEP "shared", "ce_netns") / w(k, "ce_netns")
+			txt = txt sprintf("%s%s over %d namespace(s) (%.0f against %.0f ms)", txt == "" ? "" : ", ", (r < 1.1 && r > 0.9) ? "about as fast as the shared hash" : sprintf("%.1f× %s than the shared hash", r >= 1 ? r : 1 / r, r >= 1 ? "faster" : "slower"), f[1], w(k, "ce_netns") / 1000, w(f[1] SUBSEP "shared", "ce_netns") / 1000)
+		}
+		if (txt != "") {
+			txt = "Private hash per namespace: " txt "."
+			if (has(kp, "ce_netns") && has(ki, "ce_netns")) {
+				d = (w(kp, "ce_netns") - w(ki, "ce_netns")) / 1000
+				txt = txt (d > 0 ? sprintf(" Over %d namespaces it is still %.0f ms above", maxn, d) : sprintf(" Over %d namespaces it was not slower than", maxn))
+				txt = txt sprintf(" the %.0f ms of as many namespaces without a socket.", w(ki, "ce_netns") / 1000)
+				if (d > 0) txt = txt sprintf(" Not measured apart here, but from the kernel" "\x27" "s code: only the established hash becomes private (the commit says so); the bind hash stays shared, and the plugin" "\x27" "s request for bound-only sockets (state bit 13) walks it, skipping other namespaces" "\x27" " ports, in every namespace.")
+			}
+			if (has(kp, "ce_own") && has(ks, "ce_own")) {
+				txt = txt sprintf(" The plain run in the bench" "\x27" "s namespace (made before the sysctl was set, so on the shared hash) took %.1f ms with the sockets in private hashes against %.1f ms with them in the shared one: private hashes also spare the namespaces that do not hold the sockets.", w(kp, "ce_own") / 1000, w(ks, "ce_own") / 1000)
+			}
+			para("- ", "  ", txt)
+		}
+		# tcp_max_tw_buckets in the namespaces, by hash size.
+		txt = ""
+		for (i = 1; i <= nk; i++) {
+			k = keys[i]; split(k, f, SUBSEP)
+			if (cs[k SUBSEP "tw_max"] == "" || (f[2] != "private" && shtw)) continue
+			if (f[2] != "private") shtw = 1
+			txt = txt sprintf("%s%s with %s %s buckets", txt == "" ? "" : ", ", num(cs[k SUBSEP "tw_max"]), f[2] == "private" ? "a private hash of" : "the shared hash of", num(cs[k SUBSEP "ehash"]))
+		}
+		if (txt != "") para("- ", "  ", "`net.ipv4.tcp_max_tw_buckets` inside the namespaces made: " txt ".")
+		if (rmax > 0) {
+			para("- ", "  ", sprintf("Memory: the peak RSS of `--netns all` stayed between %d and %d KiB in every case (the plain run: at most %d KiB): the plugin keeps the figures of two namespaces at a time, whatever their number (lib/check.c).", rmin, rmax, omax))
+		}
+		# -t.
+		for (i = 1; i <= nk; i++) {
+			k = keys[i]; split(k, f, SUBSEP)
+			if (!(k in nt)) continue
+			mx = 0; ok = 1; lo = -1; hi = -1; un = 0; codes = ""
+			for (r = 1; r <= nt[k]; r++) {
+				if (t1wall[k SUBSEP r] > mx) mx = t1wall[k SUBSEP r]
+				if (t1wall[k SUBSEP r] < 0) ok = 0
+				e = t1exit[k SUBSEP r]; if (index(" " codes " ", " " e " ") == 0) codes = codes (codes == "" ? "" : ", ") e
+				c = -1; s = t1out[k SUBSEP r]
+				if (match(s, /[0-9]+ namespaces checked/)) c = substr(s, RSTART, RLENGTH) + 0
+				if (c >= 0 && (lo < 0 || c < lo)) lo = c
+				if (c > hi) hi = c
+				if (s ~ /not checked before -t ran out/) un++
+			}
+			txt = sprintf("`-t 1` over %d namespaces, %s hash, %d run(s): ", f[1] + 1, f[2], nt[k])
+			if (!ok) {
+				txt = txt "**at least one run was killed after 120 s: -t was not honoured.**"
+			} else {
+				txt = txt sprintf("the longest took %.0f ms, exit code(s) %s; %d to %d namespaces were checked", mx / 1000, codes, lo, hi)
+				txt = txt (un == nt[k] ? sprintf(" and the rest counted as not checked before -t ran out (UNKNOWN, the status line says how many); the whole run with -t 60 took %.0f ms.", w(k, "ce_netns") / 1000) : (un ? "; some runs checked them all in time." : ": all of them, in time."))
+			}
+			para("- ", "  ", txt)
+		}
+		# What it means, and the machine.
+		if (has(ks, "ce_netns")) {
+			print ""
+			para("", "", sprintf("What it means on a big container host: with the default shared hash, a `--netns all` check costs about one dump of every socket on the host per namespace. Here %d namespaces holding %s sockets took %s of wall time and %s of CPU per check with the shared hash%s; keep the check interval and `-t` sized for that.", maxn, num(cs[ks SUBSEP "sockets"]), dur(w(ks, "ce_netns")), dur(median(cpu[ks SUBSEP "ce_netns"])), has(kp, "ce_netns") ? sprintf(", %s and %s with private hashes", dur(w(kp, "ce_netns")), dur(median(cpu[kp SUBSEP "ce_netns"]))) : ""))
+			other = cs[ks SUBSEP "host_tcp"] - cs[ks SUBSEP "sockets"]
+			o = other > 0 ? sprintf(" The shared hash also held about %s TCP sockets of the rest of the host when the %d-namespace shared case was verified.", num(other), maxn) : ""
+		}
+		print ""
+		para("", "", sprintf("The machine (%s cores) was shared while this ran: other sessions were building and testing (load average %s when the rows were written), so absolute times are loose. The ratios come from one run, in which each case" "\x27" "s rounds alternate the plain run and `--netns all`.%s", cores, load, o))
+	}' "$RESULTS"
+	cat <<'EOF'
+
+`-t` bounds the run in every case: no namespace is entered after three quarters of `-t`, those
+left are counted as not checked, and the state is then at least UNKNOWN (a CRITICAL found before
+stays CRITICAL).
+
+The remedy is a private established hash per namespace, `net.ipv4.tcp_child_ehash_entries`
+(Linux 6.1 and later: kernel commit d1e5e6408b30, "tcp: Introduce optional per-netns ehash";
+Documentation/networking/ip-sysctl.rst). Set it in the namespace that creates the containers
+(the host's, through /etc/sysctl.d, before the container runtime starts them): it is read when a
+namespace is created, so it applies to namespaces made after it is set, and 0, the default,
+means shared. The kernel rounds it up to a power of two. Inside a namespace,
+`net.ipv4.tcp_ehash_entries` shows its hash (negative: shared), so you can check it took effect.
+Size it for the sockets a container holds, TIME_WAIT included: a private hash also sets that
+namespace's `tcp_max_tw_buckets` to half its size (measured above), and TIME_WAIT sockets past
+that cap are not kept. Listening and bound sockets stay in hashes shared by every namespace.
+docs/containers.md has the operator's view.
+EOF
+fi
 
 cat <<'EOF'
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "metric.h"
+#include "netns.h"
 #include "num.h"
 #include "portpool.h"
 #include "report.h"
@@ -17,6 +18,7 @@ enum {
 	OPT_SAM_STATUS,
 	OPT_OUTPUT_FILE,
 	OPT_LOG,
+	OPT_NETNS,
 	OPT_STATE_DIR,
 };
 
@@ -32,6 +34,7 @@ static const struct option long_opts[] = {
 	{ "sam-status", no_argument, NULL, OPT_SAM_STATUS },
 	{ "output-file", required_argument, NULL, OPT_OUTPUT_FILE },
 	{ "log", required_argument, NULL, OPT_LOG },
+	{ "netns", required_argument, NULL, OPT_NETNS },
 	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -52,14 +55,15 @@ static void usage(struct strbuf *out)
 		  "Usage: %s [-w RANGE] [-c RANGE] [--metric %s]\n"
 		  "       [-p tcp|udp|all] [-4|-6] [--range LO-HI] [-t SECONDS] [-o FORMAT] [-v]\n"
 		  "       [--top N] [--sam-status] [--output-file PATH] [--log FILE]\n"
+		  "       [--netns all|NAME|PATH|PID]\n"
 		  "       [--state-dir DIR]\n"
 		  "\n"
 		  "Counts the distinct local ports of the dynamic (ephemeral) range, minus reserved\n"
 		  "ports, that sockets hold in any state (TIME_WAIT and bound-only included).\n"
 		  "\n"
 		  "Options:\n"
-		  "  -w, --warning RANGE    warning threshold for the metric (default 80 for pct/dest)\n"
-		  "  -c, --critical RANGE   critical threshold for the metric (default 90 for pct/dest)\n"
+		  "  -w, --warning RANGE    warning threshold (default 80 for pct and dest)\n"
+		  "  -c, --critical RANGE   critical threshold (default 90 for pct and dest)\n"
 		  "      --metric NAME      pct:  percent of the pool in use (default)\n"
 		  "                         used: ports in use      free: ports free\n"
 		  "                         dest: percent of the pool held toward the busiest\n"
@@ -78,6 +82,11 @@ static void usage(struct strbuf *out)
 		  "      --output-file PATH write the output to PATH (atomically: a temporary file\n"
 		  "                         renamed over it), not to stdout; errors go to both\n"
 		  "      --log FILE         append one CSV line per protocol to FILE (history)\n"
+		  "      --netns WHICH      Linux, as root: check network namespaces, each on its\n"
+		  "                         own pool; the worst one is reported. all: every one\n"
+		  "                         on the host (containers too); NAME: /run/netns/NAME;\n"
+		  "                         PATH: a namespace file; PID: that process's\n"
+		  "                         namespace\n"
 		  "      --state-dir DIR    keep the forecast's samples in DIR (default\n"
 		  "                         $NAGIOS_PLUGIN_STATE_DIRECTORY, else\n"
 		  "                         /var/lib/check_ephemeral; on Windows\n"
@@ -100,10 +109,11 @@ static void usage(struct strbuf *out)
 		  "  %s --metric dest -w 50 -c 75       busiest destination\n"
 		  "  %s --metric eta                    time until the pool is full\n"
 		  "  %s -p all                          TCP and UDP\n"
+		  "  %s --netns all                     every container too\n"
 		  "\n"
 		  "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for -h and -V).\n",
 		  EPH_NAME, EPH_VERSION, EPH_NAME, metrics, EPH_DEFAULT_TIMEOUT, report_names(), EPH_TOP_MAX,
-		  EPH_NAME, EPH_NAME, EPH_NAME, EPH_NAME, EPH_NAME);
+		  EPH_NAME, EPH_NAME, EPH_NAME, EPH_NAME, EPH_NAME, EPH_NAME);
 }
 
 static int parse_threshold(const char *opt, const char *text, struct threshold *t,
@@ -357,6 +367,16 @@ int cli_parse(int argc, char **argv, struct eph_config *cfg, struct strbuf *out,
 				return CLI_ERROR;
 			}
 			cfg->log_file = optarg;
+			break;
+		case OPT_NETNS:
+			if (netns_spec_kind(optarg) == NETNS_SPEC_BAD) {
+				eph_err_set(err,
+					    "--netns '%.40s': use all, a name under /run/netns, a "
+					    "namespace file's path or a process id",
+					    optarg);
+				return CLI_ERROR;
+			}
+			cfg->netns = optarg;
 			break;
 		case OPT_STATE_DIR:
 			if (!*optarg) {

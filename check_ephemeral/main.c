@@ -7,40 +7,64 @@
 #include "check.h"
 #include "cli.h"
 
-/* The timeout output for each stage is built before the timer starts, so the handler only writes
- * bytes that already exist. Sized for the longest renderer (Prometheus, with its HELP and TYPE
- * lines); prepare_timeouts checks that each fits. */
-static char timeout_lines[CHECK_NSTAGES][2048];
-static size_t timeout_lens[CHECK_NSTAGES];
+/* The output for a timeout or a stop signal in each stage is built before the timer starts, so
+ * the handler only writes bytes that already exist. Sized for the longest renderer
+ * (Prometheus, with its HELP and TYPE lines); prepare_stops cuts what does not fit. */
+static char stop_lines[SYS_NSTOP][CHECK_NSTAGES][2048];
+static size_t stop_lens[SYS_NSTOP][CHECK_NSTAGES];
 static volatile sig_atomic_t stage; /* set by the run (struct check.stage) */
-static int timeout_code = 3;
+static int stop_code = 3;
 
-static void on_timeout(void)
+static void on_stop(enum sys_stop why)
 {
 	int s = stage;
 
-	/* --output-file (armed in main) shows the timeout too, not the last good numbers. */
-	sys_file_replace_now(timeout_lines[s], timeout_lens[s]);
-	sys_write_stdout(timeout_lines[s], timeout_lens[s]);
-	sys_exit_now(timeout_code);
+	/* --output-file (armed in main) shows the error too, not the last good numbers. */
+	sys_file_replace_now(stop_lines[why][s], stop_lens[why][s]);
+	sys_write_stdout(stop_lines[why][s], stop_lens[why][s]);
+	sys_exit_now(stop_code);
 }
 
-static void prepare_timeouts(const struct renderer *rd, unsigned seconds)
+/* The one-line reason for a stop in stage name. */
+static void stop_message(enum sys_stop why, const char *name, unsigned seconds, char *msg,
+			 size_t size)
 {
-	for (int i = 0; i < CHECK_NSTAGES; i++) {
-		const char *name = check_stage_name((enum check_stage)i);
-		struct strbuf sb = { 0 };
-		char msg[160];
-
-		snprintf(msg, sizeof(msg), "timed out after %u s while %s (raise -t)", seconds,
-			 name);
-		rd->render_error(rd->stage_apart ? name : "", msg, &sb);
-		timeout_lens[i] =
-			sb.len < sizeof(timeout_lines[i]) ? sb.len : sizeof(timeout_lines[i]) - 1;
-		memcpy(timeout_lines[i], sb_str(&sb), timeout_lens[i]);
-		sb_free(&sb);
+	switch (why) {
+	case SYS_STOP_TIMEOUT:
+		snprintf(msg, size, "timed out after %u s while %s (raise -t)", seconds, name);
+		break;
+	case SYS_STOP_TERM:
+		/* Nagios and NRPE send SIGTERM when their own timeout expires. */
+		snprintf(msg, size,
+			 "terminated by SIGTERM while %s (if the monitoring system sent it at its own "
+			 "timeout, keep -t %u below that)",
+			 name, seconds);
+		break;
+	default:
+		snprintf(msg, size, "terminated by %s while %s",
+			 why == SYS_STOP_INT ? "SIGINT" : "SIGHUP", name);
+		break;
 	}
-	timeout_code = rd->error_exit_code;
+}
+
+static void prepare_stops(const struct renderer *rd, unsigned seconds)
+{
+	for (int w = 0; w < SYS_NSTOP; w++) {
+		for (int i = 0; i < CHECK_NSTAGES; i++) {
+			const char *name = check_stage_name((enum check_stage)i);
+			struct strbuf sb = { 0 };
+			char msg[200];
+
+			stop_message((enum sys_stop)w, name, seconds, msg, sizeof(msg));
+			rd->render_error(rd->stage_apart ? name : "", msg, &sb);
+			stop_lens[w][i] = sb.len < sizeof(stop_lines[w][i])
+						  ? sb.len
+						  : sizeof(stop_lines[w][i]) - 1;
+			memcpy(stop_lines[w][i], sb_str(&sb), stop_lens[w][i]);
+			sb_free(&sb);
+		}
+	}
+	stop_code = rd->error_exit_code;
 }
 
 /* Writes out in one call; a failed write (stdout closed) ends with the renderer's code for a
@@ -53,7 +77,7 @@ static int emit(const struct renderer *rd, const struct strbuf *out, int code)
 	return code;
 }
 
-/* --output-file, once the command line is known. */
+/* --output-file, once it is armed. */
 static const char *output_file;
 
 static int fail(const struct renderer *rd, const char *what, const char *msg)
@@ -62,11 +86,14 @@ static int fail(const struct renderer *rd, const char *what, const char *msg)
 	int code;
 
 	rd->render_error(what, msg, &out);
-	/* The file shows the failure too, rather than the last good numbers; stdout has it for
-	 * whoever ran the plugin (cron mails it). When the file is what failed, stdout only. */
+	/* The file shows the failure too, rather than the last good numbers, through the
+	 * temporary file armed at the start (a failure for want of descriptors could not open a
+	 * new one); stdout has it for whoever ran the plugin (cron mails it). When the file is
+	 * what failed, stdout only. */
 	if (output_file && !out.overflow) {
-		sys_write_file_atomic(output_file, sb_str(&out), out.len, NULL);
+		sys_file_commit(sb_str(&out), out.len, NULL);
 	}
+	output_file = NULL;
 	code = emit(rd, &out, rd->error_exit_code);
 	sb_free(&out);
 	return code;
@@ -83,7 +110,7 @@ static int write_output(const struct renderer *rd, const struct check *c)
 	if (c->out.overflow) {
 		return fail(rd, "", "out of memory building the output");
 	}
-	if (sys_write_file_atomic(output_file, sb_str(&c->out), c->out.len, &err) < 0) {
+	if (sys_file_commit(sb_str(&c->out), c->out.len, &err) < 0) {
 		output_file = NULL;
 		return fail(rd, "writing --output-file", err.msg);
 	}
@@ -111,16 +138,15 @@ int main(int argc, char **argv)
 		return code;
 	}
 	rd = report_find(cfg.output);
-	output_file = cfg.output_file;
-	prepare_timeouts(rd, cfg.timeout);
-	if (output_file && sys_file_arm(output_file, &err) < 0) {
-		output_file = NULL;
-		return fail(rd, "writing --output-file", err.msg);
-	}
-	if (sys_timeout_start(cfg.timeout, on_timeout, &err) < 0) {
-		sys_file_disarm();
+	prepare_stops(rd, cfg.timeout);
+	/* The handlers first: a SIGTERM right after arming must not leave the temporary file. */
+	if (sys_timeout_start(cfg.timeout, on_stop, &err) < 0) {
 		return fail(rd, "", err.msg);
 	}
+	if (cfg.output_file && sys_file_arm(cfg.output_file, &err) < 0) {
+		return fail(rd, "writing --output-file", err.msg);
+	}
+	output_file = cfg.output_file;
 	check_init(&run, &cfg, rd, &check_sys_os, start);
 	run.stage = &stage;
 	code = check_run(&run, &err) < 0 ? fail(rd, run.failed, err.msg) : write_output(rd, &run);

@@ -1,5 +1,7 @@
 #include "check.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "histlog.h"
@@ -14,15 +16,23 @@ const struct check_os check_sys_os = {
 	.host_name = sys_host_name,
 	.local_time_iso8601 = sys_local_time_iso8601,
 	.append_file = sys_append_file,
+	.netns_privileged = netns_privileged,
+	.netns_list = netns_list,
+	.netns_run = netns_run,
 	.forecast = forecast_store_update,
 	.time_now = sys_time_now,
 };
 
 static const char *const stage_names[CHECK_NSTAGES] = {
 	"starting",
+	"listing the network namespaces",
 	"reading the port range",
 	"reading the socket table",
+	"reading the TIME_WAIT lifetime",
+	"updating the forecast's state file",
 	"finding the processes that hold ports",
+	"building the output",
+	"writing the log",
 	"writing the output",
 };
 
@@ -33,15 +43,23 @@ const char *check_stage_name(enum check_stage s)
 
 static void enter(struct check *c, enum check_stage s)
 {
+	c->stage_now = s;
 	if (c->stage) {
 		*c->stage = (sig_atomic_t)s;
 	}
 }
 
-/* Ends the run with a failure of stage `what` ("" when the message says it all). */
-static int fail(struct check *c, const char *what)
+/* Ends the run with a failure of the stage it is in, or with none when the message says it all
+ * (a run's own verdicts, not an OS step). */
+static int fail(struct check *c)
 {
-	c->failed = what;
+	c->failed = c->stage_now == CHECK_START ? "" : check_stage_name(c->stage_now);
+	return -1;
+}
+
+static int fail_plain(struct check *c)
+{
+	c->failed = "";
 	return -1;
 }
 
@@ -55,6 +73,7 @@ void check_init(struct check *c, const struct eph_config *cfg, const struct rend
 	c->start_ms = start_ms;
 	c->failed = "";
 	c->res.cfg = cfg;
+	c->w = &c->work[0];
 }
 
 /* The owner tables (--top) of a run whose merged state is `state`: rows for the output, and, when
@@ -106,17 +125,19 @@ static uint64_t owner_deadline(const struct check *c)
 	return deadline;
 }
 
-/* Makes the --top tables of every protocol checked, rows each, and hangs them on the result. */
+/* Makes the --top tables of every protocol checked, rows each, from the owner data of c->w, and
+ * hangs them on the result. */
 static void owner_tables(struct check *c, size_t rows)
 {
 	uint64_t deadline = owner_deadline(c);
+	struct check_work *w = c->w;
 
 	enter(c, CHECK_OWNERS);
 	for (int p = 0; p < EPH_NPROTO; p++) {
 		if (c->res.p[p].checked) {
-			attrib_report(&c->attribs[p], &c->tallies[p], rows, c->os->owners, deadline,
-				      &c->tables[p]);
-			c->res.p[p].attrib = &c->tables[p];
+			attrib_report(&w->attribs[p], &w->tallies[p], rows, c->os->owners, deadline,
+				      &w->tables[p]);
+			c->res.p[p].attrib = &w->tables[p];
 		}
 	}
 }
@@ -133,6 +154,7 @@ static void forecast_step(struct check *c)
 	if (!c->os->forecast || !c->os->time_now) {
 		return;
 	}
+	enter(c, CHECK_FORECAST);
 	evaluate_forecast_key(c->cfg, &key);
 	memset(&s, 0, sizeof(s));
 	s.t = c->os->time_now();
@@ -153,58 +175,240 @@ static void forecast_step(struct check *c)
  * gathered in the same read when the tables are sure to be needed (owners_now); when they depend on
  * the state, a second read gathers it only if the state is not OK, so that the common OK run stays
  * small. */
-static int measure_proto(struct check *c, enum eph_proto p, bool owners_now, struct eph_err *err)
+static int measure_proto(struct check *c, struct check_work *w, enum eph_proto p, bool owners_now,
+			 struct eph_err *err)
 {
 	const struct eph_config *cfg = c->cfg;
 	struct sys_pool_info pinfo;
 	struct sys_sock_info sinfo;
-	struct sys_query *q = &c->queries[p];
+	struct sys_query *q = &w->queries[p];
 
 	enter(c, CHECK_RANGE);
-	if (c->os->read_pool(p, cfg->range_lo, cfg->range_hi, &c->pools[p], &pinfo, err) < 0) {
-		return fail(c, "reading the port range");
+	if (c->os->read_pool(p, cfg->range_lo, cfg->range_hi, &w->pools[p], &pinfo, err) < 0) {
+		return fail(c);
 	}
 	enter(c, CHECK_SOCKETS);
-	tally_init(&c->tallies[p], p, &c->pools[p]);
-	attrib_init(&c->attribs[p], p, &c->pools[p]);
+	tally_init(&w->tallies[p], p, &w->pools[p]);
+	attrib_init(&w->attribs[p], p, &w->pools[p]);
 	q->proto = p;
 	q->families = cfg->families;
-	q->lo = c->pools[p].lo;
-	q->hi = c->pools[p].hi;
-	if (measure_sockets_attrib(c->os->read_sockets, q, &c->tallies[p],
-				   owners_now ? &c->attribs[p] : NULL, &sinfo, err) < 0) {
-		return fail(c, "reading the socket table");
+	q->lo = w->pools[p].lo;
+	q->hi = w->pools[p].hi;
+	if (measure_sockets_attrib(c->os->read_sockets, q, &w->tallies[p],
+				   owners_now ? &w->attribs[p] : NULL, &sinfo, err) < 0) {
+		return fail(c);
 	}
-	if (evaluate_proto(cfg, &c->pools[p], &c->tallies[p], &pinfo, &sinfo, &c->res.p[p], err) <
+	if (evaluate_proto(cfg, &w->pools[p], &w->tallies[p], &pinfo, &sinfo, &w->res.p[p], err) <
 	    0) {
-		return fail(c, "");
+		return fail_plain(c);
 	}
 	if (p == EPH_TCP) {
 		unsigned lifetime = 0;
 		bool configured = false;
 		struct sys_tw_info tw;
 
+		enter(c, CHECK_TIME_WAIT);
 		if (c->os->time_wait_lifetime(&lifetime, &configured, &tw, err) < 0) {
-			return fail(c, "reading the TIME_WAIT lifetime");
+			return fail(c);
 		}
-		evaluate_churn(&c->res.p[p], lifetime, configured,
+		evaluate_churn(&w->res.p[p], lifetime, configured,
 			       !configured && !c->os->time_wait_fixed(), &tw);
 	}
 	return 0;
 }
 
+/* Releases what a read into w allocated, so that w can take another. */
+static void work_free(struct check_work *w)
+{
+	for (int p = 0; p < EPH_NPROTO; p++) {
+		tally_free(&w->tallies[p]);
+		attrib_free(&w->attribs[p]);
+	}
+}
+
+/* Every protocol asked for into w, merged: the whole read of one namespace. */
+static int measure_all(struct check *c, struct check_work *w, bool owners_now, struct eph_err *err)
+{
+	work_free(w);
+	memset(&w->res, 0, sizeof(w->res));
+	w->res.cfg = c->cfg;
+	for (int p = 0; p < EPH_NPROTO; p++) {
+		if (c->cfg->proto[p] && measure_proto(c, w, (enum eph_proto)p, owners_now, err) < 0) {
+			return -1;
+		}
+	}
+	evaluate_merge(&w->res);
+	return 0;
+}
+
 /* Reads the sockets once more for their owner data only: the tables of a state that turned out not
  * OK. */
-static int read_owners(struct check *c, struct eph_err *err)
+static int read_owners(struct check *c, struct check_work *w, struct eph_err *err)
 {
 	enter(c, CHECK_SOCKETS);
 	for (int p = 0; p < EPH_NPROTO; p++) {
 		struct sys_sock_info sinfo;
 
-		if (c->cfg->proto[p] && measure_attrib(c->os->read_sockets, &c->queries[p],
-						       &c->attribs[p], &sinfo, err) < 0) {
-			return fail(c, "reading the socket table");
+		if (c->cfg->proto[p] && measure_attrib(c->os->read_sockets, &w->queries[p],
+						       &w->attribs[p], &sinfo, err) < 0) {
+			return fail(c);
 		}
+	}
+	return 0;
+}
+
+/* What the thread inside a namespace does (netns_run): the whole read, or the owners only. */
+struct ns_job {
+	struct check *c;
+	struct check_work *w;
+	bool owners;
+	struct eph_err err;
+};
+
+static int ns_job_run(void *ctx)
+{
+	struct ns_job *j = ctx;
+
+	return j->owners ? read_owners(j->c, j->w, &j->err) : measure_all(j->c, j->w, false, &j->err);
+}
+
+/* --netns stops entering namespaces three quarters of -t after the start, so that what was found
+ * (a CRITICAL among it) is still reported in time. */
+static bool ns_time_left(const struct check *c)
+{
+	return c->os->clock_ms() <= c->start_ms + (uint64_t)c->cfg->timeout * 750u;
+}
+
+/* Reads namespace i into w and fills its entry of c->ns: checked, failed (UNKNOWN, why says) or
+ * skipped (gone, may not be entered, no time left: why says). -1 only when the run cannot go on
+ * (no thread could be made). */
+static int read_ns(struct check *c, size_t i, struct check_work *w, struct eph_err *err)
+{
+	struct ns_result *nr = &c->ns.v[i];
+	struct ns_job job = { c, w, false, { "" } };
+	int fn_rc = 0, rc;
+
+	nr->ns = &c->netns.v[i];
+	if (!ns_time_left(c)) {
+		nr->skipped = true;
+		c->ns.untimed++;
+		snprintf(nr->why, sizeof(nr->why), "not checked: -t %u s was running out",
+			 c->cfg->timeout);
+		return 0;
+	}
+	rc = c->os->netns_run(nr->ns, ns_job_run, &job, &fn_rc, err);
+	if (rc != 0) {
+		nr->skipped = true;
+		snprintf(nr->why, sizeof(nr->why), "%s", err->msg);
+		if (rc < 0) {
+			return fail_plain(c);
+		}
+		memset(err, 0, sizeof(*err));
+		return 0;
+	}
+	if (fn_rc < 0) {
+		nr->failed = true;
+		nr->state = EPH_UNKNOWN;
+		snprintf(nr->why, sizeof(nr->why), "%s%s%s", c->failed, c->failed[0] ? ": " : "",
+			 job.err.msg);
+		c->failed = "";
+		return 0;
+	}
+	evaluate_ns_fill(nr, &w->res);
+	return 0;
+}
+
+/* Lists the namespaces of --netns and makes room for their results. */
+static int list_ns(struct check *c, struct eph_err *err)
+{
+	size_t n;
+
+	enter(c, CHECK_NETNS);
+	if (c->os->netns_privileged(err) < 0 || c->os->netns_list(c->cfg->netns, &c->netns, err) < 0) {
+		return fail_plain(c);
+	}
+	n = c->netns.n ? c->netns.n : 1;
+	c->ns.list = &c->netns;
+	c->ns.v = calloc(n, sizeof(*c->ns.v));
+	c->ns.order = calloc(n, sizeof(*c->ns.order));
+	if (!c->ns.v || !c->ns.order) {
+		eph_err_set(err, "out of memory for %zu network namespaces", c->netns.n);
+		return fail_plain(c);
+	}
+	c->ns.n = c->netns.n;
+	return 0;
+}
+
+/* The reason a --netns run that could check no namespace gives: the first one's. */
+static const char *ns_none_why(const struct ns_results *a)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		if (a->v[i].why[0]) {
+			return a->v[i].why;
+		}
+	}
+	return "no network namespace could be checked";
+}
+
+/* --netns: every namespace listed, each read in a thread inside it and judged on its own pool.
+ * Two work areas: the worst namespace's figures so far (c->w) stay while the next one is read into
+ * the other, so memory stays that of two reads however many namespaces there are. */
+static int measure_netns(struct check *c, struct eph_err *err)
+{
+	struct check_work *cur = &c->work[0];
+
+	c->w = NULL;
+	if (list_ns(c, err) < 0) {
+		return -1;
+	}
+	for (size_t i = 0; i < c->ns.n; i++) {
+		const struct ns_result *nr = &c->ns.v[i];
+
+		if (read_ns(c, i, cur, err) < 0) {
+			return -1;
+		}
+		if (nr->skipped || nr->failed ||
+		    (c->w && !evaluate_ns_worse(c->cfg, nr, &c->ns.v[c->ns.worst]))) {
+			continue;
+		}
+		c->ns.worst = i;
+		c->w = cur;
+		cur = cur == &c->work[0] ? &c->work[1] : &c->work[0];
+	}
+	if (!c->w) {
+		c->w = &c->work[0];
+		eph_err_set(err, "%s", ns_none_why(&c->ns));
+		return fail_plain(c);
+	}
+	c->res = c->w->res;
+	c->res.ns = &c->ns;
+	c->res.state = evaluate_ns_merge(c->cfg, &c->ns);
+	return 0;
+}
+
+/* The owner data of a state that turned out not OK: read again, inside the worst namespace with
+ * --netns. 1 when that namespace is gone by now: the result stands, without tables, and the
+ * output says why. */
+static int reread_owners(struct check *c, struct eph_err *err)
+{
+	struct ns_job job = { c, c->w, true, { "" } };
+	int fn_rc = 0, rc;
+
+	if (!c->cfg->netns) {
+		return read_owners(c, c->w, err);
+	}
+	rc = c->os->netns_run(c->ns.v[c->ns.worst].ns, ns_job_run, &job, &fn_rc, err);
+	if (rc < 0) {
+		return fail(c);
+	}
+	if (rc == 1) {
+		snprintf(c->ns.owners_why, sizeof(c->ns.owners_why), "%s", err->msg);
+		memset(err, 0, sizeof(*err));
+		return 1;
+	}
+	if (fn_rc < 0) {
+		*err = job.err;
+		return -1;
 	}
 	return 0;
 }
@@ -216,9 +420,10 @@ static int write_log(struct check *c, struct eph_err *err)
 	char host[256], when[40];
 	int rc = -1;
 
+	enter(c, CHECK_LOG);
 	if (c->os->host_name(host, sizeof(host), err) < 0 ||
 	    c->os->local_time_iso8601(when, sizeof(when), err) < 0) {
-		return fail(c, "writing the log");
+		return fail(c);
 	}
 	histlog_format(&c->res, host, when, &lines);
 	if (lines.overflow) {
@@ -228,7 +433,7 @@ static int write_log(struct check *c, struct eph_err *err)
 	rc = c->os->append_file(c->cfg->log_file, histlog_header(), sb_str(&lines), lines.len, err);
 out:
 	sb_free(&lines);
-	return rc < 0 ? fail(c, "writing the log") : 0;
+	return rc < 0 ? fail(c) : 0;
 }
 
 /* Length of the first line, without its newline. */
@@ -242,13 +447,13 @@ static size_t first_line_len(const struct strbuf *sb)
 /* Renders the result; -1 when the first line breaks the renderer's limit. */
 static int render(struct check *c, struct eph_err *err)
 {
-	enter(c, CHECK_OUTPUT);
+	enter(c, CHECK_RENDER);
 	c->rd->render(&c->res, &c->out);
 	if (c->rd->first_line_max && first_line_len(&c->out) > c->rd->first_line_max) {
 		sb_free(&c->out);
 		eph_err_set(err, "the status line would exceed the 1 KB NRPE limit; please report "
 				 "this as a bug");
-		return fail(c, "");
+		return fail_plain(c);
 	}
 	c->code = c->rd->exit_code(&c->res);
 	return 0;
@@ -261,17 +466,34 @@ int check_run(struct check *c, struct eph_err *err)
 	bool owners_now = owners_needed(owner_plan(cfg, c->rd, EPH_OK)) &&
 			  owners_needed(owner_plan(cfg, c->rd, EPH_CRITICAL));
 	struct owner_plan plan;
+	int rc = 0;
 
-	for (int p = 0; p < EPH_NPROTO; p++) {
-		if (cfg->proto[p] && measure_proto(c, (enum eph_proto)p, owners_now, err) < 0) {
+	if (cfg->netns) {
+		/* Owner data is read again for the worst namespace only, once it is known. */
+		owners_now = false;
+		if (measure_netns(c, err) < 0) {
+			return -1;
+		}
+	} else {
+		if (measure_all(c, c->w, owners_now, err) < 0) {
+			return -1;
+		}
+		c->res = c->w->res;
+		/* The forecast's samples are the plugin's own namespace's: a --netns run, whose
+		 * figures are of whichever namespace is worst at the time, has none. */
+		forecast_step(c);
+		evaluate_merge(&c->res);
+	}
+	c->res.measured_at = c->os->time_now ? (long long)c->os->time_now() : 0;
+	plan = owner_plan(cfg, c->rd, c->res.state);
+	if (owners_needed(plan) && !owners_now) {
+		rc = reread_owners(c, err);
+		if (rc < 0) {
 			return -1;
 		}
 	}
-	forecast_step(c);
-	evaluate_merge(&c->res);
-	plan = owner_plan(cfg, c->rd, c->res.state);
-	if (owners_needed(plan) && !owners_now && read_owners(c, err) < 0) {
-		return -1;
+	if (rc == 1) {
+		plan.show = plan.log = 0;
 	}
 	if (plan.show > 0) {
 		owner_tables(c, plan.show);
@@ -290,15 +512,18 @@ int check_run(struct check *c, struct eph_err *err)
 		sb_free(&c->out);
 		return -1;
 	}
+	enter(c, CHECK_OUTPUT);
 	return 0;
 }
 
 void check_free(struct check *c)
 {
-	for (int p = 0; p < EPH_NPROTO; p++) {
-		tally_free(&c->tallies[p]);
-		attrib_free(&c->attribs[p]);
-	}
+	work_free(&c->work[0]);
+	work_free(&c->work[1]);
+	free(c->ns.v);
+	free(c->ns.order);
+	memset(&c->ns, 0, sizeof(c->ns));
+	netns_list_free(&c->netns);
 	forecast_store_free(&c->forecast);
 	sb_free(&c->out);
 }

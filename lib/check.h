@@ -14,17 +14,24 @@
 #include "config.h"
 #include "evaluate.h"
 #include "measure.h"
+#include "netns.h"
 #include "report.h"
 #include "strbuf.h"
 #include "sys.h"
 
-/* What the run is doing: named in the timeout message. */
+/* What the run is doing: named in the timeout message, so each step that can wait on the OS
+ * enters its own stage (and the next step enters the next one, never "back"). */
 enum check_stage {
 	CHECK_START,
+	CHECK_NETNS,
 	CHECK_RANGE,
 	CHECK_SOCKETS,
+	CHECK_TIME_WAIT,
+	CHECK_FORECAST,
 	CHECK_OWNERS,
-	CHECK_OUTPUT,
+	CHECK_RENDER,
+	CHECK_LOG,
+	CHECK_OUTPUT, /* the caller writes the output: check_run ends here */
 	CHECK_NSTAGES
 };
 
@@ -45,6 +52,11 @@ struct check_os {
 	int (*local_time_iso8601)(char *buf, size_t size, struct eph_err *err);
 	int (*append_file)(const char *path, const char *header, const char *lines, size_t len,
 			   struct eph_err *err);
+	/* --netns (netns.h): the privilege check, the listing and the read inside a namespace. */
+	int (*netns_privileged)(struct eph_err *err);
+	int (*netns_list)(const char *spec, struct netns_list *l, struct eph_err *err);
+	int (*netns_run)(const struct netns_entry *e, int (*fn)(void *ctx), void *ctx, int *fn_rc,
+			 struct eph_err *why);
 	/* The forecast's state file (forecast_store_update) and the wall clock (sys_time_now);
 	 * NULL: no forecast. */
 	void (*forecast)(const char *dir, const struct forecast_key *k,
@@ -54,6 +66,17 @@ struct check_os {
 
 extern const struct check_os check_sys_os;
 
+/* The memory one read of every protocol works in: the pools, tallies, owner data and result of
+ * the plugin's namespace, or of one namespace of --netns. */
+struct check_work {
+	struct result res;
+	struct portpool pools[EPH_NPROTO];
+	struct tally tallies[EPH_NPROTO];
+	struct attrib attribs[EPH_NPROTO];
+	struct attrib_tables tables[EPH_NPROTO];
+	struct sys_query queries[EPH_NPROTO];
+};
+
 /* A run: what it is given, what it makes, and the memory it works in (large: keep it static). */
 struct check {
 	const struct eph_config *cfg;
@@ -62,6 +85,7 @@ struct check {
 	/* Where the run writes the stage it enters (an enum check_stage), for a timeout handler to
 	 * read; NULL: nowhere. */
 	volatile sig_atomic_t *stage;
+	enum check_stage stage_now; /* the stage the run is in (what fails is named after it) */
 	uint64_t start_ms; /* os->clock_ms() when the plugin started: -t counts from there */
 
 	struct result res;  /* out: the evaluated result */
@@ -69,11 +93,12 @@ struct check {
 	int code;           /* out: the renderer's exit code for res */
 	const char *failed; /* out after -1: the stage that failed, for render_error ("": none) */
 
-	struct portpool pools[EPH_NPROTO];
-	struct tally tallies[EPH_NPROTO];
-	struct attrib attribs[EPH_NPROTO];
-	struct attrib_tables tables[EPH_NPROTO];
-	struct sys_query queries[EPH_NPROTO];
+	/* work[0] alone; with --netns, the worst namespace's so far and the one being read, in
+	 * turn. w is the one res shows. */
+	struct check_work work[2];
+	struct check_work *w;
+	struct netns_list netns; /* --netns: the namespaces listed */
+	struct ns_results ns;    /* --netns: what each one gave; res.ns points here */
 	struct forecast_store forecast;
 };
 
@@ -83,7 +108,7 @@ void check_init(struct check *c, const struct eph_config *cfg, const struct rend
 		const struct check_os *os, uint64_t start_ms);
 
 /* Runs the check. 0: c->out holds the output and c->code its exit code (the history log, when asked
- * for, is written). -1: c->failed names the stage and err the reason, for the renderer's error
+ * for, is written), and the stage is CHECK_OUTPUT, the caller's. -1: c->failed names the stage and err the reason, for the renderer's error
  * output; nothing that looks like a result is left in c->out. */
 int check_run(struct check *c, struct eph_err *err);
 

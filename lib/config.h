@@ -34,6 +34,8 @@ struct eph_config {
 	bool sam_status;            /* -o solarwinds: exit with SAM's code for the state */
 	const char *output_file;    /* --output-file: write the output there (atomically) */
 	const char *log_file;       /* --log: append CSV history lines there */
+	const char *netns;          /* --netns: "all", a name, a path or a pid (netns.h); NULL:
+				     * only the plugin's own network namespace */
 	const char *state_dir;      /* --state-dir: the forecast's state files; NULL = default */
 };
 

@@ -45,16 +45,23 @@ void eph_err_set(struct eph_err *err, const char *fmt, ...)
 
 void eph_printable(char *s)
 {
-	size_t len = strlen(s);
+	size_t len = strlen(s), j = 0;
 
 	for (size_t i = 0; i < len;) {
 		unsigned char c = (unsigned char)s[i];
 		size_t n = utf8_len(s + i, len - i);
 
 		if (n == 0 || c < 0x20 || c == 0x7f) {
-			s[i] = '?';
-			n = 1;
+			s[j++] = '?';
+			i++;
+		} else if (utf8_is_bidi(utf8_code(s + i, n))) {
+			s[j++] = '?'; /* one '?' for the whole character */
+			i += n;
+		} else {
+			memmove(s + j, s + i, n);
+			j += n;
+			i += n;
 		}
-		i += n;
 	}
+	s[j] = '\0';
 }

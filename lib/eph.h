@@ -27,8 +27,9 @@ struct eph_err {
 void eph_err_set(struct eph_err *err, const char *fmt, ...)
 	__attribute__((format(EPH_PRINTF_ARCHETYPE, 2, 3)));
 
-/* Makes s, in place, one line of valid UTF-8: control characters and bytes that are not
- * valid UTF-8 become '?'. For text from outside (process and user names) before it is shown. */
+/* Makes s, in place, one line of valid UTF-8: control characters, bidirectional formatting
+ * characters (utf8_is_bidi) and bytes that are not valid UTF-8 become '?' (s may get shorter).
+ * For text from outside (process and user names) before it is shown. */
 void eph_printable(char *s);
 
 #endif

@@ -143,3 +143,111 @@ void evaluate_merge(struct result *r)
 		}
 	}
 }
+
+void evaluate_ns_fill(struct ns_result *nr, const struct result *r)
+{
+	nr->state = r->state;
+	for (int i = 0; i < EPH_NPROTO; i++) {
+		const struct proto_result *p = &r->p[i];
+		struct ns_proto *q = &nr->p[i];
+
+		memset(q, 0, sizeof(*q));
+		if (!p->checked) {
+			continue;
+		}
+		q->checked = true;
+		q->state = p->state;
+		q->range_size = p->range_size;
+		q->reserved = p->reserved;
+		q->size = p->size;
+		q->used = p->used;
+		q->free = p->free;
+		q->pct = p->pct;
+		q->dest_max = p->dest_max;
+		q->dest_pct = p->dest_pct;
+		q->value = p->value;
+		q->sockets = p->tally->sockets;
+		memcpy(q->states, p->tally->states, sizeof(q->states));
+		q->churn_set = p->churn_set;
+		q->churn = p->churn;
+		q->churn_sustainable = p->churn_sustainable;
+		q->eta_set = p->fc_set && p->fc.eta_set;
+		q->eta = q->eta_set ? (long long)floor(p->fc.eta) : 0;
+	}
+}
+
+/* How near the limit a namespace is, larger is worse: its protocols' worst metric value. */
+static double badness(const struct eph_config *cfg, const struct ns_result *nr)
+{
+	double worst = -1e300;
+
+	for (int i = 0; i < EPH_NPROTO; i++) {
+		const struct ns_proto *q = &nr->p[i];
+		double v;
+
+		if (!q->checked || (cfg->metric == EPH_METRIC_DEST && i != EPH_TCP)) {
+			continue;
+		}
+		v = cfg->metric == EPH_METRIC_FREE ? -q->value : q->value;
+		if (v > worst) {
+			worst = v;
+		}
+	}
+	return worst;
+}
+
+/* The state order of eph_status_worse as a rank: OK 0, UNKNOWN 1, WARNING 2, CRITICAL 3. */
+static int rank(enum eph_status s)
+{
+	return s == EPH_OK ? 0 : s == EPH_UNKNOWN ? 1 : s == EPH_WARNING ? 2 : 3;
+}
+
+bool evaluate_ns_worse(const struct eph_config *cfg, const struct ns_result *a,
+		       const struct ns_result *b)
+{
+	if (a->skipped || b->skipped) {
+		return !a->skipped && b->skipped;
+	}
+	if (rank(a->state) != rank(b->state)) {
+		return rank(a->state) > rank(b->state);
+	}
+	return badness(cfg, a) > badness(cfg, b);
+}
+
+enum eph_status evaluate_ns_merge(const struct eph_config *cfg, struct ns_results *all)
+{
+	enum eph_status state = EPH_OK;
+
+	all->checked = all->warning = all->critical = all->unknown = all->skipped = 0;
+	/* Insertion sort: stable, and the list is at most NETNS_MAX long; runs once. */
+	for (size_t i = 0; i < all->n; i++) {
+		size_t j = i;
+
+		all->order[i] = i;
+		while (j > 0 && evaluate_ns_worse(cfg, &all->v[all->order[j]],
+						  &all->v[all->order[j - 1]])) {
+			size_t t = all->order[j];
+
+			all->order[j] = all->order[j - 1];
+			all->order[j - 1] = t;
+			j--;
+		}
+	}
+	for (size_t i = 0; i < all->n; i++) {
+		const struct ns_result *nr = &all->v[i];
+
+		if (nr->skipped) {
+			all->skipped++;
+			continue;
+		}
+		all->checked++;
+		all->warning += nr->state == EPH_WARNING;
+		all->critical += nr->state == EPH_CRITICAL;
+		all->unknown += nr->state == EPH_UNKNOWN;
+		state = eph_status_worse(state, nr->state);
+	}
+	if (all->untimed || all->checked == 0) {
+		state = eph_status_worse(state, EPH_UNKNOWN);
+	}
+	return state;
+}

@@ -9,6 +9,7 @@
 
 #include "attrib.h"
 #include "config.h"
+#include "netns.h"
 #include "forecast_store.h"
 #include "num.h"
 #include "portpool.h"
@@ -54,10 +55,52 @@ struct proto_result {
 	const struct attrib_tables *attrib;
 };
 
+/* One protocol's figures in one network namespace (--netns): the compact copy kept for every
+ * namespace, for the list in the long output, JSON and Prometheus. */
+struct ns_proto {
+	bool checked;
+	enum eph_status state;
+	size_t range_size, reserved, size, used, free, sockets, dest_max;
+	double pct, dest_pct, value;
+	size_t states[EPH_NSTATES];
+	bool churn_set;
+	double churn, churn_sustainable;
+	bool eta_set;   /* the forecast gave an ETA (report_eta) */
+	long long eta;  /* seconds until full, an estimate */
+};
+
+/* One namespace of a --netns run. */
+struct ns_result {
+	const struct netns_entry *ns;
+	bool skipped;          /* not read (gone, may not be entered, no time left): why says */
+	bool failed;           /* read, but its figures could not be made: UNKNOWN, why says */
+	char why[sizeof(((struct eph_err *)0)->msg)];
+	enum eph_status state; /* of the checked protocols; UNKNOWN when failed */
+	struct ns_proto p[EPH_NPROTO];
+};
+
+/* Every namespace of a --netns run, and what evaluate_ns_merge makes of them. */
+struct ns_results {
+	struct ns_result *v;
+	size_t n;
+	size_t *order;      /* indexes into v, worst first, skipped ones last */
+	size_t checked;     /* read (failed ones included) */
+	size_t warning, critical, unknown, skipped;
+	size_t untimed;     /* skipped because -t was running out */
+	size_t worst;       /* index into v of the namespace the status line shows: the worst
+			     * one whose figures could be made */
+	char owners_why[sizeof(((struct eph_err *)0)->msg)]; /* why the worst one's owners could not be read ("": they could) */
+	const struct netns_list *list;
+};
+
 struct result {
 	const struct eph_config *cfg;
 	struct proto_result p[EPH_NPROTO];
 	enum eph_status state;
+	const struct ns_results *ns; /* --netns: every namespace; p[] is the worst one's; NULL
+				      * without --netns */
+	/* When the sockets were counted, in seconds since the Unix epoch; 0 when not known. */
+	long long measured_at;
 	const struct forecast_store *forecast; /* the state file, for the long output; NULL:
 						* no forecast step ran */
 };
@@ -92,5 +135,18 @@ void evaluate_forecast_key(const struct eph_config *cfg, struct forecast_key *k)
 
 /* Merges the checked protocols' states into r->state. */
 void evaluate_merge(struct result *r);
+
+/* Copies r's figures (a whole run in one namespace, merged) into nr. */
+void evaluate_ns_fill(struct ns_result *nr, const struct result *r);
+
+/* True when a is worse than b: a worse state, or the same state and a value nearer the limit
+ * (higher; lower with --metric free). Skipped namespaces are never worse. */
+bool evaluate_ns_worse(const struct eph_config *cfg, const struct ns_result *a,
+		       const struct ns_result *b);
+
+/* Counts all's states, sorts all->order (all->order must hold all->n indexes) worst first and
+ * returns the merged state: the worst namespace's, and at least UNKNOWN when one was skipped for
+ * lack of time or none could be checked. */
+enum eph_status evaluate_ns_merge(const struct eph_config *cfg, struct ns_results *all);
 
 #endif

@@ -47,6 +47,12 @@ void json_strn(struct strbuf *sb, const char *s, size_t len)
 			i++;
 			continue;
 		}
+		/* Valid, but able to make the line read backwards: escaped like a control. */
+		if (utf8_is_bidi(utf8_code(s + i, n))) {
+			sb_printf(sb, "\\u%04lx", utf8_code(s + i, n));
+			i += n;
+			continue;
+		}
 		sb_append(sb, s + i, n);
 		i += n;
 	}

@@ -15,9 +15,6 @@ struct proto_result;
 struct strbuf;
 
 struct metric {
-	enum eph_metric id;
-	bool percent;     /* a percentage: thresholds may be written "80%" */
-	bool tcp_only;    /* about TCP connections: judged on TCP only, refused without it */
 	const char *name; /* --metric NAME, and "metric" in the JSON output */
 	/* Thresholds when -w / -c are not given; NULL: none (the metric is never alerted on without
 	 * them). */
@@ -32,6 +29,9 @@ struct metric {
 	/* False when p has no value to judge (eta: the count does not grow): the protocol is OK
 	 * then. NULL: always a value. */
 	bool (*has_value)(const struct proto_result *p);
+	enum eph_metric id;
+	bool percent;  /* a percentage: thresholds may be written "80%" */
+	bool tcp_only; /* about TCP connections: judged on TCP only, refused without it */
 };
 
 /* The row of m (the first row, pct, for a value out of range). */

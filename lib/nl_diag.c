@@ -262,7 +262,7 @@ static int kernel_open(void *tctx)
 	return *fd < 0 ? -1 : 0;
 }
 
-static int kernel_send(void *tctx, const void *buf, size_t len)
+static ssize_t kernel_send(void *tctx, const void *buf, size_t len)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	ssize_t n;
@@ -270,7 +270,7 @@ static int kernel_send(void *tctx, const void *buf, size_t len)
 	do {
 		n = sendto(*(int *)tctx, buf, len, 0, (struct sockaddr *)&sa, sizeof(sa));
 	} while (n < 0 && errno == EINTR);
-	return n == (ssize_t)len ? 0 : -1;
+	return n;
 }
 
 static ssize_t kernel_recv(void *tctx, void *buf, size_t len, int *truncated)
@@ -316,11 +316,22 @@ static int dump_one(const struct nl_transport *t, void *tctx, uint8_t *buf, uint
 						    q->lo, q->hi, seq)
 			    : nl_diag_build_legacy_request(buf, NL_BUF, q->lo, q->hi, seq);
 	int rc, nl_errno = 0;
+	ssize_t sent;
 
 	*unavail = 0;
-	if (t->send(tctx, buf, len) < 0) {
+	sent = t->send(tctx, buf, len);
+	if (sent < 0) {
 		*unavail = unavailable_errno(errno);
 		eph_err_set(err, "cannot send the netlink socket-dump request: %s", strerror(errno));
+		return NL_PARSE_ERR;
+	}
+	/* A datagram goes out whole or not at all; errno says nothing here (it may hold an
+	 * older call's value), so the reason is given in words. */
+	if ((size_t)sent != len) {
+		eph_err_set(err,
+			    "cannot send the netlink socket-dump request: the kernel took %zd of its "
+			    "%zu bytes",
+			    sent, len);
 		return NL_PARSE_ERR;
 	}
 	for (unsigned spins = 0;; spins++) {

@@ -37,11 +37,12 @@ size_t nl_diag_build_legacy_request(void *buf, size_t size, uint16_t lo, uint16_
 int nl_diag_parse(const void *buf, size_t len, uint32_t seq, enum eph_proto proto, sock_fn fn,
 		  void *ctx, int *nl_errno, struct eph_err *err);
 
-/* The transport: the real one wraps a NETLINK_SOCK_DIAG socket. recv returns bytes, 0 at EOF,
- * -1 with errno; *truncated is set when the datagram did not fit. */
+/* The transport: the real one wraps a NETLINK_SOCK_DIAG socket. send returns the bytes sent
+ * (fewer than len: the request did not go out whole) or -1 with errno; recv returns bytes, 0
+ * at EOF, -1 with errno; *truncated is set when the datagram did not fit. */
 struct nl_transport {
 	int (*open)(void *tctx);
-	int (*send)(void *tctx, const void *buf, size_t len);
+	ssize_t (*send)(void *tctx, const void *buf, size_t len);
 	ssize_t (*recv)(void *tctx, void *buf, size_t len, int *truncated);
 	void (*close)(void *tctx);
 };

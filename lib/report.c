@@ -46,6 +46,36 @@ void report_dest_str(const struct dest_key *k, struct strbuf *sb)
 	}
 }
 
+/* "netns NAME: " before the worst namespace's figures; a '|' in the name (a host name may
+ * hold one) would start Nagios perfdata, so it shows as '/'. */
+static void netns_prefix(const struct result *r, struct strbuf *sb)
+{
+	size_t start = sb->len;
+
+	sb_printf(sb, "netns %s: ", r->ns->v[r->ns->worst].ns->name);
+	for (size_t i = start; i < sb->len; i++) {
+		if (sb->buf[i] == '|') {
+			sb->buf[i] = '/';
+		}
+	}
+}
+
+/* "; 12 namespaces checked: 2 critical, 1 warning, 1 unknown; 3 skipped". */
+static void netns_suffix(const struct ns_results *a, struct strbuf *sb)
+{
+	sb_printf(sb, "; %zu namespace%s checked: %zu critical, %zu warning", a->checked,
+		  a->checked == 1 ? "" : "s", a->critical, a->warning);
+	if (a->unknown) {
+		sb_printf(sb, ", %zu unknown", a->unknown);
+	}
+	if (a->untimed) {
+		sb_printf(sb, "; %zu not checked before -t ran out", a->untimed);
+	}
+	if (a->skipped > a->untimed) {
+		sb_printf(sb, "; %zu skipped (gone or not enterable)", a->skipped - a->untimed);
+	}
+}
+
 bool report_eta(const struct proto_result *p)
 {
 	return p->fc_set && p->fc.eta_set;
@@ -81,6 +111,9 @@ void report_summary(const struct result *r, struct strbuf *sb)
 {
 	bool first = true;
 
+	if (r->ns) {
+		netns_prefix(r, sb);
+	}
 	for (int i = 0; i < EPH_NPROTO; i++) {
 		const struct proto_result *p = &r->p[i];
 		const struct metric *m;
@@ -102,5 +135,8 @@ void report_summary(const struct result *r, struct strbuf *sb)
 			sb_puts(sb, " (from /proc/net: bound-only sockets not seen)");
 		}
 		first = false;
+	}
+	if (r->ns) {
+		netns_suffix(r->ns, sb);
 	}
 }

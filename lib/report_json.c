@@ -2,12 +2,17 @@
  * stable keys whatever the state. Numbers are plain decimals (no exponent); strings go
  * through json_str, so any host name, path or message keeps the text valid JSON.
  *
- * {"plugin": "check_ephemeral", "version": "0.1.0", "state": "OK", "metric": "pct",
- *  "thresholds": {"warning": "80", "critical": "90"},
+ * {"plugin": "check_ephemeral", "version": "0.1.0", "state": "OK", "exit_code": 0,
+ *  "metric": "pct", "thresholds": {"warning": "80", "critical": "90"},
  *  "protocols": {"tcp": {"range": {...}, "reserved": {...}, "pool_size": N, "used": N,
  *   "free": N, "pct": N, "sockets": N, "states": {...}, "families": {...}, "dest": {...},
- *   "value": N, "state": "OK", "source": {...}}},
- *  "attribution": {"tcp": {...}}}        (only with the --top tables, see attrib_json) */
+ *   "churn": {...}, "value": N, "state": "OK", "source": {...}}},
+ *  "forecast": {...},                     (null when no forecast step ran)
+ *  "attribution": {"tcp": {...}},        ({} without the --top tables, see attrib_json)
+ *  "netns": {...},                        (null without --netns, see netns_json)
+ *  "error": null}
+ * The same top-level keys on every run, a failed one's too (null or empty where nothing was
+ * measured); docs/check_ephemeral.schema.json describes every key. */
 #include "report.h"
 
 #include <stdio.h>
@@ -101,13 +106,19 @@ static void proto_json(struct strbuf *sb, const struct proto_result *p)
 	sb_printf(sb, ", \"sockets\": %zu, \"states\": ", t->sockets);
 	states(sb, p);
 	sb_printf(sb, ", \"families\": {\"ipv4\": %zu, \"ipv6\": %zu}", t->family[0], t->family[1]);
+	/* null: not a figure of this protocol (dest for UDP) or not known (churn). */
+	sb_puts(sb, ", \"dest\": ");
 	if (p->proto == EPH_TCP) {
-		sb_puts(sb, ", \"dest\": ");
 		dest(sb, p);
+	} else {
+		sb_puts(sb, "null");
 	}
-	if (p->churn_set) {
+	sb_puts(sb, ", \"churn\": ");
+	if (!p->churn_set) {
+		sb_puts(sb, "null");
+	} else {
 		/* Connections closed per second (TIME_WAIT / lifetime) and what the pool carries. */
-		sb_puts(sb, ", \"churn\": {\"per_second\": ");
+		sb_puts(sb, "{\"per_second\": ");
 		num(sb, p->churn, 2);
 		sb_puts(sb, ", \"sustainable_per_second\": ");
 		num(sb, p->churn_sustainable, 2);
@@ -220,24 +231,94 @@ static void attrib_json(struct strbuf *sb, const struct proto_result *p)
 	sb_puts(sb, "]}");
 }
 
-/* The --top tables as one more top-level member, only when they were made (asked for, or the
- * state is not OK), so the object keeps its shape otherwise. */
+/* The --top tables per protocol, when they were made (asked for, or the state is not OK);
+ * an empty object otherwise. */
 static void attribution(struct strbuf *sb, const struct result *r)
 {
 	bool first = true;
 
+	sb_puts(sb, ", \"attribution\": {");
 	for (int i = 0; i < EPH_NPROTO; i++) {
 		if (!r->p[i].checked || !r->p[i].attrib) {
 			continue;
 		}
-		sb_printf(sb, "%s\"%s\": ", first ? ", \"attribution\": {" : ", ",
-			  eph_proto_name(r->p[i].proto));
+		sb_printf(sb, "%s\"%s\": ", first ? "" : ", ", eph_proto_name(r->p[i].proto));
 		attrib_json(sb, &r->p[i]);
 		first = false;
 	}
-	if (!first) {
-		sb_puts(sb, "}");
+	sb_puts(sb, "}");
+}
+
+static const char *const kind_names[] = { "host",     "named",    "container", "folder",
+					  "hostname", "pid",      "path" };
+
+/* One namespace of --netns: who it is, its state, and each protocol's figures. */
+static void ns_json(struct strbuf *sb, const struct ns_result *nr)
+{
+	const struct netns_entry *e = nr->ns;
+	bool first = true;
+
+	sb_puts(sb, "{\"name\": ");
+	json_str(sb, e->name);
+	sb_puts(sb, ", \"kind\": ");
+	json_str(sb, kind_names[e->kind]);
+	sb_puts(sb, ", \"path\": ");
+	json_str(sb, e->path);
+	sb_printf(sb, ", \"inode\": %llu, \"pid\": ", (unsigned long long)e->ino);
+	if (e->pid) {
+		sb_printf(sb, "%u", (unsigned)e->pid);
+	} else {
+		sb_puts(sb, "null");
 	}
+	sb_printf(sb, ", \"processes\": %u, \"self\": %s, \"checked\": %s, \"state\": ",
+		  (unsigned)e->procs, e->self ? "true" : "false", nr->skipped ? "false" : "true");
+	json_str(sb, nr->skipped ? NULL : eph_status_name(nr->state));
+	sb_puts(sb, ", \"reason\": ");
+	json_str(sb, nr->why[0] ? nr->why : NULL);
+	sb_puts(sb, ", \"protocols\": {");
+	for (int i = 0; i < EPH_NPROTO; i++) {
+		const struct ns_proto *q = &nr->p[i];
+
+		if (!q->checked) {
+			continue;
+		}
+		sb_printf(sb, "%s\"%s\": {\"range_size\": %zu, \"reserved\": %zu, \"pool_size\": %zu, "
+			      "\"used\": %zu, \"free\": %zu, \"pct\": ",
+			  first ? "" : ", ", eph_proto_name((enum eph_proto)i), q->range_size,
+			  q->reserved, q->size, q->used, q->free);
+		num(sb, q->pct, 1);
+		sb_printf(sb, ", \"sockets\": %zu", q->sockets);
+		if (i == EPH_TCP) {
+			sb_printf(sb, ", \"dest_max\": %zu, \"dest_pct\": ", q->dest_max);
+			num(sb, q->dest_pct, 1);
+		}
+		sb_puts(sb, ", \"value\": ");
+		num(sb, q->value, 1);
+		sb_puts(sb, ", \"state\": ");
+		json_str(sb, eph_status_name(q->state));
+		sb_puts(sb, "}");
+		first = false;
+	}
+	sb_puts(sb, "}}");
+}
+
+/* --netns: the counts, the worst namespace (whose figures "protocols" holds) and every
+ * namespace, worst first. */
+static void netns_json(struct strbuf *sb, const struct ns_results *a)
+{
+	sb_printf(sb,
+		  ", \"netns\": {\"checked\": %zu, \"warning\": %zu, \"critical\": %zu, "
+		  "\"unknown\": %zu, \"skipped\": %zu, \"not_checked_in_time\": %zu, "
+		  "\"unreadable_processes\": %zu, \"dropped\": %zu, \"worst\": ",
+		  a->checked, a->warning, a->critical, a->unknown, a->skipped - a->untimed,
+		  a->untimed, a->list ? a->list->hidden : 0, a->list ? a->list->dropped : 0);
+	json_str(sb, a->v[a->worst].ns->name);
+	sb_puts(sb, ", \"namespaces\": [");
+	for (size_t k = 0; k < a->n; k++) {
+		sb_puts(sb, k ? ", " : "");
+		ns_json(sb, &a->v[a->order[k]]);
+	}
+	sb_puts(sb, "]}");
 }
 
 static void render_json(const struct result *r, struct strbuf *sb)
@@ -267,7 +348,10 @@ static void render_json(const struct result *r, struct strbuf *sb)
 		first = false;
 	}
 	sb_puts(sb, "}");
-	if (r->forecast) {
+	/* The forecast's state file; null when no forecast step ran. */
+	if (!r->forecast) {
+		sb_puts(sb, ", \"forecast\": null");
+	} else {
 		const struct forecast_store *fs = r->forecast;
 
 		sb_printf(sb, ", \"forecast\": {\"on\": %s, \"recorded\": %s, \"state_file\": ",
@@ -278,7 +362,12 @@ static void render_json(const struct result *r, struct strbuf *sb)
 		sb_puts(sb, "}");
 	}
 	attribution(sb, r);
-	sb_puts(sb, "}\n");
+	if (r->ns) {
+		netns_json(sb, r->ns);
+	} else {
+		sb_puts(sb, ", \"netns\": null");
+	}
+	sb_puts(sb, ", \"error\": null}\n");
 }
 
 static void render_json_error(const char *what, const char *msg, struct strbuf *sb)
@@ -287,7 +376,9 @@ static void render_json_error(const char *what, const char *msg, struct strbuf *
 	json_str(sb, EPH_NAME);
 	sb_puts(sb, ", \"version\": ");
 	json_str(sb, EPH_VERSION);
-	sb_puts(sb, ", \"state\": \"UNKNOWN\", \"exit_code\": 3, \"error\": {\"stage\": ");
+	sb_puts(sb, ", \"state\": \"UNKNOWN\", \"exit_code\": 3, \"metric\": null, \"thresholds\": null, "
+		    "\"protocols\": {}, \"forecast\": null, \"attribution\": {}, \"netns\": null, "
+		    "\"error\": {\"stage\": ");
 	json_str(sb, what && *what ? what : NULL);
 	sb_puts(sb, ", \"message\": ");
 	json_str(sb, msg);

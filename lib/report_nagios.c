@@ -10,7 +10,7 @@
 static void perf(struct strbuf *sb, const char *proto, const char *label, double v, bool pct,
 		 const struct threshold *w, const struct threshold *c, size_t max)
 {
-	char num[48], ws[100], cs[100];
+	char num[48], ws[64], cs[64];
 
 	threshold_format(w, ws, sizeof(ws));
 	threshold_format(c, cs, sizeof(cs));
@@ -80,11 +80,11 @@ static const char *share(size_t part, size_t whole, char *buf, size_t size)
 			  size);
 }
 
-static void churn_line(const struct proto_result *p, struct strbuf *sb)
+static void churn_line(const char *n, const struct proto_result *p, struct strbuf *sb)
 {
 	char a[48], b[48], c[48];
 
-	sb_printf(sb, "tcp: churn %s connections closed/s (%zu in TIME_WAIT / %u s, ",
+	sb_printf(sb, "%s: churn %s connections closed/s (%zu in TIME_WAIT / %u s, ", n,
 		  num_format(p->churn, 2, a, sizeof(a)), p->tally->states[EPH_TCP_TIME_WAIT],
 		  p->tw_lifetime);
 	if (p->tw_info.ignored) {
@@ -127,10 +127,9 @@ static void put_name(struct strbuf *sb, const char *name)
 	no_pipes(sb, start);
 }
 
-static void attrib_text(const struct proto_result *p, struct strbuf *sb)
+static void attrib_text(const char *n, const struct proto_result *p, struct strbuf *sb)
 {
 	const struct attrib_tables *t = p->attrib;
-	const char *n = eph_proto_name(p->proto);
 	char a[48], ad[64];
 	bool first = true;
 
@@ -191,10 +190,10 @@ static void attrib_text(const struct proto_result *p, struct strbuf *sb)
 	}
 }
 
-static void long_output(const struct result *r, const struct proto_result *p, struct strbuf *sb)
+static void long_output(const char *n, const struct result *r, const struct proto_result *p,
+			struct strbuf *sb)
 {
 	const struct tally *t = p->tally;
-	const char *n = eph_proto_name(p->proto);
 	char pct[32];
 	bool first = true;
 
@@ -261,6 +260,77 @@ static void long_output(const struct result *r, const struct proto_result *p, st
 	}
 }
 
+/* How many namespaces the --netns list shows: --top N, else 5 when not OK or with -v. */
+static size_t netns_rows(const struct result *r)
+{
+	if (r->cfg->top >= 0) {
+		return (size_t)r->cfg->top;
+	}
+	return r->state != EPH_OK || r->cfg->verbose > 0 ? 5 : 0;
+}
+
+/* The worst namespaces, one line each, then (-v) the ones skipped and why, and what the
+ * listing could not see. */
+static void netns_text(const struct result *r, struct strbuf *sb)
+{
+	const struct ns_results *a = r->ns;
+	size_t rows = netns_rows(r), shown = 0, start = sb->len;
+	char pct[32];
+
+	if (rows > 0) {
+		sb_printf(sb, "netns: the worst %zu of %zu checked:\n",
+			  rows < a->checked ? rows : a->checked, a->checked);
+	}
+	for (size_t k = 0; k < a->n && shown < rows; k++) {
+		const struct ns_result *nr = &a->v[a->order[k]];
+
+		if (nr->skipped) {
+			continue;
+		}
+		shown++;
+		sb_printf(sb, "netns   %s: %s", nr->ns->name, eph_status_name(nr->state));
+		if (nr->failed) {
+			sb_printf(sb, " - %s\n", nr->why);
+			continue;
+		}
+		for (int i = 0; i < EPH_NPROTO; i++) {
+			const struct ns_proto *q = &nr->p[i];
+
+			if (!q->checked) {
+				continue;
+			}
+			sb_printf(sb, ", %s %zu of %zu (%s%%)", eph_proto_name((enum eph_proto)i),
+				  q->used, q->size, num_format(q->pct, 1, pct, sizeof(pct)));
+			if (i == EPH_TCP) {
+				sb_printf(sb, " dest %zu", q->dest_max);
+			}
+		}
+		sb_printf(sb, " [%s]\n", nr->ns->path);
+	}
+	if (r->cfg->verbose > 0) {
+		for (size_t i = 0; i < a->n; i++) {
+			if (a->v[i].skipped) {
+				sb_printf(sb, "netns skipped %s: %s\n", a->v[i].ns->name, a->v[i].why);
+			}
+		}
+		if (a->list && a->list->hidden) {
+			sb_printf(sb, "netns: %zu process(es) whose namespace could not be read "
+				      "(ended during the listing, or refused by the kernel)\n",
+				  a->list->hidden);
+		}
+	}
+	if (a->owners_why[0]) {
+		sb_printf(sb, "netns: no --top tables: the owners of %s's ports could not be read: %s\n",
+			  a->v[a->worst].ns->name, a->owners_why);
+	}
+	if (a->list && a->list->dropped) {
+		sb_printf(sb, "netns: more than %d namespaces: %zu process(es) or files in the others "
+			      "were not checked\n",
+			  NETNS_MAX, a->list->dropped);
+	}
+	no_pipes(sb, start);
+}
+
 /* Where the samples are kept, or why the forecast is off (-v). */
 static void forecast_lines(const struct result *r, struct strbuf *sb)
 {
@@ -281,6 +351,19 @@ static void forecast_lines(const struct result *r, struct strbuf *sb)
 	no_pipes(sb, start);
 }
 
+/* What starts a protocol's long-output lines: "tcp"; with --netns, whose figures they are, as
+ * they show the worst namespace only: "tcp (netns hostname web-b)". */
+static void proto_label(const struct result *r, const struct proto_result *p, char *buf,
+			size_t size)
+{
+	if (r->ns) {
+		snprintf(buf, size, "%s (netns %s)", eph_proto_name(p->proto),
+			 r->ns->v[r->ns->worst].ns->name);
+	} else {
+		snprintf(buf, size, "%s", eph_proto_name(p->proto));
+	}
+}
+
 static void render_nagios(const struct result *r, struct strbuf *sb)
 {
 	sb_printf(sb, "EPHEMERAL %s - ", eph_status_name(r->state));
@@ -291,26 +374,39 @@ static void render_nagios(const struct result *r, struct strbuf *sb)
 			perfdata(r, &r->p[i], sb);
 		}
 	}
+	if (r->ns) {
+		sb_printf(sb, " 'netns_checked'=%zu;;;0 'netns_warning'=%zu;;;0 'netns_critical'=%zu;;;0",
+			  r->ns->checked, r->ns->warning, r->ns->critical);
+	}
 	sb_puts(sb, "\n");
+	if (r->ns) {
+		netns_text(r, sb);
+	}
 	for (int i = 0; i < EPH_NPROTO; i++) {
 		const struct proto_result *p = &r->p[i];
+		size_t start = sb->len;
+		char n[200];
 
 		if (!p->checked) {
 			continue;
 		}
+		proto_label(r, p, n, sizeof(n));
 		if (r->cfg->verbose > 0) {
-			long_output(r, p, sb);
+			long_output(n, r, p, sb);
 		}
 		if (p->attrib) {
-			attrib_text(p, sb);
+			attrib_text(n, p, sb);
 		}
 		/* The setting behind the lifetime (Windows TcpTimedWaitDelay, or "default"), next
 		 * to the line that divides by it; Linux has none to name. */
 		if (p->churn_set && r->cfg->verbose > 0 && p->tw_info.setting[0]) {
-			sb_printf(sb, "%s: %s\n", eph_proto_name(p->proto), p->tw_info.setting);
+			sb_printf(sb, "%s: %s\n", n, p->tw_info.setting);
 		}
 		if (p->churn_set && (p->attrib || r->cfg->verbose > 0)) {
-			churn_line(p, sb);
+			churn_line(n, p, sb);
+		}
+		if (r->ns) {
+			no_pipes(sb, start);
 		}
 	}
 	if (r->cfg->verbose > 0) {

@@ -1,13 +1,15 @@
 /* Prometheus text exposition format (version 0.0.4), for the textfile collector of
  * node_exporter or windows_exporter: write it with --output-file into the collector's
  * directory. Every metric family has its HELP and TYPE line and its samples together; label
- * values come from fixed vocabularies (protocol and state names), so they need no escaping.
+ * values come from fixed vocabularies (protocol and state names), except a --netns
+ * namespace's name, which is escaped as the format asks.
  * Every series is written on every run (zeros included), so none goes stale while others
  * update. Ratios are plain fractions (0..1), as Prometheus' conventions ask. */
 #include "report.h"
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void family(struct strbuf *sb, const char *name, const char *help)
@@ -15,147 +17,185 @@ static void family(struct strbuf *sb, const char *name, const char *help)
 	sb_printf(sb, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
 }
 
-static void sample(struct strbuf *sb, const char *name, const char *proto, double v,
-		   int decimals)
-{
-	char num[48];
+/* The series of one family: every namespace of --netns (labelled netns="NAME"), or the one
+ * run's figures. */
+struct series {
+	const char *netns;          /* label value, NULL without --netns */
+	const struct ns_proto *p;   /* [EPH_NPROTO] */
+};
 
-	num_format(v, decimals, num, sizeof(num));
-	if (proto) {
-		sb_printf(sb, "%s{protocol=\"%s\"} %s\n", name, proto, num);
-	} else {
-		sb_printf(sb, "%s %s\n", name, num);
+/* A label value of the exposition format: backslash, double quote and newline escaped. */
+static void label_value(struct strbuf *sb, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"') {
+			sb_printf(sb, "\\%c", *v);
+		} else if (*v == '\n') {
+			sb_puts(sb, "\\n");
+		} else {
+			sb_append(sb, v, 1);
+		}
 	}
 }
 
-/* One gauge family with one sample per protocol checked. */
-typedef double (*getter)(const struct proto_result *p);
+static void labels(struct strbuf *sb, const struct series *s, const char *proto,
+		   const char *state)
+{
+	sb_puts(sb, "{");
+	if (s->netns) {
+		sb_puts(sb, "netns=\"");
+		label_value(sb, s->netns);
+		sb_puts(sb, "\",");
+	}
+	sb_printf(sb, "protocol=\"%s\"", proto);
+	if (state) {
+		sb_printf(sb, ",state=\"%s\"", state);
+	}
+	sb_puts(sb, "}");
+}
+
+static void sample(struct strbuf *sb, const char *name, const struct series *s, int proto,
+		   double v, int decimals)
+{
+	char num[48];
+
+	sb_puts(sb, name);
+	labels(sb, s, eph_proto_name((enum eph_proto)proto), NULL);
+	sb_printf(sb, " %s\n", num_format(v, decimals, num, sizeof(num)));
+}
+
+/* One gauge family with one sample per protocol checked (per namespace). */
+typedef double (*getter)(const struct ns_proto *p);
 
 /* What a family's sample needs besides a checked protocol. */
 enum need { NEED_NONE, NEED_CHURN, NEED_ETA };
 
-static bool wanted(const struct proto_result *p, bool tcp_only, enum need need)
+static bool wanted(const struct ns_proto *p, int proto, bool tcp_only, enum need need)
 {
-	return p->checked && (!tcp_only || p->proto == EPH_TCP) &&
-	       (need != NEED_CHURN || p->churn_set) && (need != NEED_ETA || report_eta(p));
+	return p->checked && (!tcp_only || proto == EPH_TCP) &&
+	       (need != NEED_CHURN || p->churn_set) && (need != NEED_ETA || p->eta_set);
 }
 
 /* A family without any sample (churn when it is unknown, the ETA when nothing grows) is left out
  * whole. */
-static void per_proto(struct strbuf *sb, const struct result *r, const char *name,
+static void per_proto(struct strbuf *sb, const struct series *all, size_t n, const char *name,
 		      const char *help, getter get, int decimals, bool tcp_only, enum need need)
 {
 	bool any = false;
 
-	for (int i = 0; i < EPH_NPROTO; i++) {
-		any = any || wanted(&r->p[i], tcp_only, need);
+	for (size_t k = 0; k < n; k++) {
+		for (int i = 0; i < EPH_NPROTO; i++) {
+			any = any || wanted(&all[k].p[i], i, tcp_only, need);
+		}
 	}
 	if (!any) {
 		return;
 	}
 	family(sb, name, help);
-	for (int i = 0; i < EPH_NPROTO; i++) {
-		const struct proto_result *p = &r->p[i];
-
-		if (wanted(p, tcp_only, need)) {
-			sample(sb, name, eph_proto_name(p->proto), get(p), decimals);
+	for (size_t k = 0; k < n; k++) {
+		for (int i = 0; i < EPH_NPROTO; i++) {
+			if (wanted(&all[k].p[i], i, tcp_only, need)) {
+				sample(sb, name, &all[k], i, get(&all[k].p[i]), decimals);
+			}
 		}
 	}
 }
 
-static double get_range(const struct proto_result *p)
+static double get_range(const struct ns_proto *p)
 {
 	return (double)p->range_size;
 }
 
-static double get_reserved(const struct proto_result *p)
+static double get_reserved(const struct ns_proto *p)
 {
 	return (double)p->reserved;
 }
 
-static double get_size(const struct proto_result *p)
+static double get_size(const struct ns_proto *p)
 {
 	return (double)p->size;
 }
 
-static double get_used(const struct proto_result *p)
+static double get_used(const struct ns_proto *p)
 {
 	return (double)p->used;
 }
 
-static double get_free(const struct proto_result *p)
+static double get_free(const struct ns_proto *p)
 {
 	return (double)p->free;
 }
 
-static double get_ratio(const struct proto_result *p)
+static double get_ratio(const struct ns_proto *p)
 {
 	return (double)p->used / (double)p->size;
 }
 
-static double get_sockets(const struct proto_result *p)
+static double get_sockets(const struct ns_proto *p)
 {
-	return (double)p->tally->sockets;
+	return (double)p->sockets;
 }
 
-static double get_dest(const struct proto_result *p)
+static double get_dest(const struct ns_proto *p)
 {
 	return (double)p->dest_max;
 }
 
-static double get_dest_ratio(const struct proto_result *p)
+static double get_dest_ratio(const struct ns_proto *p)
 {
 	return (double)p->dest_max / (double)p->size;
 }
 
-static double get_eta(const struct proto_result *p)
+static double get_eta(const struct ns_proto *p)
 {
-	return (double)report_eta_seconds(p);
+	return (double)p->eta;
 }
 
-static double get_churn(const struct proto_result *p)
+static double get_churn(const struct ns_proto *p)
 {
 	return p->churn;
 }
 
-static double get_churn_sustainable(const struct proto_result *p)
+static double get_churn_sustainable(const struct ns_proto *p)
 {
 	return p->churn_sustainable;
 }
 
-static double get_state(const struct proto_result *p)
+static double get_state(const struct ns_proto *p)
 {
 	return (double)p->state;
 }
 
-static void by_state(struct strbuf *sb, const struct result *r)
+/* The state label is the key of "states" in -o json, in lower case (Prometheus' convention):
+ * "time_wait", "bound", ... and "udp" for UDP sockets, which have no state. */
+static void by_state(struct strbuf *sb, const struct series *all, size_t n)
 {
-	family(sb, "ephemeral_ports_by_state",
-	       "Sockets holding a port of the pool, by state (bound = bound but neither "
-	       "connected nor listening).");
-	for (int i = 0; i < EPH_NPROTO; i++) {
-		const struct proto_result *p = &r->p[i];
+	family(sb, "ephemeral_sockets_by_state",
+	       "Sockets whose local port lies in the pool, by state (bound = bound but neither "
+	       "connected nor listening; udp = any UDP socket).");
+	for (size_t k = 0; k < n; k++) {
+		for (int i = 0; i < EPH_NPROTO; i++) {
+			const struct ns_proto *p = &all[k].p[i];
 
-		if (!p->checked) {
-			continue;
-		}
-		for (int s = 0; s < EPH_NSTATES; s++) {
-			char name[32];
-			size_t k;
-
-			if (!sock_state_of(p->proto, (enum eph_state)s)) {
+			if (!p->checked) {
 				continue;
 			}
-			/* Prometheus label values by convention are lower case. */
-			snprintf(name, sizeof(name), "%s", eph_state_name((enum eph_state)s));
-			for (k = 0; name[k]; k++) {
-				name[k] = (char)tolower((unsigned char)name[k]);
+			for (int s = 0; s < EPH_NSTATES; s++) {
+				char name[32];
+				size_t c;
+
+				if (!sock_state_of((enum eph_proto)i, (enum eph_state)s)) {
+					continue;
+				}
+				snprintf(name, sizeof(name), "%s",
+					 eph_state_name((enum eph_state)s));
+				for (c = 0; name[c]; c++) {
+					name[c] = (char)tolower((unsigned char)name[c]);
+				}
+				sb_puts(sb, "ephemeral_sockets_by_state");
+				labels(sb, &all[k], eph_proto_name((enum eph_proto)i), name);
+				sb_printf(sb, " %zu\n", p->states[s]);
 			}
-			if (s == EPH_UDP_SOCK) {
-				snprintf(name, sizeof(name), "any");
-			}
-			sb_printf(sb, "ephemeral_ports_by_state{protocol=\"%s\",state=\"%s\"} %zu\n",
-				  eph_proto_name(p->proto), name, p->tally->states[s]);
 		}
 	}
 }
@@ -183,7 +223,7 @@ static const struct family_def {
 	  6, false, NEED_NONE },
 	{ "ephemeral_sockets", "Sockets whose local port lies in the pool (several can share a port).",
 	  get_sockets, 0, false, NEED_NONE },
-	{ "ephemeral_ports_by_state", NULL, NULL, 0, false, NEED_NONE },
+	{ "ephemeral_sockets_by_state", NULL, NULL, 0, false, NEED_NONE },
 	{ "ephemeral_ports_dest_max",
 	  "Ports held toward the busiest destination (local address, remote address, remote port): "
 	  "connect() to it fails when this reaches the pool size.",
@@ -212,23 +252,59 @@ static void check_state(struct strbuf *sb, enum eph_status state, bool success)
 {
 	family(sb, "ephemeral_check_state",
 	       "State of the whole check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.");
-	sample(sb, "ephemeral_check_state", NULL, (double)state, 0);
+	sb_printf(sb, "ephemeral_check_state %d\n", (int)state);
 	family(sb, "ephemeral_check_success", "1 when the ports could be measured, else 0.");
-	sample(sb, "ephemeral_check_success", NULL, success ? 1 : 0, 0);
+	sb_printf(sb, "ephemeral_check_success %d\n", success ? 1 : 0);
 }
 
+/* Every namespace of --netns that was read, or the one run's figures. */
 static void render_prom(const struct result *r, struct strbuf *sb)
 {
+	struct ns_result one;
+	struct series single, *all = &single;
+	size_t n = 1;
+
+	if (r->ns) {
+		all = calloc(r->ns->n ? r->ns->n : 1, sizeof(*all));
+		if (!all) {
+			sb->overflow = true;
+			return;
+		}
+		n = 0;
+		for (size_t k = 0; k < r->ns->n; k++) {
+			const struct ns_result *nr = &r->ns->v[r->ns->order[k]];
+
+			if (!nr->skipped && !nr->failed) {
+				all[n].netns = nr->ns->name;
+				all[n].p = nr->p;
+				n++;
+			}
+		}
+	} else {
+		evaluate_ns_fill(&one, r);
+		single.netns = NULL;
+		single.p = one.p;
+	}
 	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
 		const struct family_def *f = &families[i];
 
 		if (!f->get) {
-			by_state(sb, r);
+			by_state(sb, all, n);
 			continue;
 		}
-		per_proto(sb, r, f->name, f->help, f->get, f->decimals, f->tcp_only, f->need);
+		per_proto(sb, all, n, f->name, f->help, f->get, f->decimals, f->tcp_only, f->need);
 	}
 	check_state(sb, r->state, true);
+	/* Only a measurement writes it: a failed run's file lacks it, a stopped timer lets it age,
+	 * and an alert on time() minus it catches both (contrib/prometheus/ephemeral.rules.yml). */
+	if (r->measured_at > 0) {
+		family(sb, "ephemeral_last_success_timestamp_seconds",
+		       "When the ports were last measured, in seconds since the Unix epoch.");
+		sb_printf(sb, "ephemeral_last_success_timestamp_seconds %lld\n", r->measured_at);
+	}
+	if (all != &single) {
+		free(all);
+	}
 }
 
 /* A failed run still replaces the file: the collector then shows the failure instead of the

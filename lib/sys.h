@@ -141,36 +141,57 @@ int sys_write_stdout(const char *buf, size_t len);
 /* Ends the process at once with code, without flushing stdio; safe in a signal handler. */
 void sys_exit_now(int code) __attribute__((noreturn));
 
-/* Calls fn once, seconds from now: from a signal handler on Linux, from a timer thread on
- * Windows. fn may only call sys_write_stdout, sys_file_replace_now and sys_exit_now. Returns -1
+/* Why a run ends before it is done: -t ran out, or (POSIX) a signal asked it to stop; Nagios
+ * and NRPE send SIGTERM when their own timeout expires. */
+enum sys_stop { SYS_STOP_TIMEOUT, SYS_STOP_TERM, SYS_STOP_INT, SYS_STOP_HUP, SYS_NSTOP };
+
+/* Calls fn once, seconds from now (SYS_STOP_TIMEOUT), or when SIGTERM, SIGINT or SIGHUP
+ * arrives (POSIX; one the caller ignores stays ignored): from a signal handler on POSIX, from
+ * a timer thread on Windows. fn may only call sys_write_stdout, sys_file_replace_now and
+ * sys_exit_now, and must not return. On POSIX the signals are unblocked and a SIGALRM left
+ * pending by the parent is discarded first, as a blocked mask survives exec(). Returns -1
  * with err set when no timer could be set. */
-int sys_timeout_start(unsigned seconds, void (*fn)(void), struct eph_err *err);
+int sys_timeout_start(unsigned seconds, void (*fn)(enum sys_stop why), struct eph_err *err);
 
 /* ---- Files (--output-file) and the log (--log) ---- */
 
-/* Replaces the file at path with len bytes of buf so that a reader sees either the old content
- * or the new one, never a mix: writes a temporary file in the same directory, flushes it to
- * disk and renames it over path (Windows: MoveFileExW with MOVEFILE_REPLACE_EXISTING). The new
- * file is readable by everyone (0644), as collectors run as another user. Returns -1 with err
- * naming the path and the reason; the temporary file is removed then and path is unchanged. */
-int sys_write_file_atomic(const char *path, const char *buf, size_t len, struct eph_err *err);
-
-/* The timeout function may not allocate or format, yet --output-file must not keep the last
- * good numbers after a run that timed out. sys_file_arm() prepares, now, a later
- * sys_file_replace_now() of path (Linux: it creates the temporary file beside path); -1 with
- * err set as sys_write_file_atomic() does when it cannot. sys_file_replace_now() then replaces
- * path with len bytes of buf as sys_write_file_atomic() does and may be called from the
- * timeout function; it does nothing when nothing is armed. sys_file_disarm() removes what
- * arming left. */
+/* --output-file: the file is replaced, never written in place, so that a reader sees either
+ * the old content or the new one, never a mix: a temporary file in the same directory is
+ * filled, flushed to disk and renamed over path (Windows: MoveFileExW with
+ * MOVEFILE_REPLACE_EXISTING). The new file is readable by everyone (0644), as collectors run
+ * as another user. An existing path that is not a regular file (a device such as /dev/null, a
+ * FIFO, socket, directory or symbolic link) is never replaced: checked when arming and again
+ * right before each rename.
+ *
+ * Every way the run ends goes through what sys_file_arm() prepared at the start, so that the
+ * file never keeps the last good numbers after a failure, even one that leaves no descriptor
+ * or memory to spare ("Too many open files"):
+ * - sys_file_arm() creates the temporary file now (POSIX; Windows keeps the path); -1 with err
+ *   naming the path and the reason when it cannot, or when path is not a regular file.
+ * - sys_file_commit() replaces path with len bytes of buf (the output, or the error of a run
+ *   that failed) and disarms; -1 with err set when it could not, and path is unchanged then.
+ * - sys_file_replace_now() does the same without a message, from the timeout function or a
+ *   stop signal's (async-signal-safe), even while sys_file_commit() runs; nothing when nothing
+ *   is armed.
+ * - sys_file_disarm() removes what arming left (the temporary file), if anything. */
 int sys_file_arm(const char *path, struct eph_err *err);
+int sys_file_commit(const char *buf, size_t len, struct eph_err *err);
+
+/* Replaces the file at path with len bytes of buf at once, the same way but without arming
+ * (the forecast's state file). Returns -1 with err naming the path and the reason; the
+ * temporary file is removed then and path is unchanged. */
+int sys_write_file_atomic(const char *path, const char *buf, size_t len, struct eph_err *err);
 void sys_file_replace_now(const char *buf, size_t len);
 void sys_file_disarm(void);
 
 /* Appends len bytes of lines to the file at path in one write, so that lines of runs appending
  * at the same time never interleave. When the file does not exist or is empty, header comes
  * first: a new file is created with the header already in it (it appears under its name
- * complete), so no other run can append before the header. Returns -1 with err naming the
- * path and the reason. */
+ * complete, mode 0640), so no other run can append before the header. A symbolic link, FIFO,
+ * device or anything else but a regular file is refused, without blocking. The write is made
+ * under a lock the runs share, waited for at most about 1 s and never past -t's timer; a log
+ * locked longer by another process is an error. Returns -1 with err naming the path and the
+ * reason. */
 int sys_append_file(const char *path, const char *header, const char *lines, size_t len,
 		    struct eph_err *err);
 

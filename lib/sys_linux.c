@@ -120,11 +120,21 @@ static bool kernel_shows_bound(void)
 	return major > 6 || (major == 6 && minor >= 8);
 }
 
+/* /proc/net is /proc/self/net: the namespace of the process's main thread. A thread that
+ * entered another namespace (--netns) reads its own through /proc/thread-self (Linux 3.17);
+ * messages name the file as users know it, /proc/net/... */
+static const char *procnet_dir(void)
+{
+	return access("/proc/thread-self/net", F_OK) == 0 ? "/proc/thread-self/net" : "/proc/net";
+}
+
 static int read_procnet(const struct sys_query *q, sock_fn fn, void *ctx, struct eph_err *err)
 {
+	const char *dir = procnet_dir();
+
 	for (int i = 0; i < 2; i++) {
 		int family = i == 0 ? 4 : 6;
-		char path[32];
+		char path[32], open_path[64];
 		FILE *f;
 		int rc;
 
@@ -133,7 +143,9 @@ static int read_procnet(const struct sys_query *q, sock_fn fn, void *ctx, struct
 		}
 		snprintf(path, sizeof(path), "/proc/net/%s%s", eph_proto_name(q->proto),
 			 family == 6 ? "6" : "");
-		f = fopen(path, "re");
+		snprintf(open_path, sizeof(open_path), "%s/%s%s", dir, eph_proto_name(q->proto),
+			 family == 6 ? "6" : "");
+		f = fopen(open_path, "re");
 		if (!f) {
 			/* No IPv6 in this kernel: there are no IPv6 sockets to count. */
 			if (family == 6 && errno == ENOENT) {

@@ -5,18 +5,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "num.h"
 
 /* Parses the decimal number in s[0..len) strictly: optional sign, digits, optional "." and
  * digits, at least one digit. strtod alone would take "inf", "0x10" and "1e9", which no user of
  * a Nagios plugin means, so the text is checked first and strtod converts only what passed. */
-static int parse_number(const char *s, size_t len, double *out)
+static int parse_number(const char *s, size_t len, double *out, char *text)
 {
-	char tmp[64];
+	char tmp[THRESHOLD_NUM_MAX + 1];
 	size_t i = 0, digits = 0;
 	char *end;
 
-	if (len == 0 || len >= sizeof(tmp)) {
+	if (len == 0 || len > THRESHOLD_NUM_MAX) {
 		return -1;
 	}
 	if (s[i] == '+' || s[i] == '-') {
@@ -41,6 +40,8 @@ static int parse_number(const char *s, size_t len, double *out)
 	if (*end != '\0' || !isfinite(*out) || fabs(*out) >= 1e15) {
 		return -1;
 	}
+	/* tmp has the size of the text buffers: the number fits whole. */
+	memcpy(text, tmp[0] == '+' ? tmp + 1 : tmp, len + 1 - (tmp[0] == '+'));
 	return 0;
 }
 
@@ -82,15 +83,15 @@ int threshold_parse(const char *text, struct threshold *out)
 			t.lo_inf = true;
 		} else if (lo_len == 0) {
 			t.lo = 0; /* ":10" is "0:10", as in the Monitoring Plugins */
-		} else if (parse_number(p, lo_len, &t.lo) < 0) {
+		} else if (parse_number(p, lo_len, &t.lo, t.lo_text) < 0) {
 			return THRESHOLD_ENUMBER;
 		}
 		if (colon + 1 == end) {
 			t.hi_inf = true;
-		} else if (parse_number(colon + 1, (size_t)(end - colon - 1), &t.hi) < 0) {
+		} else if (parse_number(colon + 1, (size_t)(end - colon - 1), &t.hi, t.hi_text) < 0) {
 			return THRESHOLD_ENUMBER;
 		}
-	} else if (parse_number(p, (size_t)(end - p), &t.hi) < 0) {
+	} else if (parse_number(p, (size_t)(end - p), &t.hi, t.hi_text) < 0) {
 		return THRESHOLD_ENUMBER;
 	}
 	if (!t.lo_inf && !t.hi_inf && t.lo > t.hi) {
@@ -108,7 +109,8 @@ const char *threshold_strerror(int code)
 	case THRESHOLD_EEMPTY:
 		return "the range is empty";
 	case THRESHOLD_ENUMBER:
-		return "start and end must be decimal numbers below 1e15 (or ~ for minus infinity)";
+		return "start and end must be decimal numbers below 1e15 of at most 24 characters (or "
+		       "~ for minus infinity)";
 	case THRESHOLD_ECOLON:
 		return "a range has at most one ':'";
 	case THRESHOLD_EORDER:
@@ -132,7 +134,7 @@ bool threshold_alerts(const struct threshold *t, double value)
 
 char *threshold_format(const struct threshold *t, char *buf, size_t size)
 {
-	char lo[48], hi[48];
+	const char *lo = t->lo_inf ? "~" : t->lo_text, *hi = t->hi_inf ? "" : t->hi_text;
 
 	if (!t->set) {
 		if (size) {
@@ -140,16 +142,9 @@ char *threshold_format(const struct threshold *t, char *buf, size_t size)
 		}
 		return buf;
 	}
-	num_format(t->lo, 6, lo, sizeof(lo));
-	num_format(t->hi, 6, hi, sizeof(hi));
-	if (t->lo_inf) {
-		snprintf(lo, sizeof(lo), "~");
-	}
-	if (t->hi_inf) {
-		hi[0] = '\0';
-	}
-	if (!t->lo_inf && t->lo == 0 && !t->hi_inf) {
-		snprintf(buf, size, "%s%s", t->inside ? "@" : "", hi);
+	if (!t->lo_inf && !lo[0]) {
+		/* No start written (":10", "10"): 0, left out unless the end is open. */
+		snprintf(buf, size, "%s%s%s", t->inside ? "@" : "", t->hi_inf ? "0:" : "", hi);
 	} else {
 		snprintf(buf, size, "%s%s:%s", t->inside ? "@" : "", lo, hi);
 	}

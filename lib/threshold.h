@@ -8,14 +8,18 @@
  *   @10:20    inside 10..20 (endpoints included)
  *
  * An omitted start is 0, an omitted end is +infinity, "~" is -infinity. Endpoints belong to the
- * range. Numbers are decimal ("2.5", "-1") below 1e15 in magnitude; no exponents, hex, "inf" or
- * "nan". One trailing "%" is accepted and remembered in pct, so that a caller can allow it
- * only for percentages. */
+ * range. Numbers are decimal ("2.5", "-1") below 1e15 in magnitude and at most
+ * THRESHOLD_NUM_MAX characters long; no exponents, hex, "inf" or "nan". One trailing "%" is
+ * accepted and remembered in pct, so that a caller can allow it only for percentages. */
 #ifndef THRESHOLD_H
 #define THRESHOLD_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+/* The longest number a range may hold, in characters: perfdata repeats the ranges as written,
+ * and the status line with them must stay under NRPE's 1 KB. */
+#define THRESHOLD_NUM_MAX 24
 
 struct threshold {
 	double lo, hi;
@@ -23,6 +27,8 @@ struct threshold {
 	bool inside;         /* "@": alert inside the range instead of outside */
 	bool pct;            /* the text ended in "%" */
 	bool set;            /* false: never alerts */
+	char lo_text[THRESHOLD_NUM_MAX + 1]; /* lo and hi as the user wrote them (without "+"), */
+	char hi_text[THRESHOLD_NUM_MAX + 1]; /* for perfdata: a double would round "0.0000001" */
 };
 
 enum {
@@ -43,7 +49,8 @@ const char *threshold_strerror(int code);
 bool threshold_alerts(const struct threshold *t, double value);
 
 /* Writes the range in perfdata form ("80", "10:", "~:10", "@10:20"; no "%") into buf, "" when
- * unset. Returns buf. */
+ * unset, with each number as the user wrote it: "@0:657.8210567" stays exact. A start left
+ * out stays out (":10" is written "10"). Returns buf. */
 char *threshold_format(const struct threshold *t, char *buf, size_t size);
 
 #endif

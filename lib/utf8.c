@@ -44,3 +44,25 @@ size_t utf8_len(const char *str, size_t n)
 	}
 	return len;
 }
+
+unsigned long utf8_code(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	static const unsigned char lead_mask[5] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
+	unsigned long cp;
+
+	if (n == 0 || n > 4) {
+		return 0;
+	}
+	cp = s[0] & lead_mask[n];
+	for (size_t i = 1; i < n; i++) {
+		cp = (cp << 6) | (s[i] & 0x3fu);
+	}
+	return cp;
+}
+
+int utf8_is_bidi(unsigned long cp)
+{
+	return cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}

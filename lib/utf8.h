@@ -9,4 +9,12 @@
  * Overlong forms, surrogates and code points above U+10FFFF are invalid (RFC 3629 section 4). */
 size_t utf8_len(const char *s, size_t n);
 
+/* The code point of the n-byte valid sequence at s (n from utf8_len). */
+unsigned long utf8_code(const char *s, size_t n);
+
+/* True for the bidirectional formatting characters (U+061C, U+200E, U+200F, U+202A to U+202E,
+ * U+2066 to U+2069): valid, invisible, and able to make a line read backwards ("Trojan
+ * Source", CVE-2021-42574), so a name from outside must not carry them raw. */
+int utf8_is_bidi(unsigned long cp);
+
 #endif

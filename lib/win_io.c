@@ -46,23 +46,26 @@ void sys_exit_now(int code)
 	}
 }
 
-static void (*win_timeout_fn)(void);
+static void (*win_timeout_fn)(enum sys_stop why);
 static DWORD win_timeout_ms;
+/* sys_clock_ms() at which the timer fires; 0 before sys_timeout_start. */
+static uint64_t win_timer_deadline_ms;
 
 static DWORD WINAPI win_timer_thread(LPVOID arg)
 {
 	(void)arg;
 	Sleep(win_timeout_ms);
-	win_timeout_fn();
+	win_timeout_fn(SYS_STOP_TIMEOUT);
 	return 0;
 }
 
-int sys_timeout_start(unsigned seconds, void (*fn)(void), struct eph_err *err)
+int sys_timeout_start(unsigned seconds, void (*fn)(enum sys_stop why), struct eph_err *err)
 {
 	HANDLE t;
 
 	win_timeout_fn = fn;
 	win_timeout_ms = seconds > 4000000 ? 4000000000u : (DWORD)seconds * 1000;
+	win_timer_deadline_ms = sys_clock_ms() + win_timeout_ms;
 	t = CreateThread(NULL, 64 * 1024, win_timer_thread, NULL, 0, NULL);
 	if (!t) {
 		eph_err_set(err, "cannot start the timeout thread (error %lu)", GetLastError());
@@ -76,6 +79,54 @@ int sys_timeout_start(unsigned seconds, void (*fn)(void), struct eph_err *err)
 static bool win_wide_path(const char *path, wchar_t *out, size_t size)
 {
 	return MultiByteToWideChar(CP_ACP, 0, path, -1, out, (int)size) > 0;
+}
+
+/* What is at wpath (win_file_kind) or behind h (win_handle_kind) when it is not a plain file on
+ * disk: a device or pipe (NUL, CON, COM1,
+ * \\.\pipe\...), a reparse point (a symbolic link, junction or mount point: opened itself,
+ * not followed) or a folder. NULL for a plain file, and when nothing can be opened there
+ * (the caller's own open then says why). */
+static const char *win_handle_kind(HANDLE h)
+{
+	BY_HANDLE_FILE_INFORMATION fi;
+
+	if (GetFileType(h) != FILE_TYPE_DISK) {
+		return "a device or pipe";
+	}
+	if (GetFileInformationByHandle(h, &fi)) {
+		if (fi.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) {
+			return "a symbolic link or junction";
+		}
+		if (fi.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) {
+			return "a folder";
+		}
+	}
+	return NULL;
+}
+
+static const char *win_file_kind(const wchar_t *wpath)
+{
+	const DWORD share = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
+	const char *kind;
+	HANDLE h;
+
+	h = CreateFileW(wpath, FILE_READ_ATTRIBUTES, share, NULL, OPEN_EXISTING,
+			FILE_FLAG_OPEN_REPARSE_POINT | FILE_FLAG_BACKUP_SEMANTICS, NULL);
+	if (h == INVALID_HANDLE_VALUE) {
+		return NULL;
+	}
+	kind = win_handle_kind(h);
+	CloseHandle(h);
+	return kind;
+}
+
+/* Sets err to why path may not be replaced. */
+static void win_refuse_target(const char *path, const char *kind, struct eph_err *err)
+{
+	eph_err_set(err,
+		    "%.120s is %s, not a regular file, and only regular files are replaced; name one, "
+		    "or a path where none exists yet",
+		    path, kind);
 }
 
 /* Writes len bytes of buf into a new file "<path>.<pid>.tmp" beside path and flushes it to
@@ -109,17 +160,59 @@ static int win_write_temp(const wchar_t *wpath, const char *buf, size_t len, wch
 	return 0;
 }
 
+int sys_write_file_atomic(const char *path, const char *buf, size_t len, struct eph_err *err)
+{
+	wchar_t wpath[MAX_PATH * 4], tmp[MAX_PATH * 4 + 32];
+	DWORD saved;
+
+	if (!win_wide_path(path, wpath, sizeof(wpath) / sizeof(wpath[0]))) {
+		eph_err_set(err, "cannot use the path %.120s", path);
+		return -1;
+	}
+	if (win_file_kind(wpath)) {
+		win_refuse_target(path, win_file_kind(wpath), err);
+		return -1;
+	}
+	if (win_write_temp(wpath, buf, len, tmp, sizeof(tmp) / sizeof(tmp[0])) < 0) {
+		eph_err_set(err,
+			    "cannot write a temporary file beside %.120s: error %lu (the folder must "
+			    "exist and be writable by this user)",
+			    path, GetLastError());
+		return -1;
+	}
+	/* Again right before the move: what was checked a moment ago may have changed. */
+	if (win_file_kind(wpath)) {
+		DeleteFileW(tmp);
+		win_refuse_target(path, win_file_kind(wpath), err);
+		return -1;
+	}
+	if (!MoveFileExW(tmp, wpath, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
+		saved = GetLastError();
+		DeleteFileW(tmp);
+		eph_err_set(err, "cannot replace %.120s: error %lu", path, saved);
+		return -1;
+	}
+	return 0;
+}
+
 /* The timeout runs on a thread of its own here, which may do what the main thread does:
  * arming only keeps the path. */
 static char win_armed_path[MAX_PATH * 4];
 
 int sys_file_arm(const char *path, struct eph_err *err)
 {
+	wchar_t wpath[MAX_PATH * 4];
 	int n = snprintf(win_armed_path, sizeof(win_armed_path), "%s", path);
 
-	if (n < 0 || (size_t)n >= sizeof(win_armed_path)) {
+	if (n < 0 || (size_t)n >= sizeof(win_armed_path) ||
+	    !win_wide_path(path, wpath, sizeof(wpath) / sizeof(wpath[0]))) {
 		win_armed_path[0] = '\0';
 		eph_err_set(err, "cannot use the path %.120s", path);
+		return -1;
+	}
+	if (win_file_kind(wpath)) {
+		win_armed_path[0] = '\0';
+		win_refuse_target(path, win_file_kind(wpath), err);
 		return -1;
 	}
 	return 0;
@@ -132,35 +225,24 @@ void sys_file_replace_now(const char *buf, size_t len)
 	}
 }
 
+int sys_file_commit(const char *buf, size_t len, struct eph_err *err)
+{
+	int rc;
+
+	if (!win_armed_path[0]) {
+		eph_err_set(err, "cannot write the output file: it was not prepared");
+		return -1;
+	}
+	rc = sys_write_file_atomic(win_armed_path, buf, len, err);
+	sys_file_disarm();
+	return rc;
+}
+
 void sys_file_disarm(void)
 {
 	win_armed_path[0] = '\0';
 }
 
-int sys_write_file_atomic(const char *path, const char *buf, size_t len, struct eph_err *err)
-{
-	wchar_t wpath[MAX_PATH * 4], tmp[MAX_PATH * 4 + 32];
-	DWORD saved;
-
-	if (!win_wide_path(path, wpath, sizeof(wpath) / sizeof(wpath[0]))) {
-		eph_err_set(err, "cannot use the path %.120s", path);
-		return -1;
-	}
-	if (win_write_temp(wpath, buf, len, tmp, sizeof(tmp) / sizeof(tmp[0])) < 0) {
-		eph_err_set(err,
-			    "cannot write a temporary file beside %.120s: error %lu (the folder must "
-			    "exist and be writable by this user)",
-			    path, GetLastError());
-		return -1;
-	}
-	if (!MoveFileExW(tmp, wpath, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
-		saved = GetLastError();
-		DeleteFileW(tmp);
-		eph_err_set(err, "cannot replace %.120s: error %lu", path, saved);
-		return -1;
-	}
-	return 0;
-}
 
 /* Makes path exist with header as its content, atomically: the header goes into a temporary
  * file that is then moved to the final name without replacing; when another run was first,
@@ -193,12 +275,14 @@ static HANDLE win_open_append(const wchar_t *wpath, bool *lockable)
 	/* FILE_APPEND_DATA without FILE_WRITE_DATA: every write goes to the end of the file,
 	 * as one piece, whoever else appends. LockFileEx also needs read (or write) access;
 	 * a log this user may append to but not read is still written, without the lock. */
+	/* FILE_FLAG_OPEN_REPARSE_POINT: a symbolic link is opened itself, not followed, and then
+	 * refused by the caller (win_file_kind), like a device or a folder. */
 	h = CreateFileW(wpath, GENERIC_READ | FILE_APPEND_DATA | SYNCHRONIZE, share, NULL,
-			OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+			OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT, NULL);
 	*lockable = h != INVALID_HANDLE_VALUE;
 	if (h == INVALID_HANDLE_VALUE && GetLastError() == ERROR_ACCESS_DENIED) {
 		h = CreateFileW(wpath, FILE_APPEND_DATA | SYNCHRONIZE, share, NULL, OPEN_EXISTING,
-				FILE_ATTRIBUTE_NORMAL, NULL);
+				FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT, NULL);
 	}
 	return h;
 }
@@ -209,7 +293,33 @@ static bool win_lock_log(HANDLE h)
 {
 	OVERLAPPED ov = { .Offset = 0xfffffffeu, .OffsetHigh = 0x7fffffffu };
 
-	return LockFileEx(h, LOCKFILE_EXCLUSIVE_LOCK, 0, 1, 0, &ov) != 0;
+	return LockFileEx(h, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &ov) !=
+	       0;
+}
+
+/* Takes the runs' lock, waiting at most about 1 s and never past the timer less 100 ms (as
+ * the POSIX side does): a run holds it for one write, so anything longer is another process.
+ * Returns false when the wait ran out (*waited_ms says how long). */
+static bool win_lock_log_bounded(HANDLE h, unsigned *waited_ms)
+{
+	uint64_t start = sys_clock_ms(), until = start + 1000;
+
+	if (win_timer_deadline_ms && until + 100 > win_timer_deadline_ms) {
+		until = win_timer_deadline_ms > start + 100 ? win_timer_deadline_ms - 100 : start;
+	}
+	for (;;) {
+		if (win_lock_log(h)) {
+			return true;
+		}
+		if (GetLastError() != ERROR_LOCK_VIOLATION && GetLastError() != ERROR_IO_PENDING) {
+			return true; /* no locks here: go on without, as before */
+		}
+		if (sys_clock_ms() >= until) {
+			*waited_ms = (unsigned)(sys_clock_ms() - start);
+			return false;
+		}
+		Sleep(10);
+	}
 }
 
 static void win_unlock_log(HANDLE h)
@@ -224,11 +334,12 @@ int sys_append_file(const char *path, const char *header, const char *lines, siz
 {
 	wchar_t wpath[MAX_PATH * 4];
 	struct strbuf sb = { 0 };
-	const char *what = "open";
+	const char *what = "open", *kind = NULL;
 	HANDLE h = INVALID_HANDLE_VALUE;
 	LARGE_INTEGER size;
 	DWORD n = 0, saved = 0;
 	bool lockable = false, locked = false;
+	unsigned waited_ms = 0;
 	int rc = -1;
 
 	if (!win_wide_path(path, wpath, sizeof(wpath) / sizeof(wpath[0]))) {
@@ -247,12 +358,24 @@ int sys_append_file(const char *path, const char *header, const char *lines, siz
 	}
 	if (h == INVALID_HANDLE_VALUE) {
 		saved = GetLastError();
+		kind = win_file_kind(wpath); /* a folder cannot be opened for appending */
+		goto out;
+	}
+	kind = win_handle_kind(h);
+	if (kind) {
 		goto out;
 	}
 	what = "append to";
 	/* Waits for another run's write, which is quick; without the lock (no read access) an
 	 * empty file written by two runs at once may get the header twice. */
-	locked = lockable && win_lock_log(h);
+	if (lockable && !win_lock_log_bounded(h, &waited_ms)) {
+		eph_err_set(err,
+			    "the log %.120s is locked by another process (waited %u ms); keep readers "
+			    "of the log from holding a lock on it",
+			    path, waited_ms);
+		goto out;
+	}
+	locked = lockable;
 	if (!GetFileSizeEx(h, &size)) {
 		saved = GetLastError();
 		goto out;
@@ -282,7 +405,10 @@ out:
 	if (h != INVALID_HANDLE_VALUE) {
 		CloseHandle(h);
 	}
-	if (rc < 0) {
+	if (rc < 0 && kind) {
+		eph_err_set(err, "the log %.120s is %s, not a regular file; name a regular file", path,
+			    kind);
+	} else if (rc < 0 && saved) {
 		eph_err_set(err, "cannot %s the log %.120s: error %lu (it must be writable by this user)",
 			    what, path, saved);
 	}

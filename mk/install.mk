@@ -1,7 +1,7 @@
 # make install / make uninstall.
 #   plugin               $(PLUGINDIR)/check_ephemeral   (/usr/lib/nagios/plugins by default)
 #   man page             $(MANDIR)/man1/check_ephemeral.1
-#   docs, changelog      $(DOCDIR)/*.md
+#   docs, changelog      $(DOCDIR)/*.md, the JSON schema
 #   example configs      $(DOCDIR)/examples/..., every file under contrib/, same layout
 # PREFIX, DESTDIR, PLUGINDIR, MANDIR and DOCDIR come from the top Makefile and can all be given
 # on the command line: make install PREFIX=/usr DESTDIR=/tmp/stage.
@@ -10,7 +10,7 @@
 
 INSTALL ?= install
 MAN1_PAGES := docs/check_ephemeral.1
-DOC_FILES := $(wildcard README.md CHANGELOG.md docs/*.md)
+DOC_FILES := $(wildcard README.md CHANGELOG.md docs/*.md docs/*.schema.json)
 # find, not $(wildcard): the example configurations sit in one directory per monitoring system.
 EXAMPLE_FILES := $(shell find contrib -type f ! -name '.*' 2>/dev/null | LC_ALL=C sort)
 

@@ -8,6 +8,7 @@
 
 WIN_CC ?= x86_64-w64-mingw32-gcc
 WIN_AR ?= x86_64-w64-mingw32-ar
+WIN_WINDRES ?= x86_64-w64-mingw32-windres
 MAKENSIS ?= makensis
 WB := build/win
 # mingw's C99 printf (%zu) and format checks that match it: see EPH_PRINTF_ARCHETYPE in eph.h.
@@ -25,6 +26,12 @@ WIN_LIBA := $(WB)/libephemeral.a
 WIN_EXE := check_ephemeral/check_ephemeral.exe
 EPH_VERSION_STR := $(shell sed -n 's/^\#define EPH_VERSION "\(.*\)"/\1/p' lib/eph.h)
 WIN_SETUP := $(WB)/check_ephemeral-$(EPH_VERSION_STR)-setup.exe
+# The exe's version resource (check_ephemeral/check_ephemeral.rc): the text as it is, and
+# its first three numbers (0.1.0~rc1 -> 0, 1, 0) for FILEVERSION and PRODUCTVERSION.
+WIN_VER_NUMS := $(subst ., ,$(firstword $(subst ~, ,$(subst -, ,$(subst +, ,$(EPH_VERSION_STR))))))
+WIN_RC_DEFS := -DEPH_RC_VERSION=$(EPH_VERSION_STR) -DEPH_RC_MAJOR=$(or $(word 1,$(WIN_VER_NUMS)),0) \
+	-DEPH_RC_MINOR=$(or $(word 2,$(WIN_VER_NUMS)),0) -DEPH_RC_PATCH=$(or $(word 3,$(WIN_VER_NUMS)),0)
+WIN_RES := $(WB)/check_ephemeral/check_ephemeral.res.o
 
 # Unit tests that read Linux's netlink or /proc are left out; every other tests/test_*.c is
 # portable and runs under wine with the same assertions.
@@ -52,8 +59,13 @@ $(WIN_LIBA): $(WIN_LIB_OBJS)
 	@rm -f $@
 	$(WIN_AR) rcs $@ $^
 
-$(WIN_EXE): $(WIN_CLI_OBJS) $(WIN_LIBA)
-	$(WIN_CC) $(WIN_CFLAGS) $(WIN_LDFLAGS) -o $@ $(WIN_CLI_OBJS) $(WIN_LIBA) $(WIN_LDLIBS)
+$(WIN_EXE): $(WIN_CLI_OBJS) $(WIN_RES) $(WIN_LIBA)
+	$(WIN_CC) $(WIN_CFLAGS) $(WIN_LDFLAGS) -o $@ $(WIN_CLI_OBJS) $(WIN_RES) $(WIN_LIBA) $(WIN_LDLIBS)
+
+# lib/eph.h: the version comes from there.
+$(WIN_RES): check_ephemeral/check_ephemeral.rc lib/eph.h
+	@mkdir -p $(dir $@)
+	$(WIN_WINDRES) $(WIN_RC_DEFS) -O coff -o $@ $<
 
 $(WB)/tests/%.exe: tests/%.c $(WIN_LIBA) $(WB)/check_ephemeral/cli.o tests/tap.h
 	@mkdir -p $(dir $@)

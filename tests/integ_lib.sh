@@ -64,3 +64,14 @@ kill_wait() {
 	kill -9 "$1" 2>/dev/null
 	return 1
 }
+
+# readme_block FILE: the first fenced block of README.md after the first line that names
+# `FILE` (in backquotes), without its fences: the text README.md tells an admin to copy.
+readme_block() {
+	awk -v f="\`$1\`" '
+		!seen && index($0, f) { seen = 1; next }
+		seen && !inb && /^```/ { inb = 1; next }
+		inb && /^```/ { exit }
+		inb { print }
+	' "$TOP/README.md"
+}

@@ -4,7 +4,7 @@
 # owners as root (per process) and as nobody (per user), destinations, local addresses,
 # TIME_WAIT churn, and -t holding while a process with many descriptors slows the search.
 # Root only: unshare needs it.
-# needs-packages: iproute2 util-linux python3
+# needs-packages: iproute2 util-linux python3 python3-jsonschema
 set -u
 cd "${TOP:-$(dirname "$0")/..}" || exit 2
 TOP=$PWD
@@ -135,6 +135,12 @@ laddr 127.0.0.1 151 900 16.8 1 1
 laddr 127.0.0.2 30 900 3.3 0 2
 churn 2 15 60 fixed"
 	check "json: the same tables, number by number" [ "$got" = "$want" ] || printf '# got:\n%s\n' "$got" | sed 's/^/# /'
+	# The tables with real owners follow the schema (exit 2: python3-jsonschema missing).
+	msg=$(python3 tests/json_schema.py docs/check_ephemeral.schema.json "$tmp/out.json")
+	src=$?
+	check "json with --top tables: follows docs/check_ephemeral.schema.json (2: no jsonschema; got $src)" \
+		test "$src" = 0 -o "$src" = 2
+	[ -n "$msg" ] && sed 's/^/# /' <<<"$msg"
 	lo=$(( A < Bp ? A : Bp )) hi=$(( A < Bp ? Bp : A ))
 	check "--log: a row per local address with its PIDs" eval \
 		'grep -q ",127.0.0.1,151,900,16.8,1,$A,tcp\$" "$tmp/hist.csv" && grep -q ",127.0.0.2,30,900,3.3,0,$lo $hi,tcp\$" "$tmp/hist.csv"'

@@ -33,6 +33,9 @@ is "$err" "" "-h writes nothing to stderr"
 run --help
 ok $(( rc != 3 )) "--help exits 3"
 like "$out" "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN" "--help lists the exit codes"
+# An 80-column terminal shows every line whole (the test fails if the help is empty).
+is "$(awk 'length($0) > 80 { print NR ": " length($0) }' <<<"$out")$([ -n "$out" ] || echo empty)" "" \
+	"--help: every line within 80 columns"
 run -V
 is "$rc" 3 "-V exits 3"
 is "$out" "check_ephemeral $version" "-V prints exactly the name and version"
@@ -149,7 +152,7 @@ is "$rc" 2 "--metric free -c 99999:: CRITICAL, exit 2"
 like "$first" "^EPHEMERAL CRITICAL - .*'tcp_free'=[0-9]+;100000:;99999:;0;" "CRITICAL, thresholds on tcp_free"
 run --metric dest -w @0:100 -c 101
 is "$rc" 1 "--metric dest -w @0:100: WARNING, exit 1"
-like "$first" "'tcp_dest_pct'=${num}%;@100;101;0;100 'tcp_churn'" "--metric dest: the thresholds on tcp_dest_pct (@0:100 written @100)"
+like "$first" "'tcp_dest_pct'=${num}%;@0:100;101;0;100 'tcp_churn'" "--metric dest: the thresholds on tcp_dest_pct, written as given (@0:100)"
 run -p all --metric dest -w @0:100
 like "$first" "'udp_pct'=${num}%;;;0;100 " "-p all --metric dest: no thresholds on UDP"
 

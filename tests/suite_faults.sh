@@ -5,7 +5,7 @@
 # end of stream, a stall), and bind mounts put garbage or unreadable files over the /proc/sys
 # settings. Every case must give the exact count or UNKNOWN with a reason, never a wrong OK;
 # stalls must end at -t within 0.5 s, naming the stage.
-# needs-packages: iproute2 util-linux
+# needs-packages: iproute2 util-linux python3-jsonschema
 set -u
 . "$TOP/tests/lib.sh"
 
@@ -157,6 +157,14 @@ if command -v python3 >/dev/null; then
 	fault stall -t 1 -o json
 	got=$(python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); print(d["state"], d["exit_code"], "timed out after 1 s" in d["error"]["message"], d["error"]["stage"])' <<<"$out" 2>&1)
 	is "$rc/$got" "3/UNKNOWN 3 True reading the socket table" "timeout, -o json: one valid JSON error object, its stage given"
+	echo "$out" >"$work/timeout.json"
+	msg=$(python3 "$TOP/tests/json_schema.py" "$TOP/docs/check_ephemeral.schema.json" "$work/timeout.json" 2>&1)
+	src=$?
+	if [ "$src" = 2 ]; then
+		ok 0 "# SKIP python3-jsonschema is not installed"
+	else
+		is "$src:$msg" "0:" "timeout, -o json: follows docs/check_ephemeral.schema.json"
+	fi
 fi
 "$PLUGIN" -o prometheus --output-file "$work/eph.prom" >/dev/null
 grep -q '^ephemeral_check_success 1$' "$work/eph.prom"

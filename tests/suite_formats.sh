@@ -9,7 +9,7 @@
 #   - prometheus: exact text, `promtool check metrics` (Debian's prometheus package);
 #   - --output-file: atomic replace, mode, failure keeps the old file;
 #   - --log: header once, one line per protocol, 12 concurrent runs, unwritable file.
-# needs-packages: iproute2 util-linux python3 prometheus
+# needs-packages: iproute2 util-linux python3 python3-jsonschema prometheus
 set -u
 . "$TOP/tests/lib.sh"
 
@@ -140,9 +140,12 @@ PY
 }
 t='j["protocols"]["tcp"]'
 u='j["protocols"]["udp"]'
+# Every JSON output checked here is kept, and validated against the schema below.
+mkdir "$work/json"
 jc() { # jc NAME EXPR...
 	local name=$1 msg
 	shift
+	cp "$work/cur.json" "$work/json/$(ls "$work/json" | wc -l).json"
 	msg=$(jcheck "$work/cur.json" "$@")
 	ok $? "$name"
 	[ -n "$msg" ] && echo "#   $msg"
@@ -161,7 +164,7 @@ jc "json: tcp states" "$t[\"states\"][\"ESTABLISHED\"] == 10" "$t[\"states\"][\"
 	"sum($t[\"states\"].values()) == 20" "$t[\"families\"] == {\"ipv4\": 20, \"ipv6\": 0}"
 jc "json: tcp busiest destination" "$t[\"dest\"] == {\"max\": 15, \"pct\": 16.7, \"exact\": True, \"local\": \"127.0.0.1\", \"remote\": \"127.0.0.1\", \"remote_port\": 5000}"
 jc "json: udp" "$u[\"used\"] == 3" "$u[\"free\"] == 87" "$u[\"pct\"] == 3.3" "$u[\"states\"] == {\"UDP\": 3}" \
-	"\"dest\" not in $u"
+	"$u[\"dest\"] is None" "$u[\"churn\"] is None"
 jc "json: data source" "$t[\"source\"][\"sockets\"] == \"netlink inet_diag\"" "$t[\"source\"][\"bound_visible\"] is True"
 run -o json -p all --metric free -w 80: -c 71: >"$work/cur.json"
 is "$?" 2 "json --metric free CRITICAL: exit 2"
@@ -176,10 +179,57 @@ jc "json error: valid, the text kept" 'j["state"] == "UNKNOWN"' 'j["exit_code"] 
 run -o json --range 40090-40099 >"$work/cur.json"
 jc "json: empty pool is a valid error object" 'j["state"] == "UNKNOWN"' '"pool is empty" in j["error"]["message"]'
 
+# More option combinations, for the schema: the --top tables (asked for, and by default when
+# not OK), -v, one family, the other metrics, each protocol alone.
+for args in "-p all --top 3" "-p all -w 10 -c 90" "-p all --metric used -w 5 -c 10 --top 2" \
+	"-v -4" "-6 -p udp" "--metric dest -w 1 -c 2" "--metric free -w 2000: -c 500: -p all --top 0" \
+	"-p udp -w 1 -c 2" "--range 40000-40049" "-t 30 --top 50 -p all -w 1 -c 2"; do
+	# shellcheck disable=SC2086
+	run -o json $args >"$work/json/$(ls "$work/json" | wc -l).json"
+done
+# docs/check_ephemeral.schema.json documents every key: each output above, OK, WARNING,
+# CRITICAL, with and without the tables, and the error objects, must follow it.
+msg=$(python3 "$TOP/tests/json_schema.py" "$TOP/docs/check_ephemeral.schema.json" "$work"/json/*.json 2>&1)
+rc=$?
+if [ "$rc" = 2 ]; then
+	ok 0 "# SKIP python3-jsonschema is not installed"
+else
+	ok "$rc" "json: $(ls "$work/json" | wc -l) outputs follow docs/check_ephemeral.schema.json"
+	[ -n "$msg" ] && sed 's/^/#   /' <<<"$msg" | head -n 10
+fi
+keys=$(python3 - "$work"/json/*.json <<'PY'
+import json, sys
+keys = {" ".join(json.load(open(f))) for f in sys.argv[1:]}
+print(keys.pop() if len(keys) == 1 else "differ: %s" % sorted(keys))
+PY
+)
+is "$keys" "plugin version state exit_code metric thresholds protocols forecast attribution netns error" \
+	"json: the same top-level keys, in the same order, on every run (errors included)"
+# The schema is strict enough to catch a missing key.
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); del j["protocols"]["tcp"]["churn"]; json.dump(j, open(sys.argv[2], "w"))' \
+	"$work/all.json" "$work/broken.json"
+python3 "$TOP/tests/json_schema.py" "$TOP/docs/check_ephemeral.schema.json" "$work/broken.json" >/dev/null 2>&1
+rc=$?
+if [ "$rc" = 2 ]; then
+	ok 0 "# SKIP python3-jsonschema is not installed"
+else
+	ok $(( rc != 1 )) "json schema: an output without protocols.tcp.churn is refused (the check is real)"
+fi
+
 # --- prometheus -------------------------------------------------------------------------
+# notime TEXT: the output with the time of measurement as TIMESTAMP, as the golden file has it.
+notime() { sed 's/^\(ephemeral_last_success_timestamp_seconds\) [0-9]\{10,\}$/\1 TIMESTAMP/' <<<"$1"; }
+before=$(date +%s)
 out=$(run -o prometheus -p all)
 is "$?" 0 "prometheus OK: exit 0"
-is "$out" "$(cat "$DATA/prometheus-all.txt")" "prometheus -p all: exact text"
+after=$(date +%s)
+is "$(notime "$out")" "$(cat "$DATA/prometheus-all.txt")" "prometheus -p all: exact text"
+ts=$(sed -n 's/^ephemeral_last_success_timestamp_seconds //p' <<<"$out")
+ok $([ -n "$ts" ] && [ "$ts" -ge "$before" ] && [ "$ts" -le "$after" ]; echo $?) \
+	"prometheus: last success timestamp is the time of the run ($before <= '$ts' <= $after)"
+like "$(run -o prometheus --range 40099-40090)" '^# check_ephemeral UNKNOWN: ' "prometheus error: a comment first"
+[[ "$(run -o prometheus --range 40099-40090)" != *last_success_timestamp* ]]
+ok $? "prometheus error: no last success timestamp, so it ages and the stale alert fires"
 if command -v promtool >/dev/null; then
 	msg=$(promtool check metrics <<<"$out" 2>&1)
 	ok $? "promtool check metrics: clean${msg:+ ($msg)}"
@@ -219,7 +269,7 @@ mkdir "$work/tf"
 run -o prometheus -p all --output-file "$work/tf/eph.prom" >"$work/stdout"
 is "$?" 0 "--output-file: exit 0"
 is "$(cat "$work/stdout")" "" "--output-file: nothing on stdout"
-is "$(cat "$work/tf/eph.prom")" "$(cat "$DATA/prometheus-all.txt")" "--output-file: the file has the output"
+is "$(notime "$(cat "$work/tf/eph.prom")")" "$(cat "$DATA/prometheus-all.txt")" "--output-file: the file has the output"
 is "$(stat -c %a "$work/tf/eph.prom")" 644 "--output-file: readable by the collector (0644)"
 is "$(ls -A "$work/tf")" "eph.prom" "--output-file: no temporary file left"
 ino=$(stat -c %i "$work/tf/eph.prom")
@@ -232,7 +282,7 @@ like "$(cat "$work/tf/eph.prom")" 'ephemeral_ports_used\{protocol="tcp"\} 20' "-
 writer=$!
 torn=0
 while kill -0 $writer 2>/dev/null; do
-	tail -n 1 "$work/tf/eph.prom" | grep -q '^ephemeral_check_success 1$' || torn=$((torn + 1))
+	tail -n 1 "$work/tf/eph.prom" | grep -q '^ephemeral_last_success_timestamp_seconds [0-9]*$' || torn=$((torn + 1))
 done
 wait $writer
 is "$torn" 0 "--output-file: a concurrent reader never saw a partial file"

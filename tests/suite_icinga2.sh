@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Icinga 2: the shipped CheckCommand "ephemeral" and sample apply rules
 # (contrib/icinga2/*.conf) are validated by `icinga2 daemon -C` on a throwaway configuration
-# directory (also with a Windows agent host, whose services must run the installed exe on the
-# agent), then a private Icinga 2 core runs them briefly (as user nagios, every directory
+# directory (also with agent hosts, Linux and Windows, whose services must run on the agent,
+# the installed exe on Windows, and a Linux host without an agent, which must get none), then a private Icinga 2 core runs them briefly (as user nagios, every directory
 # under a temporary one, no API, no features but the checker) inside a network namespace
 # with a fixed population (tests/integ_lib.sh). Its state file must record, for each
 # service, the exit code and output of a direct run as user nagios. The system's icinga2
@@ -109,20 +109,40 @@ ok $([ $? != 0 ]; echo $?) "icinga2 daemon -C rejects a broken copy (the validat
 # must run the check on the agent with the installed exe, the Linux ones PluginDir's plugin.
 # The checkable needs a zone for command_endpoint; the agent's zone is a child of the master's.
 sed -e 's/^include "check_ephemeral-services.conf"$/&\ninclude "windows-hosts.conf"/' "$C/icinga2.conf" >"$C/windows-icinga2.conf"
-cat >"$C/windows-hosts.conf" <<'EOC'
-object Endpoint "localhost" { }
-object Zone "localhost" { endpoints = [ "localhost" ] }
-object Endpoint "winhost01" { }
-object Zone "winhost01" {
-	endpoints = [ "winhost01" ]
+# agent_host NAME ADDRESS OS: a host with an Icinga 2 agent (its Endpoint and Zone, a child of
+# the master's), as Icinga's distributed monitoring documentation declares one.
+agent_host() {
+	cat <<EOC
+object Endpoint "$1" { }
+object Zone "$1" {
+	endpoints = [ "$1" ]
 	parent = "localhost"
 }
-object Host "winhost01" {
+object Host "$1" {
 	zone = "localhost"
 	check_command = "dummy"
-	address = "192.0.2.2"
+	address = "$2"
 	enable_active_checks = false
-	vars.os = "Windows"
+	vars.os = "$3"
+	vars.agent_endpoint = name
+	vars.ephemeral_dest = true
+}
+EOC
+}
+{
+	echo 'object Endpoint "localhost" { }'
+	echo 'object Zone "localhost" { endpoints = [ "localhost" ] }'
+	agent_host winhost01 192.0.2.2 Windows
+	# A Linux host with an agent: its checks run there.
+	agent_host web01 192.0.2.3 Linux
+} >"$C/windows-hosts.conf"
+cat >>"$C/windows-hosts.conf" <<'EOC'
+/* A Linux host without an agent: a local check would measure the master, so none applies. */
+object Host "noagent01" {
+	check_command = "dummy"
+	address = "192.0.2.4"
+	enable_active_checks = false
+	vars.os = "Linux"
 	vars.ephemeral_dest = true
 }
 EOC
@@ -142,7 +162,15 @@ for svc in ephemeral-ports ephemeral-ports-dest; do
 	is "$(attrs "winhost01!$svc")" 'command_endpoint=winhost01;ephemeral_command=C:\Program Files\check_ephemeral\check_ephemeral.exe' \
 		"Windows $svc: runs on the agent, with the installed exe"
 done
-is "$(attrs 'localhost!ephemeral-ports')" 'command_endpoint=' "Linux ephemeral-ports: local, no program override"
+is "$(attrs 'localhost!ephemeral-ports')" 'command_endpoint=' "the monitoring server's own ephemeral-ports: local, no program override"
+for svc in ephemeral-ports ephemeral-ports-dest; do
+	is "$(attrs "web01!$svc")" 'command_endpoint=web01' "Linux agent host $svc: runs on the agent (PluginDir's plugin there)"
+done
+# A host without an agent gets no local-check service (it would carry the master's numbers).
+is "$("$ICINGA2" object list -DCacheDir="$C/wcache" --type Service 2>/dev/null | grep -c "Object 'noagent01!")" 0 \
+	"Linux host without an agent: no ephemeral service applies"
+is "$("$ICINGA2" object list -DCacheDir="$C/wcache" --type Service 2>/dev/null | grep -c "^Object '")" 10 \
+	"10 services: localhost 2 + 3 test, remote 1 (NRPE), winhost01 2, web01 2, noagent01 none"
 like "$("$ICINGA2" object list -DCacheDir="$C/wcache" --type CheckCommand --name ephemeral 2>/dev/null)" \
 	"ephemeral_command = \"$(dirname "$PLUGIN")/check_ephemeral\"" \
 	"the CheckCommand's ephemeral_command defaults to PluginDir + /check_ephemeral"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Nagios 4: the shipped command and service definitions (contrib/nagios/*.cfg) pass
-# `nagios4 -v` on a throwaway configuration, then a private Nagios 4 core (as user nagios,
+# Nagios 4: the command and service definitions README.md shows, which must be the shipped
+# files (contrib/nagios/*.cfg) word for word, pass `nagios4 -v` on a throwaway configuration
+# (with Debian's /etc/nagios-plugins/config beside them, where the package puts the command), then a private Nagios 4 core (as user nagios,
 # every file under a temporary directory, interval_length=1 so intervals are seconds) runs
 # them briefly inside a network namespace with a fixed population (tests/integ_lib.sh).
 # status.dat must record, for each service, the state, output and perfdata of a direct run
@@ -19,10 +20,28 @@ integ_populate || { ok 1 "population built"; done_testing; exit 1; }
 W=$INTEG_WORK
 N=$W/nagios
 mkdir -p "$N/tmp" "$N/checkresults"
-# The shipped files; the command line gains the population's range (tests/integ_lib.sh).
-sed 's|\$USER1\$/check_ephemeral |$USER1$/check_ephemeral --range 40000-40099 |' \
-	"$TOP/contrib/nagios/check_ephemeral-commands.cfg" >"$N/check_ephemeral-commands.cfg"
-cp "$TOP/contrib/nagios/check_ephemeral-services.cfg" "$N/"
+# What README.md shows, which must be the shipped files; the command line gains the test's
+# copy of the plugin and the population's range (tests/integ_lib.sh).
+for f in commands services; do
+	readme_block "contrib/nagios/check_ephemeral-$f.cfg" >"$N/readme-$f.cfg"
+	ok $([ -s "$N/readme-$f.cfg" ] && cmp -s "$N/readme-$f.cfg" "$TOP/contrib/nagios/check_ephemeral-$f.cfg"; echo $?) \
+		"README.md shows contrib/nagios/check_ephemeral-$f.cfg as it is shipped"
+done
+sed "s|/usr/lib/nagios/plugins/check_ephemeral |$PLUGIN --range 40000-40099 |" \
+	"$N/readme-commands.cfg" >"$N/check_ephemeral-commands.cfg"
+cp "$N/readme-services.cfg" "$N/check_ephemeral-services.cfg"
+grep -q -F -- "$PLUGIN --range" "$N/check_ephemeral-commands.cfg"
+ok $? "the command line names the plugin by the path the package installs"
+# Debian's own command definitions (check_nrpe, check_disk ...) load beside ours: no name
+# is defined twice, as when the package's /etc/nagios-plugins/config/check_ephemeral.cfg is there.
+# (A copy without check_ephemeral.cfg: the package may be installed here.)
+debian_cfg=""
+if [ -d /etc/nagios-plugins/config ]; then
+	mkdir "$N/debian-config"
+	find /etc/nagios-plugins/config -maxdepth 1 -name '*.cfg' ! -name check_ephemeral.cfg \
+		-exec cp {} "$N/debian-config/" \;
+	debian_cfg="cfg_dir=$N/debian-config"
+fi
 echo "\$USER1\$=$(dirname "$PLUGIN")" >"$N/resource.cfg"
 cat >"$N/objects.cfg" <<'EOC'
 define timeperiod {
@@ -74,13 +93,13 @@ define service {
 	use                 generic-service
 	host_name           localhost
 	service_description Forced warning
-	check_command       check_ephemeral!all!pct!10!90
+	check_command       check_ephemeral!10!90!-p all
 }
 define service {
 	use                 generic-service
 	host_name           localhost
 	service_description Forced critical
-	check_command       check_ephemeral!tcp!used!5!10
+	check_command       check_ephemeral!5!10!--metric used
 }
 EOC
 cat >"$N/nagios.cfg" <<EOC
@@ -88,6 +107,7 @@ log_file=$N/nagios.log
 cfg_file=$N/objects.cfg
 cfg_file=$N/check_ephemeral-commands.cfg
 cfg_file=$N/check_ephemeral-services.cfg
+$debian_cfg
 object_cache_file=$N/objects.cache
 precached_object_file=$N/objects.precache
 resource_file=$N/resource.cfg
@@ -125,7 +145,7 @@ is "$rc" 0 "nagios4 -v accepts the shipped command and service definitions"
 [ "$rc" = 0 ] || echo "$out" | grep -iE 'error' | head -n 10 | sed 's/^/#   /'
 like "$out" "Checked 4 services" "4 services: the 2 shipped samples and 2 forced states"
 # The check must be able to fail: an undefined command is refused.
-sed 's/check_ephemeral!all!pct!10!90/check_ephemeral_missing!x/' "$N/objects.cfg" >"$N/broken.cfg"
+sed 's/check_ephemeral!10!90!-p all/check_ephemeral_missing!x/' "$N/objects.cfg" >"$N/broken.cfg"
 sed "s|$N/objects.cfg|$N/broken.cfg|" "$N/nagios.cfg" >"$N/broken-nagios.cfg"
 "$NAGIOS" -v "$N/broken-nagios.cfg" >/dev/null 2>&1
 ok $([ $? != 0 ]; echo $?) "nagios4 -v rejects a broken copy (the validation is real)"
@@ -173,9 +193,9 @@ expect() {
 	first=${direct%%$'\n'*}
 	is "$(status "$svc" performance_data)" "${first#*| }" "$svc: status.dat performance_data"
 }
-expect "Ephemeral ports" 0 -p all --metric pct -w 80 -c 90
-expect "Ephemeral ports per destination" 0 -p tcp --metric dest -w 50 -c 75
-expect "Forced warning" 1 -p all --metric pct -w 10 -c 90
-expect "Forced critical" 2 -p tcp --metric used -w 5 -c 10
+expect "Ephemeral ports" 0 -w 80 -c 90 -p all
+expect "Ephemeral ports per destination" 0 -w 50 -c 75 --metric dest
+expect "Forced warning" 1 -w 10 -c 90 -p all
+expect "Forced critical" 2 -w 5 -c 10 --metric used
 
 done_testing

@@ -67,7 +67,7 @@ check "$BIN -V prints 'check_ephemeral $version' and exits 3 (got $rc, '$out')" 
 expected_install() { # PLUGINDIR MANDIR DOCDIR, without leading slash
 	echo "$1/check_ephemeral"
 	echo "$2/man1/check_ephemeral.1"
-	for f in README.md CHANGELOG.md docs/*.md; do
+	for f in README.md CHANGELOG.md docs/*.md docs/*.schema.json; do
 		[ -f "$f" ] && echo "$3/$(basename "$f")"
 	done
 	if [ -d contrib ]; then
@@ -145,7 +145,7 @@ else
 fi
 
 # --- the Debian package --------------------------------------------------------------------
-N_DEB=15
+N_DEB=17
 if ! has dpkg-deb || ! has dpkg-shlibdeps || ! has dpkg-gencontrol; then
 	for i in $(seq "$N_DEB"); do skip "Debian package check $i" "dpkg-dev is not installed (Debian package dpkg-dev)"; done
 	done_testing
@@ -181,6 +181,20 @@ check "control: Depends on libc6 with a version, from dpkg-shlibdeps ('$dep')" \
 	grep -q -E '^libc6 \(>= [0-9.]+\)' <<<"$dep"
 check "control: Maintainer, Installed-Size and a description" \
 	test -n "$(field Maintainer)" -a -n "$(field Installed-Size)" -a -n "$(field Description)"
+# Policy 5.6.2: who built it (DEB_MAINTAINER, DEBFULLNAME/DEBEMAIL or git's identity), never
+# the example.org placeholder the control file once had.
+want_maint=${DEB_MAINTAINER:-}
+[ -z "$want_maint" ] && [ -n "${DEBFULLNAME:-}" ] && [ -n "${DEBEMAIL:-}" ] && want_maint="$DEBFULLNAME <$DEBEMAIL>"
+[ -z "$want_maint" ] && want_maint="$(git config user.name) <$(git config user.email)>"
+check "control: Maintainer is the builder, '$want_maint' (got '$(field Maintainer)')" \
+	test "$(field Maintainer)" = "$want_maint" -a "${want_maint%example.org>}" = "$want_maint"
+# The Nagios command as Debian's monitoring-plugins ship theirs: a conffile in
+# /etc/nagios-plugins/config, the text of contrib/nagios/check_ephemeral-commands.cfg.
+conffile=etc/nagios-plugins/config/check_ephemeral.cfg
+check "conffile /$conffile: listed in DEBIAN/conffiles, mode 0644 root:root, the contrib text" \
+	bash -c "test \"\$(dpkg-deb -I '$deb' conffiles)\" = /$conffile &&
+		dpkg-deb -c '$deb' | grep -q -E '^-rw-r--r-- root/root +[0-9]+ .* \\./$conffile\$' &&
+		dpkg-deb --fsys-tarfile '$deb' | tar -xOf - ./$conffile | cmp -s - contrib/nagios/check_ephemeral-commands.cfg"
 
 doc=usr/share/doc/$pkg
 mkdir -p "$tmp/x"
@@ -188,11 +202,12 @@ dpkg-deb -x "$deb" "$tmp/x"
 dpkg-deb -e "$deb" "$tmp/x/DEBIAN"
 {
 	echo usr/lib/nagios/plugins/check_ephemeral
+	echo etc/nagios-plugins/config/check_ephemeral.cfg
 	echo usr/share/man/man1/check_ephemeral.1.gz
 	echo "$doc/copyright"
 	echo "$doc/changelog.gz"
 	echo "usr/share/lintian/overrides/$pkg"
-	for f in README.md CHANGELOG.md docs/*.md; do
+	for f in README.md CHANGELOG.md docs/*.md docs/*.schema.json; do
 		[ -f "$f" ] || continue
 		# Policy 12.3: documentation above 4 kB is compressed.
 		if [ "$(stat -c %s "$f")" -gt 4096 ]; then
@@ -212,8 +227,8 @@ else
 	notok "the package holds exactly the expected files"
 	sed 's/^/# /' "$tmp/diff"
 fi
-check "md5sums lists every file and each sum is right" \
-	bash -c "cd '$tmp/x' && md5sum --quiet -c DEBIAN/md5sums && test \$(wc -l <DEBIAN/md5sums) = $(wc -l <"$tmp/got")"
+check "md5sums lists every file but the conffile and each sum is right" \
+	bash -c "cd '$tmp/x' && md5sum --quiet -c DEBIAN/md5sums && test \$(wc -l <DEBIAN/md5sums) = $(($(wc -l <"$tmp/got") - 1)) && ! grep -q ' etc/' DEBIAN/md5sums"
 # gzip -9n: no file name and a zero time stamp in the header (bytes 3 and 4-7), so that
 # rebuilding gives the same bytes.
 gz_ok=1

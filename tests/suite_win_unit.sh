@@ -2,8 +2,9 @@
 # The unit tests cross-built with mingw and run under wine (same tests/test_*.c, same tap.h),
 # sys_process_name (tests/helper/win_owner.c), a check that a crash fails, that the plugin
 # imports only system DLLs, and the plugin's basic contract under wine: exit codes, the range
-# fallback when wine's netsh says nothing, and the -t timer thread.
-# needs-packages: gcc-mingw-w64-x86-64 wine wine64
+# fallback when wine's netsh says nothing, and the -t timer thread; and the exe's version
+# resource.
+# needs-packages: gcc-mingw-w64-x86-64 wine wine64 python3
 set -u
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/lib_win.sh"
@@ -27,6 +28,33 @@ out=$(wrun "$WB/tests/helper/crash.exe")
 rc=$?
 [ "$rc" != 0 ]
 ok $? "a crashing program exits non-zero under wine (exit $rc)"
+
+# The version resource Explorer's Details tab and inventory tools read (Get-Item's
+# VersionInfo): tests/pe_version.py reads VS_VERSIONINFO from the file, as Windows does.
+ver=$(make -s --no-print-directory version)
+if command -v python3 >/dev/null; then
+	vi=$(python3 tests/pe_version.py "$WIN_EXE")
+	want="CompanyName=check_ephemeral project
+FileDescription=check_ephemeral: monitoring plugin for ephemeral port usage
+FileVersion=$ver
+InternalName=check_ephemeral
+LegalCopyright=Copyright (C) 2026 The check_ephemeral authors. GPL-3.0-or-later.
+OriginalFilename=check_ephemeral.exe
+ProductName=check_ephemeral
+ProductVersion=$ver
+StringTable=040904B0
+Translation=0409 1200"
+	is "$(grep -v '^Fixed\.' <<<"$vi")" "$want" "check_ephemeral.exe: version resource strings, version $ver from lib/eph.h"
+	nums=$(echo "${ver%%[~+-]*}" | awk -F. '{ printf "%d.%d.%d.0", $1, $2, $3 }')
+	is "$(grep '^Fixed\.' <<<"$vi")" "Fixed.FileVersion=$nums"$'\n'"Fixed.ProductVersion=$nums" \
+		"check_ephemeral.exe: numeric FILEVERSION and PRODUCTVERSION $nums"
+	python3 tests/pe_version.py "$WB/tests/helper/crash.exe" >/dev/null
+	ok $(( $? != 1 )) "the version reader finds nothing in an exe without a resource (the check is real)"
+else
+	ok 0 "# SKIP needs python3 to read the version resource"
+	ok 0 "# SKIP needs python3"
+	ok 0 "# SKIP needs python3"
+fi
 
 # The static build needs no mingw runtime DLL (libgcc_s, libwinpthread, libstdc++): every DLL
 # it imports is part of Windows. objdump reads the import table without running anything.

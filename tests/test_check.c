@@ -2,9 +2,11 @@
  * population in a fixed pool; the tests assert the states and first lines, that the owner tables
  * are made only when the output or the log needs them (and the sockets read a second time only
  * then), that each stage's failure is reported with its stage and reason, the renderer's first-line
- * limit, and the stage the run is in for the timeout message. Portable: also built with mingw and
- * run under wine. */
+ * limit, and the stage the run is in for the timeout message. --netns through fake namespaces: the
+ * worst one decides and is named, a gone, failing or late one is counted, and the owners are read
+ * inside the worst one. Portable: also built with mingw and run under wine. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -12,16 +14,27 @@
 #include "histlog.h"
 #include "tap.h"
 
+static volatile sig_atomic_t stage; /* where the run says it is */
+
 /* What the fake OS does and what it saw. */
 static struct {
 	int fail_pool, fail_tw, fail_host, fail_append;
 	int fail_read_at; /* the n-th socket read (1-based) fails; 0: none */
 	int reads, pid_searches;
+	int stage_at_tw, stage_at_append; /* the run's stage when the fake was called */
 	uint16_t override_lo, override_hi;
 	char log[8192];
 	char header[256];
 	const char *log_path;
-} os;
+	uint64_t now; /* the fake clock, in ms */
+	/* --netns: namespaces ns0 (the plugin's own) .. ns<n_ns - 1>; extra[k] more ESTABLISHED
+	 * sockets in ns k; run_ns the one being read (-1: none); gone the one that is gone when
+	 * entered (-1: none), gone_later the one gone from its second entry on; ns_ms how long
+	 * entering and reading one takes on the clock. */
+	int n_ns, run_ns, gone, gone_later, no_priv;
+	int extra[8], entries[8], owner_ns;
+	uint64_t ns_ms;
+} os = { .run_ns = -1, .gone = -1, .gone_later = -1, .owner_ns = -1 };
 
 static int fake_pool(enum eph_proto proto, uint16_t override_lo, uint16_t override_hi,
 		     struct portpool *pool, struct sys_pool_info *info, struct eph_err *err)
@@ -93,6 +106,10 @@ static int fake_read(const struct sys_query *q, sock_fn fn, void *ctx, struct sy
 		r = sock(EPH_TCP, EPH_TCP_ESTABLISHED, (uint16_t)(40000 + i), 1, 443, 100u + i);
 		fn(&r, ctx);
 	}
+	for (int i = 0; os.run_ns >= 0 && i < os.extra[os.run_ns]; i++) {
+		r = sock(EPH_TCP, EPH_TCP_ESTABLISHED, (uint16_t)(40010 + i), 3, 22, 300u + (unsigned)i);
+		fn(&r, ctx);
+	}
 	r = sock(EPH_TCP, EPH_TCP_TIME_WAIT, 40005, 2, 80, 0);
 	fn(&r, ctx);
 	r = sock(EPH_TCP, EPH_TCP_TIME_WAIT, 40006, 2, 80, 0);
@@ -104,6 +121,7 @@ static int fake_read(const struct sys_query *q, sock_fn fn, void *ctx, struct sy
 static int fake_tw(unsigned *seconds, bool *configured, struct sys_tw_info *info,
 		   struct eph_err *err)
 {
+	os.stage_at_tw = stage;
 	if (os.fail_tw) {
 		eph_err_set(err, "fake registry error");
 		return -1;
@@ -121,7 +139,7 @@ static bool fake_fixed(void)
 
 static uint64_t fake_clock(void)
 {
-	return 1000;
+	return os.now;
 }
 
 /* Every inode belongs to process 4242. */
@@ -173,6 +191,7 @@ static int fake_time(char *buf, size_t size, struct eph_err *err)
 static int fake_append(const char *path, const char *header, const char *lines, size_t len,
 		       struct eph_err *err)
 {
+	os.stage_at_append = stage;
 	if (os.fail_append) {
 		eph_err_set(err, "fake: %s is read-only", path);
 		return -1;
@@ -180,6 +199,63 @@ static int fake_append(const char *path, const char *header, const char *lines, 
 	os.log_path = path;
 	snprintf(os.header, sizeof(os.header), "%s", header);
 	snprintf(os.log, sizeof(os.log), "%.*s", (int)len, lines);
+	return 0;
+}
+
+static int fake_privileged(struct eph_err *err)
+{
+	if (os.no_priv) {
+		eph_err_set(err, "fake: --netns needs CAP_SYS_ADMIN");
+		return -1;
+	}
+	return 0;
+}
+
+/* "all": every namespace; "nsK": that one. */
+static int fake_list(const char *spec, struct netns_list *l, struct eph_err *err)
+{
+	int from = 0, to = os.n_ns;
+
+	if (strcmp(spec, "all") != 0) {
+		from = atoi(spec + 2);
+		to = from + 1;
+	}
+	l->v = calloc((size_t)os.n_ns, sizeof(*l->v));
+	if (!l->v) {
+		eph_err_set(err, "out of memory");
+		return -1;
+	}
+	for (int k = from; k < to; k++) {
+		struct netns_entry *e = &l->v[k - from];
+
+		e->ino = 4026531840u + (unsigned)k;
+		e->self = k == 0;
+		e->kind = k == 0 ? NETNS_HOST : NETNS_NAMED;
+		snprintf(e->name, sizeof(e->name), "ns%d", k);
+		snprintf(e->path, sizeof(e->path), "/run/netns/ns%d", k);
+	}
+	l->n = l->cap = (size_t)(to - from);
+	return 0;
+}
+
+/* Runs fn "inside" namespace ns<k>: the fake readers see run_ns = k. */
+static int fake_run(const struct netns_entry *e, int (*fn)(void *ctx), void *ctx, int *fn_rc,
+		    struct eph_err *why)
+{
+	int k = atoi(e->name + 2);
+
+	os.now += os.ns_ms;
+	os.entries[k]++;
+	if (k == os.gone || (k == os.gone_later && os.entries[k] > 1)) {
+		eph_err_set(why, "%s: gone (its processes ended)", e->path);
+		return 1;
+	}
+	os.run_ns = k;
+	if (os.entries[k] > 1) {
+		os.owner_ns = k;
+	}
+	*fn_rc = fn(ctx);
+	os.run_ns = -1;
 	return 0;
 }
 
@@ -193,11 +269,13 @@ static const struct check_os fake_os = {
 	.host_name = fake_host,
 	.local_time_iso8601 = fake_time,
 	.append_file = fake_append,
+	.netns_privileged = fake_privileged,
+	.netns_list = fake_list,
+	.netns_run = fake_run,
 };
 
 static struct check run;
 static struct eph_config cfg;
-static volatile sig_atomic_t stage;
 static struct eph_err err;
 
 /* Runs the check with the command line args (NULL-terminated, program name first). Returns
@@ -212,6 +290,9 @@ static int run_with(char **args)
 	}
 	os.reads = os.pid_searches = 0;
 	os.log[0] = os.header[0] = '\0';
+	os.now = 1000;
+	os.owner_ns = -1;
+	memset(os.entries, 0, sizeof(os.entries));
 	memset(&err, 0, sizeof(err));
 	check_free(&run);
 	if (cli_parse(argc, args, &cfg, &out, &err) != CLI_RUN) {
@@ -303,6 +384,10 @@ static void test_log(void)
 	   "the host line first");
 	ok(strstr(os.log, ",127.0.0.1,7,90,7.8,0,4242,tcp\n") != NULL, "a row per local address");
 	ok(strstr(sb_str(&run.out), "top processes") == NULL, "an OK output still has no tables");
+	/* The log's own owner search comes after the output is built: the log must not be
+	 * written under the owner stage's name (a stalled log said "finding the processes"). */
+	is_int(os.stage_at_append, CHECK_LOG, "the log is written in the log stage");
+	is_int(stage, CHECK_OUTPUT, "after it, the output stage (the caller's)");
 	is_int(run_with(log0), 0, "--log --top 0 succeeds");
 	ok(os.pid_searches == 0 && strstr(os.log, "127.0.0.1") == NULL,
 	   "--top 0 turns the log's address rows off");
@@ -355,6 +440,7 @@ static void test_failures(void)
 	os.fail_tw = 1;
 	is_int(run_with(plain), -1, "an unreadable TIME_WAIT lifetime fails the run");
 	is_str(run.failed, "reading the TIME_WAIT lifetime", "naming its stage");
+	is_int(os.stage_at_tw, CHECK_TIME_WAIT, "read in a stage of its own");
 	os.fail_tw = 0;
 
 	os.fail_host = 1;
@@ -387,7 +473,125 @@ static void test_stage_names(void)
 	is_str(check_stage_name(CHECK_START), "starting", "stage names");
 	is_str(check_stage_name(CHECK_OWNERS), "finding the processes that hold ports",
 	       "the owner stage");
+	is_str(check_stage_name(CHECK_LOG), "writing the log", "the log stage");
+	is_str(check_stage_name(CHECK_RENDER), "building the output", "the render stage");
 	is_str(check_stage_name(CHECK_NSTAGES), "starting", "out of range: starting");
+}
+
+/* Three namespaces: ns0 7 of 90 ports (OK), ns1 87 (CRITICAL), ns2 77 (WARNING). */
+static void three_ns(void)
+{
+	memset(os.extra, 0, sizeof(os.extra));
+	os.n_ns = 3;
+	os.extra[1] = 80;
+	os.extra[2] = 70;
+}
+
+static void test_netns(void)
+{
+	char *all[] = { "p", "--netns", "all", NULL };
+	char *json[] = { "p", "--netns", "all", "-o", "json", NULL };
+	char *prom[] = { "p", "--netns", "all", "-o", "prometheus", NULL };
+
+	three_ns();
+	is_int(run_with(all), 0, "--netns all over three namespaces succeeds");
+	is_int(run.res.state, EPH_CRITICAL, "the worst namespace decides: CRITICAL");
+	ok(strstr(first_line(), "EPHEMERAL CRITICAL - netns ns1: tcp 87 of 90 ports in use (96.7%)") ==
+		   first_line(),
+	   "the status line names it, with its numbers (%s)", first_line());
+	ok(strstr(first_line(), "; 3 namespaces checked: 1 critical, 1 warning |") != NULL,
+	   "and counts the others");
+	ok(strstr(first_line(), " 'tcp_used'=87;;;0;90 ") != NULL, "perfdata: the worst one's figures");
+	ok(strstr(first_line(),
+		  " 'netns_checked'=3;;;0 'netns_warning'=1;;;0 'netns_critical'=1;;;0") != NULL,
+	   "perfdata: the namespace counts");
+	is_int(os.reads, 4, "each namespace read once, and the worst once more for its owners");
+	is_int(os.owner_ns, 1, "that second read inside the worst one");
+	ok(run.res.p[EPH_TCP].attrib && run.res.p[EPH_TCP].attrib->owners_total == 1,
+	   "the owner tables are the worst namespace's");
+	ok(strstr(sb_str(&run.out), "\nnetns   ns1: CRITICAL, tcp 87 of 90 (96.7%) dest 80 "
+				    "[/run/netns/ns1]\nnetns   ns2: WARNING, tcp 77 of 90") != NULL,
+	   "the long output lists the worst first");
+	ok(strstr(sb_str(&run.out), "\ntcp (netns ns1): top processes by ports held") != NULL,
+	   "the tables say which namespace they describe");
+
+	is_int(run_with(json), 0, "-o json succeeds");
+	ok(strstr(sb_str(&run.out), "\"netns\": {\"checked\": 3, \"warning\": 1, \"critical\": 1,") !=
+		   NULL,
+	   "json: the counts");
+	ok(strstr(sb_str(&run.out), "{\"name\": \"ns0\", \"kind\": \"host\"") != NULL,
+	   "json: every namespace, the plugin's own too");
+	is_int(run_with(prom), 0, "-o prometheus succeeds");
+	ok(strstr(sb_str(&run.out), "\nephemeral_ports_used{netns=\"ns2\",protocol=\"tcp\"} 77\n") !=
+		   NULL,
+	   "prometheus: every namespace's series, labelled");
+	ok(strstr(sb_str(&run.out), "\nephemeral_check_state 2\n") != NULL,
+	   "prometheus: the merged state");
+	is_int(os.reads, 3, "prometheus: no owner read");
+}
+
+static void test_netns_skips(void)
+{
+	char *all[] = { "p", "--netns", "all", NULL };
+	char *allv[] = { "p", "--netns", "all", "-v", NULL };
+	char *late[] = { "p", "--netns", "all", "-t", "10", NULL };
+	char *one[] = { "p", "--netns", "ns1", NULL };
+
+	three_ns();
+	os.gone = 1;
+	is_int(run_with(allv), 0, "a namespace gone when entered does not fail the run");
+	is_int(run.res.state, EPH_WARNING, "the others decide: WARNING");
+	ok(strstr(first_line(), "netns ns2: tcp 77 of 90") != NULL, "the worst of the others is named");
+	ok(strstr(first_line(), "; 2 namespaces checked: 0 critical, 1 warning; 1 skipped") != NULL,
+	   "the gone one is counted as skipped (%s)", first_line());
+	ok(strstr(sb_str(&run.out),
+		  "\nnetns skipped ns1: /run/netns/ns1: gone (its processes ended)\n") != NULL,
+	   "-v says which and why");
+	os.gone = -1;
+
+	os.gone_later = 1;
+	is_int(run_with(all), 0, "the worst one gone before its owners are read");
+	is_int(run.res.state, EPH_CRITICAL, "its CRITICAL stands");
+	ok(run.res.p[EPH_TCP].attrib == NULL, "without owner tables");
+	ok(strstr(sb_str(&run.out), "netns: no --top tables: the owners of ns1's ports could not be "
+				    "read: /run/netns/ns1: gone") != NULL,
+	   "and the output says why");
+	os.gone_later = -1;
+
+	os.fail_read_at = 2;
+	is_int(run_with(all), 0, "a namespace whose socket table fails does not fail the run");
+	is_int(run.res.state, EPH_WARNING, "it is UNKNOWN, the others' WARNING is worse");
+	ok(strstr(first_line(), "netns ns2:") && strstr(first_line(), ", 1 unknown"),
+	   "it counts as unknown (%s)", first_line());
+	ok(strstr(sb_str(&run.out), "netns   ns1: UNKNOWN - reading the socket table: fake netlink "
+				    "error\n") != NULL,
+	   "the long output says why");
+	is_str(run.failed, "", "the run itself did not fail");
+	os.fail_read_at = 0;
+
+	/* -t 10: no namespace is entered after 7.5 s; each takes 5 s here. */
+	os.ns_ms = 5000;
+	is_int(run_with(late), 0, "a run that runs out of time succeeds");
+	is_int(os.entries[2], 0, "the third namespace is not entered after 3/4 of -t");
+	is_int(run.res.state, EPH_CRITICAL, "what was found stands (ns1 CRITICAL)");
+	ok(strstr(first_line(), "; 1 not checked before -t ran out") != NULL,
+	   "the status line says one was not checked");
+	os.extra[1] = 0;
+	is_int(run_with(late), 0, "again with every one checked OK");
+	is_int(run.res.state, EPH_UNKNOWN, "a namespace not checked makes it at least UNKNOWN");
+	os.ns_ms = 0;
+
+	os.gone = 1;
+	is_int(run_with(one), -1, "--netns NAME of a gone namespace fails the run");
+	is_str(err.msg, "/run/netns/ns1: gone (its processes ended)", "with the reason");
+	os.gone = -1;
+
+	os.no_priv = 1;
+	is_int(run_with(all), -1, "without the privilege the run fails");
+	is_str(err.msg, "fake: --netns needs CAP_SYS_ADMIN", "with the reason");
+	is_int(stage, CHECK_NETNS, "in the namespace listing stage");
+	ok(run.out.len == 0, "and leaves no output");
+	os.no_priv = 0;
 }
 
 int main(void)
@@ -400,6 +604,8 @@ int main(void)
 	test_failures();
 	test_first_line_limit();
 	test_stage_names();
+	test_netns();
+	test_netns_skips();
 	check_free(&run);
 	return done_testing();
 }

@@ -57,5 +57,18 @@ int main(void)
 		is_str(name, "a?[31mb?c??|d\xc3\xbc",
 		       "eph_printable: control characters and invalid bytes become '?', UTF-8 stays");
 	}
+	{
+		/* U+202E (RLO) would show "evil\u202Egnp.exe" as "evilexe.png"; every bidi control
+		 * becomes one '?', and what looks like them but is not stays. */
+		char name[] = "evil\xe2\x80\xaegnp \xd8\x9c\xe2\x80\x8e\xe2\x80\x8f\xe2\x80\xaa"
+			      "\xe2\x81\xa6\xe2\x81\xa9 \xe2\x80\x8d\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa";
+
+		eph_printable(name);
+		is_str(name, "evil?gnp ?????? \xe2\x80\x8d\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa",
+		       "eph_printable: U+061C, U+200E/F, U+202A-E, U+2066-9 become '?', their "
+		       "neighbours stay");
+		eph_err_set(&err, "process %s", "a\xe2\x80\xae" "b");
+		is_str(err.msg, "process a?b", "an error message quoting a name: the same");
+	}
 	return done_testing();
 }

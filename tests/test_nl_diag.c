@@ -487,6 +487,7 @@ struct fake {
 	size_t pos, nsteps;
 	int open_errno; /* open fails with this errno */
 	int send_errno; /* send fails with this errno */
+	bool short_send; /* send takes only part of the request */
 	int opens, closes, sends, recvs;
 	bool is_open;
 	uint32_t seq;
@@ -507,7 +508,7 @@ static int f_open(void *tctx)
 	return 0;
 }
 
-static int f_send(void *tctx, const void *buf, size_t len)
+static ssize_t f_send(void *tctx, const void *buf, size_t len)
 {
 	struct fake *f = tctx;
 	struct nlmsghdr h;
@@ -517,6 +518,10 @@ static int f_send(void *tctx, const void *buf, size_t len)
 	if (f->send_errno) {
 		errno = f->send_errno;
 		return -1;
+	}
+	if (f->short_send) {
+		errno = 0; /* what a short send leaves: no error of its own */
+		return (ssize_t)(len / 2);
 	}
 	if (len < sizeof(h) + sizeof(req) + 4 + sizeof(ops)) {
 		errno = EINVAL;
@@ -540,7 +545,7 @@ static int f_send(void *tctx, const void *buf, size_t len)
 	f->lo = ops[1].no;
 	f->hi = ops[3].no;
 	f->sends++;
-	return 0;
+	return (ssize_t)len;
 }
 
 static ssize_t f_recv(void *tctx, void *buf, size_t len, int *truncated)
@@ -808,6 +813,13 @@ static void test_dump(void)
 		f.send_errno = ENOMEM;
 		rc = RUN(&f, s, EPH_FAM_ALL, &g, &restarts, &err);
 		ok(rc == NL_DUMP_FAILED && !f.is_open, "send ENOMEM fails: %s", err.msg);
+		memset(&f, 0, sizeof(f));
+		f.short_send = true;
+		rc = RUN(&f, s, EPH_FAM_ALL, &g, &restarts, &err);
+		ok(rc == NL_DUMP_FAILED && !f.is_open &&
+			   strstr(err.msg, "the kernel took ") != NULL &&
+			   strstr(err.msg, strerror(0)) == NULL,
+		   "a short send fails with its own reason, not a stale errno: %s", err.msg);
 	}
 	{
 		static const struct step s[] = { { S_DONE, 0 }, { S_DONE, 0 } };

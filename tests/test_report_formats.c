@@ -130,6 +130,10 @@ static void test_json_escape(void)
 		{ "overlong \xc0\xaf", 11, "\"overlong \\ufffd\\ufffd\"" },
 		{ "surrogate \xed\xa0\x80", 13, "\"surrogate \\ufffd\\ufffd\\ufffd\"" },
 		{ "", 0, "\"\"" },
+		{ "evil\xe2\x80\xaegnp", 10, "\"evil\\u202egnp\"" },
+		{ "\xd8\x9c\xe2\x80\x8e\xe2\x80\x8f\xe2\x80\xaa\xe2\x81\xa6\xe2\x81\xa9", 17,
+		  "\"\\u061c\\u200e\\u200f\\u202a\\u2066\\u2069\"" },
+		{ "zwj\xe2\x80\x8d", 6, "\"zwj\xe2\x80\x8d\"" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -301,7 +305,9 @@ static void test_json(void)
 	report_json.render_error("", "bad \"x\"\n", &sb);
 	is_str(sb_str(&sb),
 	       "{\"plugin\": \"check_ephemeral\", \"version\": \"" EPH_VERSION
-	       "\", \"state\": \"UNKNOWN\", \"exit_code\": 3, \"error\": {\"stage\": null, "
+	       "\", \"state\": \"UNKNOWN\", \"exit_code\": 3, \"metric\": null, \"thresholds\": null, "
+	       "\"protocols\": {}, \"forecast\": null, \"attribution\": {}, \"netns\": null, "
+	       "\"error\": {\"stage\": null, "
 	       "\"message\": \"bad \\\"x\\\"\\n\"}}\n",
 	       "JSON error object, message escaped");
 	is_int(report_json.error_exit_code, 3, "JSON error exits 3");
@@ -358,10 +364,13 @@ static void test_prom(void)
 	ok(strstr(s, "ephemeral_ports_free{protocol=\"tcp\"} 70\n") != NULL, "free");
 	ok(strstr(s, "ephemeral_ports_usage_ratio{protocol=\"tcp\"} 0.222222\n") != NULL,
 	   "usage ratio, a fraction");
-	ok(strstr(s, "ephemeral_ports_by_state{protocol=\"tcp\",state=\"time_wait\"} 5\n") &&
-		   strstr(s, "ephemeral_ports_by_state{protocol=\"tcp\",state=\"bound\"} 4\n") &&
-		   strstr(s, "ephemeral_ports_by_state{protocol=\"udp\",state=\"any\"} 3\n"),
-	   "by state, lower case");
+	ok(strstr(s, "ephemeral_sockets_by_state{protocol=\"tcp\",state=\"time_wait\"} 5\n") &&
+		   strstr(s, "ephemeral_sockets_by_state{protocol=\"tcp\",state=\"bound\"} 4\n") &&
+		   strstr(s, "ephemeral_sockets_by_state{protocol=\"udp\",state=\"udp\"} 3\n") &&
+		   !strstr(s, "ephemeral_ports_by_state"),
+	   "sockets by state, the JSON state names in lower case");
+	ok(!strstr(s, "ephemeral_last_success_timestamp_seconds"),
+	   "no time of measurement known: no timestamp family");
 	ok(strstr(s, "ephemeral_ports_dest_max{protocol=\"tcp\"} 15\n") &&
 		   !strstr(s, "ephemeral_ports_dest_max{protocol=\"udp\"}"),
 	   "dest_max for TCP only");
@@ -373,8 +382,13 @@ static void test_prom(void)
 	   "churn: 5 TIME_WAIT / 60 s, pool 90 / 60 s, TCP only");
 	free(s);
 	res.p[EPH_TCP].churn_set = false;
+	res.measured_at = 1700000000;
 	s = render(&report_prometheus);
 	ok(!strstr(s, "churn"), "churn unknown: its families are left out whole");
+	ok(strstr(s, "# TYPE ephemeral_last_success_timestamp_seconds gauge\n"
+		     "ephemeral_last_success_timestamp_seconds 1700000000\n") != NULL,
+	   "the time of measurement, in Unix seconds");
+	res.measured_at = 0;
 	free(s);
 	setup("10", "20", false);
 	s = render(&report_prometheus);
@@ -382,7 +396,7 @@ static void test_prom(void)
 	free(s);
 
 	report_prometheus.render_error("reading the socket table", "no\nnetlink", &sb);
-	is_int(prom_valid(sb_str(&sb)), 2, "Prometheus error: two samples");
+	is_int(prom_valid(sb_str(&sb)), 2, "Prometheus error: two samples, no timestamp");
 	ok(strstr(sb_str(&sb), "# check_ephemeral UNKNOWN: reading the socket table: no netlink\n") &&
 		   strstr(sb_str(&sb), "\nephemeral_check_success 0\n") &&
 		   strstr(sb_str(&sb), "\nephemeral_check_state 3\n"),

@@ -158,6 +158,9 @@ int main(void)
 	ok(strstr(threshold_strerror(THRESHOLD_EORDER), "a single number N is the range 0:N") != NULL,
 	   "the order error explains why '-5' is refused");
 	refuses("1e5", THRESHOLD_ENUMBER);
+	/* 25 characters: perfdata repeats the text, which must keep the line under 1 KB. */
+	refuses("0.00000000000000000000001", THRESHOLD_ENUMBER);
+	refuses("1:12345678901234.1234567890", THRESHOLD_ENUMBER);
 	refuses("1E5", THRESHOLD_ENUMBER);
 	refuses("0x10", THRESHOLD_ENUMBER);
 	refuses("inf", THRESHOLD_ENUMBER);
@@ -229,14 +232,14 @@ int main(void)
 	round_trip("10:20", "10:20");
 	round_trip("@10:20", "@10:20");
 	round_trip(":10", "10");
-	round_trip("0:10", "10");
+	round_trip("0:10", "0:10");
 	round_trip("@10", "@10");
 	round_trip("@10:", "@10:");
 	round_trip("@~:10", "@~:10");
 	round_trip("~:", "~:");
 	round_trip("0:", "0:");
 	round_trip("0", "0");
-	round_trip("-0", "0");
+	round_trip("-0", "-0");
 	round_trip("80%", "80");
 	round_trip("@10:20%", "@10:20");
 	round_trip("2.5:7.25", "2.5:7.25");
@@ -246,7 +249,17 @@ int main(void)
 	round_trip("~:-1.5", "~:-1.5");
 	round_trip("2000:", "2000:");
 	round_trip("123456789012", "123456789012");
-	round_trip("10.000", "10");
+	round_trip("10.000", "10.000");
+	/* Numbers are written as given: a double printed with 6 decimals made 0.0000001 "0". */
+	round_trip("0.0000001", "0.0000001");
+	round_trip("@0:657.8210567", "@0:657.8210567");
+	round_trip("@657.8210567:", "@657.8210567:");
+	round_trip("~:0.000000001", "~:0.000000001");
+	round_trip("-0.12345678:0.123456789", "-0.12345678:0.123456789");
+	round_trip("+5:+7.5", "5:7.5");
+	round_trip(":0.1234567", "0.1234567");
+	round_trip("@:", "@0:");
+	round_trip("12345678901234.123456789", "12345678901234.123456789");
 	{
 		struct threshold unset;
 		char buf[16] = "junk";

@@ -17,20 +17,31 @@
  *   eof            recvmsg returns 0 (end of stream before NLMSG_DONE)
  *   stall          recvmsg sleeps 600 s (a kernel dump that hangs)
  *   stallrange     read() of ip_local_port_range sleeps 600 s
- * EPH_FAULT_PROCNET=FILE: fopen("/proc/net/tcp") opens FILE instead (a garbled table).
+ *   shortsend[:N]  sendto() on the netlink socket sends nothing and returns half the length
+ *                  (a short send: no error, errno 0)
+ *   stalllog[:N]   flock() sleeps 600 s (the --log file on a hung file system)
+ *   stallfsync[:N] fsync() sleeps 600 s (--output-file on a hung file system)
+ * EPH_FAULT_PROCNET=FILE: fopen("/proc/net/tcp") or fopen("/proc/thread-self/net/tcp") opens FILE
+ * instead (a garbled table).
+ * EPH_FAULT_NETNS_GONE=PID: the first open() of /proc/PID/ns/net (--netns entering the namespace
+ * of process PID, after the listing found it) kills PID first and waits until it has ended: a
+ * container that stops while the plugin runs, at a moment the test knows.
  * EPH_FAULT_LOG=FILE: appends one line per fault injected. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <linux/netlink.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 static int nl_fd = -1, range_fd = -1;
@@ -56,19 +67,10 @@ static void setup(void)
 	}
 }
 
-/* True when fault name is selected and still has budget; counts one use and logs it. */
-static int take(const char *name)
+static void log_fault(const char *name)
 {
-	const char *log;
+	const char *log = getenv("EPH_FAULT_LOG");
 
-	setup();
-	if (strcmp(fault, name) != 0 || budget == 0) {
-		return 0;
-	}
-	if (budget > 0) {
-		budget--;
-	}
-	log = getenv("EPH_FAULT_LOG");
 	if (log) {
 		int fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 
@@ -77,6 +79,20 @@ static int take(const char *name)
 			close(fd);
 		}
 	}
+}
+
+/* True when fault name is selected and still has budget; counts one use and logs it. */
+static int take(const char *name)
+{
+
+	setup();
+	if (strcmp(fault, name) != 0 || budget == 0) {
+		return 0;
+	}
+	if (budget > 0) {
+		budget--;
+	}
+	log_fault(name);
 	return 1;
 }
 
@@ -179,9 +195,68 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	return n;
 }
 
+ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
+	       socklen_t tolen)
+{
+	if (fd == nl_fd && nl_fd >= 0 && take("shortsend")) {
+		errno = 0;
+		return (ssize_t)(len / 2);
+	}
+	return REAL(sendto)(fd, buf, len, flags, to, tolen);
+}
+
 static int is_range(const char *path)
 {
 	return path && strcmp(path, "/proc/sys/net/ipv4/ip_local_port_range") == 0;
+}
+
+/* True while process pid (as text) has not ended: its /proc/PID/stat exists and shows a state
+ * other than Z (zombie) or X (dead). */
+static int running(const char *pid)
+{
+	char path[64], buf[512], *close_paren;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	fd = REAL(open)(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		return 0;
+	}
+	n = REAL(read)(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0) {
+		return 0;
+	}
+	buf[n] = '\0';
+	close_paren = strrchr(buf, ')');
+	return close_paren && close_paren[1] == ' ' && close_paren[2] != 'Z' &&
+	       close_paren[2] != 'X';
+}
+
+/* EPH_FAULT_NETNS_GONE: ends the process before its namespace is opened, once. */
+static void netns_gone(const char *path)
+{
+	static int done;
+	const char *pid = getenv("EPH_FAULT_NETNS_GONE");
+	char want[64];
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
+
+	if (done || !pid || !path) {
+		return;
+	}
+	snprintf(want, sizeof(want), "/proc/%s/ns/net", pid);
+	if (strcmp(path, want) != 0) {
+		return;
+	}
+	done = 1;
+	if (kill((pid_t)atoi(pid), SIGKILL) < 0) {
+		return;
+	}
+	for (int i = 0; i < 1000 && running(pid); i++) {
+		nanosleep(&tick, NULL);
+	}
+	log_fault("netnsgone");
 }
 
 int open(const char *path, int flags, ...)
@@ -196,6 +271,7 @@ int open(const char *path, int flags, ...)
 		mode = (mode_t)va_arg(ap, int);
 		va_end(ap);
 	}
+	netns_gone(path);
 	fd = REAL(open)(path, flags, mode);
 	if (fd >= 0 && is_range(path)) {
 		range_fd = fd;
@@ -217,10 +293,27 @@ FILE *fopen(const char *path, const char *mode)
 {
 	const char *alt = getenv("EPH_FAULT_PROCNET");
 
-	if (alt && path && strcmp(path, "/proc/net/tcp") == 0) {
+	if (alt && path &&
+	    (strcmp(path, "/proc/net/tcp") == 0 || strcmp(path, "/proc/thread-self/net/tcp") == 0)) {
 		path = alt;
 	}
 	return REAL(fopen)(path, mode);
 }
 
 FILE *fopen64(const char *path, const char *mode) __attribute__((alias("fopen")));
+
+int flock(int fd, int op)
+{
+	if (take("stalllog")) {
+		sleep(600);
+	}
+	return REAL(flock)(fd, op);
+}
+
+int fsync(int fd)
+{
+	if (take("stallfsync")) {
+		sleep(600);
+	}
+	return REAL(fsync)(fd);
+}
