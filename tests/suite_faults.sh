@@ -161,7 +161,7 @@ if command -v python3 >/dev/null; then
 	msg=$(python3 "$TOP/tests/json_schema.py" "$TOP/docs/check_ephemeral.schema.json" "$work/timeout.json" 2>&1)
 	src=$?
 	if [ "$src" = 2 ]; then
-		ok 0 "# SKIP python3-jsonschema is not installed"
+		skip "timeout, -o json: follows docs/check_ephemeral.schema.json" "python3-jsonschema is not installed (Debian package python3-jsonschema)"
 	else
 		is "$src:$msg" "0:" "timeout, -o json: follows docs/check_ephemeral.schema.json"
 	fi

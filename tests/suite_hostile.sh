@@ -17,9 +17,10 @@ set -u
 . "$TOP/tests/lib.sh"
 
 if [ -z "${IN_NS:-}" ]; then
-	command -v unshare >/dev/null && command -v ip >/dev/null || skip_all "needs unshare and ip"
-	command -v perl >/dev/null || skip_all "needs perl (to start the plugin with a signal mask)"
-	[ -f "$TOP/$B/tests/faultshim.so" ] || skip_all "$B/tests/faultshim.so not built (make check-build)"
+	need_cmd unshare util-linux
+	need_cmd ip iproute2
+	need_cmd perl perl
+	[ -f "$TOP/$B/tests/faultshim.so" ] || setup_failed "$B/tests/faultshim.so is built (make check-build)"
 	if [ "$(id -u)" = 0 ] && unshare -n -m true 2>/dev/null; then
 		IN_NS=root exec timeout 300 unshare -n -m --propagation private bash "$0"
 	fi
@@ -107,7 +108,7 @@ if [ "$IN_NS" = root ] && mount -t tmpfs -o mode=755 tmpfs /dev; then
 		"as root, -o prometheus --output-file /dev/null: refused before anything runs"
 	umount /dev
 else
-	ok 0 "# SKIP the private /dev needs root (mknod): /dev/null and /dev/stdout cases"
+	skip "--output-file on /dev/null and /dev/stdout (a private /dev)" "needs root (mknod)"
 fi
 
 # --- 3. --log: no links, no FIFOs, nothing but a regular file --------------------------
