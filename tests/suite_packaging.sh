@@ -155,7 +155,7 @@ fi
 # identity has none, so the test build names the test suite.
 if [ -z "${DEB_MAINTAINER:-}" ] && { [ -z "${DEBFULLNAME:-}" ] || [ -z "${DEBEMAIL:-}" ]; } &&
 	! { git config user.name && git config user.email; } >/dev/null 2>&1; then
-	export DEB_MAINTAINER="check_ephemeral test suite <tests@localhost>"
+	export DEB_MAINTAINER="check_ephemeral test suite <tests@check-ephemeral.invalid>"
 fi
 arch=$(dpkg --print-architecture)
 deb=build/${pkg}_${version}_${arch}.deb
