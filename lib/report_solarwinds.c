@@ -84,6 +84,10 @@ static void render_sam(const struct result *r, struct strbuf *sb)
 	 * is the plugin state (0 OK, 1 WARNING, 2 CRITICAL), for a threshold "state >= 1". */
 	sb_printf(&msg, "%s - ", eph_status_name(r->state));
 	report_summary(r, &msg);
+	/* SAM shows no long output: the reason goes into the message. */
+	if (r->log_note) {
+		sb_printf(&msg, ", %s", r->log_note);
+	}
 	pair(sb, NULL, "state", (long long)r->state, sb_str(&msg));
 	sb_free(&msg);
 	for (int i = 0; i < EPH_NPROTO; i++) {
