@@ -290,7 +290,9 @@ static void copy_state(struct forecast_state *to, const struct forecast_state *f
 	forecast_free(to);
 	to->s = calloc(from->n + 1, sizeof(*to->s));
 	if (to->s) {
-		memcpy(to->s, from->s, from->n * sizeof(*to->s));
+		if (from->n) { /* from->s is NULL when nothing was recorded */
+			memcpy(to->s, from->s, from->n * sizeof(*to->s));
+		}
 		to->n = to->cap = from->n;
 	}
 }
