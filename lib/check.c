@@ -310,16 +310,25 @@ static void arm(struct check *c)
 }
 
 /* The state is known and owners are still to be found: the output without them is made now, for
- * a timeout to print instead of UNKNOWN. */
+ * a timeout or a stop signal (Nagios and NRPE send SIGTERM at their own timeout) to print instead
+ * of UNKNOWN. */
 static void arm_owners_fallback(struct check *c)
 {
+	char why[200], note[260];
+
 	disarm(c);
 	for (int w = 0; w < SYS_NSTOP; w++) {
-		sb_free(&c->fallback[w]);
+		if (w == SYS_STOP_TIMEOUT) {
+			snprintf(note, sizeof(note), "owners were not listed: the time -t leaves ran "
+						     "out while they were searched (raise -t)");
+		} else {
+			check_stop_message((enum sys_stop)w, "they were searched", NULL,
+					   c->cfg->timeout, why, sizeof(why));
+			snprintf(note, sizeof(note), "owners were not listed: %s", why);
+		}
+		c->res.owners_note = note;
+		render_into(c, &c->fallback[w]);
 	}
-	c->res.owners_note = "owners were not listed: the time -t leaves ran out while they were "
-			     "searched (raise -t)";
-	render_into(c, &c->fallback[SYS_STOP_TIMEOUT]);
 	c->res.owners_note = NULL;
 	arm(c);
 }

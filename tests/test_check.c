@@ -437,8 +437,14 @@ static void test_owner_time(void)
 	if (tap_failed) {
 		printf("# fallback: %s", sb_str(&run.fallback[SYS_STOP_TIMEOUT]));
 	}
-	is_int((int)run.fallback[SYS_STOP_TERM].len, 0,
-	       "none for a signal: the owner note speaks of -t only");
+	ok(strncmp(sb_str(&run.fallback[SYS_STOP_TERM]), "EPHEMERAL CRITICAL - tcp 7 of 90 ", 33) ==
+		   0 &&
+		   strstr(sb_str(&run.fallback[SYS_STOP_TERM]),
+			  "\nnote: owners were not listed: terminated by SIGTERM while they were "
+			  "searched") != NULL,
+	   "the fallback for SIGTERM (a monitoring system's own timeout): the state and a note");
+	ok(strstr(sb_str(&run.fallback[SYS_STOP_HUP]), "terminated by SIGHUP") != NULL,
+	   "and for SIGHUP");
 	is_int(fallback, 0, "disarmed once the owner part is over");
 	os.read_ms = 100;
 	is_int(run_with(args), 0, "a fast first read");
