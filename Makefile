@@ -36,7 +36,7 @@ B ?= build/linux
 PORTABLE_SRCS := lib/check.c lib/eph.c lib/strbuf.c lib/threshold.c lib/portpool.c lib/sock.c lib/tally.c \
 	lib/evaluate.c lib/measure.c lib/metric.c lib/num.c lib/topn.c lib/utf8.c lib/report.c lib/report_nagios.c lib/attrib.c \
 	lib/report_solarwinds.c lib/report_json.c lib/report_prom.c lib/json.c lib/histlog.c lib/winparse.c \
-	lib/forecast.c lib/forecast_store.c \
+	lib/forecast.c lib/forecast_store.c lib/check_forecast.c \
 	lib/netns.c
 # The OS backend behind lib/sys.h, chosen by BACKEND (docs/hacking.md: adding one). Every Unix
 # backend shares POSIX_SRCS; the Windows list is built by mk/windows.mk with mingw.

@@ -33,6 +33,11 @@ void attrib_reset(struct attrib *a)
 	}
 	/* Addresses keep their slots: the restarted read will most likely see them again, and a
 	 * slot without sockets is never shown. */
+	if (a->dests) {
+		memset(a->dests, 0, ATTRIB_DEST_SLOTS * sizeof(*a->dests));
+	}
+	a->n_dests = 0;
+	a->tw_unplaced = 0;
 	a->n_socks = 0;
 	a->sockets = 0;
 	a->owned = 0;
@@ -70,6 +75,39 @@ static size_t laddr_index(struct attrib *a, const struct sock_rec *r)
 	return a->n_laddr++;
 }
 
+/* The slot of the socket's destination, found or added; ATTRIB_DEST_NONE without a peer, when
+ * the table is full or memory ran out. */
+static uint16_t dest_index(struct attrib *a, const struct sock_rec *r)
+{
+	struct dest_key k;
+	size_t i;
+
+	if (!sock_has_peer(r)) {
+		return ATTRIB_DEST_NONE;
+	}
+	if (!a->dests) {
+		a->dests = calloc(ATTRIB_DEST_SLOTS, sizeof(*a->dests));
+		if (!a->dests) {
+			a->oom = true;
+			return ATTRIB_DEST_NONE;
+		}
+	}
+	tally_dest_key(r, &k);
+	i = tally_dest_hash(&k) & (ATTRIB_DEST_SLOTS - 1);
+	while (a->dests[i].used && memcmp(&a->dests[i].key, &k, sizeof(k)) != 0) {
+		i = (i + 1) & (ATTRIB_DEST_SLOTS - 1);
+	}
+	if (!a->dests[i].used) {
+		if (a->n_dests == ATTRIB_DEST_MAX) {
+			return ATTRIB_DEST_NONE;
+		}
+		a->dests[i].used = true;
+		a->dests[i].key = k;
+		a->n_dests++;
+	}
+	return (uint16_t)i;
+}
+
 /* A socket no process holds: TIME_WAIT (the kernel keeps it after close; Windows reports
  * PID 0 for it), and on Linux anything without an inode (orphaned FIN_WAIT sockets after
  * close(), half-open requests). */
@@ -82,6 +120,7 @@ void attrib_add(struct attrib *a, const struct sock_rec *r)
 {
 	struct attrib_laddr *l;
 	struct attrib_sock *s;
+	uint16_t dest;
 	size_t li;
 
 	if (r->proto != a->proto || !pool_contains(a->pool, r->lport)) {
@@ -106,6 +145,14 @@ void attrib_add(struct attrib *a, const struct sock_rec *r)
 	if (l->ports && !(l->ports[r->lport >> 3] & (1u << (r->lport & 7)))) {
 		l->ports[r->lport >> 3] |= (uint8_t)(1u << (r->lport & 7));
 		l->used++;
+	}
+	dest = dest_index(a, r);
+	if (r->state == EPH_TCP_TIME_WAIT) {
+		if (dest == ATTRIB_DEST_NONE) {
+			a->tw_unplaced++;
+		} else {
+			a->dests[dest].time_wait++;
+		}
 	}
 	if (ownerless(r)) {
 		if ((unsigned)r->state < EPH_NSTATES) {
@@ -139,6 +186,7 @@ void attrib_add(struct attrib *a, const struct sock_rec *r)
 	s->pid = r->pid;
 	s->lport = r->lport;
 	s->laddr = (uint16_t)li;
+	s->dest = dest;
 }
 
 void attrib_free(struct attrib *a)
@@ -147,6 +195,9 @@ void attrib_free(struct attrib *a)
 		free(a->laddr[i].ports);
 		a->laddr[i].ports = NULL;
 	}
+	free(a->dests);
+	a->dests = NULL;
+	a->n_dests = 0;
 	free(a->socks);
 	a->socks = NULL;
 	a->n_socks = a->cap_socks = 0;
@@ -354,6 +405,90 @@ static void laddr_rows(struct attrib *a, struct attrib_tables *out)
 	}
 }
 
+static int cmp_dest_owner(const void *x, const void *y)
+{
+	const struct attrib_sock *a = x, *b = y;
+	int c = cmp_u32(a->dest, b->dest);
+
+	return c ? c : cmp_u32(a->key, b->key);
+}
+
+/* Most TIME_WAIT first; equal counts in the order of their keys' bytes. */
+static bool tw_before(const void *a, const void *b)
+{
+	const struct attrib_tw_row *x = a, *y = b;
+
+	if (x->time_wait != y->time_wait) {
+		return x->time_wait > y->time_wait;
+	}
+	return memcmp(&x->key, &y->key, sizeof(x->key)) < 0;
+}
+
+/* The destinations with the most TIME_WAIT, and for each the owner that holds the most sockets
+ * toward it now: TIME_WAIT has no owner, but the process that made it usually still talks to
+ * the same destination. One sort of the socket list by (destination, owner). */
+static void tw_rows(struct attrib *a, struct attrib_tables *out)
+{
+	static uint8_t rank[ATTRIB_DEST_SLOTS]; /* 1 + row of a slot in out->tw; 0: not shown */
+	size_t i = 0;
+
+	out->tw_unplaced = a->tw_unplaced;
+	if (!a->dests || out->top == 0) {
+		return;
+	}
+	for (size_t d = 0; d < ATTRIB_DEST_SLOTS; d++) {
+		struct attrib_tw_row row;
+
+		rank[d] = 0;
+		if (!a->dests[d].used || a->dests[d].time_wait == 0) {
+			continue;
+		}
+		memset(&row, 0, sizeof(row));
+		row.key = a->dests[d].key;
+		row.time_wait = a->dests[d].time_wait;
+		row.id = (uint32_t)d; /* while selecting, a row's id holds its slot */
+		out->tw_total++;
+		topn_offer(out->tw, &out->n_tw, out->top, sizeof(row), &row, tw_before);
+	}
+	for (size_t r = 0; r < out->n_tw; r++) {
+		rank[out->tw[r].id] = (uint8_t)(r + 1);
+		out->tw[r].id = EPH_OWNER_NONE;
+	}
+	if (a->n_socks > 1) {
+		qsort(a->socks, a->n_socks, sizeof(*a->socks), cmp_dest_owner);
+	}
+	while (i < a->n_socks) {
+		const struct attrib_sock *s = &a->socks[i];
+		struct attrib_tw_row *row;
+		size_t j = i;
+
+		if (s->dest == ATTRIB_DEST_NONE || rank[s->dest] == 0) {
+			i++;
+			continue;
+		}
+		while (j < a->n_socks && a->socks[j].dest == s->dest && a->socks[j].key == s->key) {
+			j++;
+		}
+		/* Sockets toward one destination hold one port each. */
+		row = &out->tw[rank[s->dest] - 1];
+		if (s->key == EPH_OWNER_NONE) {
+			if (row->id == EPH_OWNER_NONE) {
+				row->ports += j - i; /* no process found (yet) */
+			}
+		} else if (row->id == EPH_OWNER_NONE) {
+			row->id = s->key;
+			row->ports = j - i;
+		} else {
+			row->others++;
+			if (j - i > row->ports) {
+				row->id = s->key;
+				row->ports = j - i;
+			}
+		}
+		i = j;
+	}
+}
+
 /* Appends a sentence to the note, "; " between sentences. */
 static void note_add(struct attrib_tables *out, const char *text)
 {
@@ -426,8 +561,24 @@ void attrib_report(struct attrib *a, const struct tally *t, size_t top,
 		note_add(out, msg);
 	}
 
+	if (a->proto == EPH_TCP) {
+		tw_rows(a, out);
+	}
 	owner_rows(a, out);
 	laddr_rows(a, out);
+	for (size_t i = 0; i < out->n_tw; i++) {
+		struct attrib_tw_row *r = &out->tw[i];
+
+		if (r->id == EPH_OWNER_NONE) {
+			continue;
+		}
+		if (by_user) {
+			h->user_name(r->id, r->name, sizeof(r->name));
+		} else {
+			h->process_name(r->id, r->name, sizeof(r->name));
+		}
+		eph_printable(r->name);
+	}
 	for (size_t i = 0; i < out->n_owners; i++) {
 		struct attrib_owner_row *r = &out->owners[i];
 

@@ -24,9 +24,12 @@
 #define ATTRIB_TOP_MAX EPH_TOP_MAX /* --top limit (config.h) */
 #define ATTRIB_LADDR_MAX 64  /* local addresses told apart; the rest share one "other" row */
 #define ATTRIB_LADDR_IDS 16  /* owner ids listed per local address (the history log) */
-#define ATTRIB_SOCK_MAX 262144 /* owned sockets remembered (24 bytes each); more: lower bounds */
+#define ATTRIB_SOCK_MAX 262144 /* owned sockets remembered (32 bytes each); more: lower bounds */
 #define ATTRIB_SCAN_MAX_MS 3000 /* the owner search never takes longer, whatever -t allows */
 #define ATTRIB_SCAN_MAX_LINKS 2000000 /* nor reads more descriptors */
+#define ATTRIB_DEST_MAX 2048 /* destinations told apart for the TIME_WAIT inference */
+#define ATTRIB_DEST_SLOTS (2 * ATTRIB_DEST_MAX) /* hash slots: load at most 1/2 */
+#define ATTRIB_DEST_NONE 0xFFFF /* a socket without a peer, or beyond ATTRIB_DEST_MAX */
 
 /* One local address (0.0.0.0 and :: included: listeners and bound sockets). */
 struct attrib_laddr {
@@ -44,7 +47,16 @@ struct attrib_sock {
 	uint32_t uid, pid; /* EPH_OWNER_NONE when unknown */
 	uint16_t lport;
 	uint16_t laddr; /* index into struct attrib.laddr */
+	uint16_t dest;  /* slot in struct attrib.dests, ATTRIB_DEST_NONE */
 	uint32_t key;   /* the owner in the view attrib_report chose: pid, or uid per user */
+};
+
+/* A destination of sockets in the pool, for the TIME_WAIT inference: TIME_WAIT sockets have no
+ * owner, but the process that made them usually still talks to the same destination. */
+struct attrib_dest {
+	struct dest_key key;
+	size_t time_wait; /* TIME_WAIT sockets toward it */
+	bool used;
 };
 
 struct attrib {
@@ -59,6 +71,9 @@ struct attrib {
 	size_t sockets;                 /* sockets in the pool */
 	size_t owned;                   /* of which have an owner (also those beyond the cap) */
 	size_t ownerless[EPH_NSTATES];  /* the others, per state: TIME_WAIT, orphaned closes */
+	struct attrib_dest *dests;      /* ATTRIB_DEST_SLOTS slots, NULL until a peer is seen */
+	size_t n_dests;                 /* slots used */
+	size_t tw_unplaced;             /* TIME_WAIT toward destinations beyond ATTRIB_DEST_MAX */
 	bool cut;                       /* more owned sockets than ATTRIB_SOCK_MAX */
 	bool oom;                       /* memory ran out: the tables say they are incomplete */
 };
@@ -97,6 +112,19 @@ struct attrib_laddr_row {
 	size_t n_owner_ids;
 };
 
+/* TIME_WAIT toward one destination, and who talks to it now (inferred: TIME_WAIT has no
+ * owner). */
+struct attrib_tw_row {
+	struct dest_key key;
+	size_t time_wait;
+	uint32_t id;    /* the owner (pid, or uid in the per-user view) with the most sockets
+			 * toward it now; EPH_OWNER_NONE when none */
+	char name[64];  /* its name; "" when it could not be read */
+	size_t ports;   /* ports it holds toward the destination (or, with id EPH_OWNER_NONE, held
+			 * toward it by sockets whose process was not found) */
+	size_t others;  /* further owners with sockets toward it */
+};
+
 struct attrib_tables {
 	size_t top;       /* rows asked for per table */
 	size_t pool_size; /* effective pool, the base of every share */
@@ -118,6 +146,10 @@ struct attrib_tables {
 
 	struct attrib_laddr_row laddrs[ATTRIB_TOP_MAX];
 	size_t n_laddrs, laddrs_total;
+
+	struct attrib_tw_row tw[ATTRIB_TOP_MAX]; /* TCP: most TIME_WAIT first */
+	size_t n_tw, tw_total; /* rows filled; destinations with TIME_WAIT told apart */
+	size_t tw_unplaced;    /* TIME_WAIT toward destinations beyond ATTRIB_DEST_MAX */
 };
 
 /* The OS side of attrib_report; attrib_sys_hooks is the real one (sys.h). */

@@ -19,7 +19,8 @@ const struct check_os check_sys_os = {
 	.netns_privileged = netns_privileged,
 	.netns_list = netns_list,
 	.netns_run = netns_run,
-	.forecast = forecast_store_update,
+	.forecast_read = forecast_store_read,
+	.forecast_record = forecast_store_record,
 	.time_now = sys_time_now,
 };
 
@@ -39,6 +40,28 @@ static const char *const stage_names[CHECK_NSTAGES] = {
 const char *check_stage_name(enum check_stage s)
 {
 	return (unsigned)s < CHECK_NSTAGES ? stage_names[s] : stage_names[CHECK_START];
+}
+
+void check_stop_message(enum sys_stop why, const char *doing, const char *check, unsigned seconds,
+			char *msg, size_t size)
+{
+	switch (why) {
+	case SYS_STOP_TIMEOUT:
+		snprintf(msg, size, "timed out after %u s while %s (raise -t%s%s)", seconds, doing,
+			 check ? " or check " : "", check ? check : "");
+		break;
+	case SYS_STOP_TERM:
+		/* Nagios and NRPE send SIGTERM when their own timeout expires. */
+		snprintf(msg, size,
+			 "terminated by SIGTERM while %s (if the monitoring system sent it at its own "
+			 "timeout, keep -t %u below that)",
+			 doing, seconds);
+		break;
+	default:
+		snprintf(msg, size, "terminated by %s while %s",
+			 why == SYS_STOP_INT ? "SIGINT" : "SIGHUP", doing);
+		break;
+	}
 }
 
 static void enter(struct check *c, enum check_stage s)
@@ -105,17 +128,23 @@ static bool owners_needed(struct owner_plan p)
 	return p.show > 0 || p.log > 0;
 }
 
-/* When the owner search must end: before -t does, with time left to write. It gets what remains
- * minus a quarter of -t (at least 300 ms), and never more than ATTRIB_SCAN_MAX_MS. */
-static uint64_t owner_deadline(const struct check *c)
+/* When the owner part must end: before -t does, with time left to write: -t minus a quarter of
+ * it (at least 300 ms), counted from the start. */
+static uint64_t owners_end(const struct check *c)
 {
 	uint64_t limit = (uint64_t)c->cfg->timeout * 1000u, margin = limit / 4;
-	uint64_t deadline, now = c->os->clock_ms();
 
 	if (margin < 300) {
 		margin = 300;
 	}
-	deadline = c->start_ms + (limit > margin ? limit - margin : 0);
+	return c->start_ms + (limit > margin ? limit - margin : 0);
+}
+
+/* When the owner search must end: owners_end, and never more than ATTRIB_SCAN_MAX_MS from now. */
+static uint64_t owner_deadline(const struct check *c)
+{
+	uint64_t deadline = owners_end(c), now = c->os->clock_ms();
+
 	if (deadline > now + ATTRIB_SCAN_MAX_MS) {
 		deadline = now + ATTRIB_SCAN_MAX_MS;
 	}
@@ -140,35 +169,6 @@ static void owner_tables(struct check *c, size_t rows)
 			c->res.p[p].attrib = &w->tables[p];
 		}
 	}
-}
-
-/* Records this run's sample in the forecast's state file and estimates every protocol from the
- * samples. Waits at most 2 s for another run's lock, less when -t leaves less: the forecast is a
- * secondary step and never costs the run its result. */
-static void forecast_step(struct check *c)
-{
-	struct forecast_key key;
-	struct forecast_sample s;
-	uint64_t left = owner_deadline(c) - c->os->clock_ms();
-
-	if (!c->os->forecast || !c->os->time_now) {
-		return;
-	}
-	enter(c, CHECK_FORECAST);
-	evaluate_forecast_key(c->cfg, &key);
-	memset(&s, 0, sizeof(s));
-	s.t = c->os->time_now();
-	for (int p = 0; p < EPH_NPROTO; p++) {
-		s.used[p] = c->res.p[p].checked ? (int32_t)c->res.p[p].used : -1;
-	}
-	c->os->forecast(c->cfg->state_dir, &key, &s, left > 2000 ? 2000 : (unsigned)left,
-			&c->forecast);
-	for (int p = 0; p < EPH_NPROTO; p++) {
-		if (c->res.p[p].checked) {
-			evaluate_forecast(c->cfg, &c->forecast, s.t, &c->res.p[p]);
-		}
-	}
-	c->res.forecast = &c->forecast;
 }
 
 /* Pool, sockets and evaluation of one protocol. Owner data takes a record per socket: it is
@@ -257,6 +257,101 @@ static int read_owners(struct check *c, struct check_work *w, struct eph_err *er
 	return 0;
 }
 
+/* The owners get only the time left once the state is known: a second read of the sockets takes
+ * about as long as the first did (first_ms), and the search needs some after it. */
+static bool second_read_fits(const struct check *c, uint64_t first_ms)
+{
+	uint64_t now = c->os->clock_ms(), end = owners_end(c);
+
+	return end > now && end - now >= first_ms + first_ms / 2 + 50;
+}
+
+/* Length of the first line, without its newline. */
+static size_t first_line_len(const struct strbuf *sb)
+{
+	const char *nl = memchr(sb_str(sb), '\n', sb->len);
+
+	return nl ? (size_t)(nl - sb_str(sb)) : sb->len;
+}
+
+/* Renders c->res into sb; -1 (and sb emptied) when the first line breaks the renderer's limit.
+ * Tables made for the log only never show: a state other than OK has them only in a format
+ * without tables (owner_plan). */
+static int render_into(struct check *c, struct strbuf *sb)
+{
+	sb_free(sb);
+	c->rd->render(&c->res, sb);
+	if (c->rd->first_line_max && first_line_len(sb) > c->rd->first_line_max) {
+		sb_free(sb);
+		return -1;
+	}
+	return 0;
+}
+
+static void disarm(struct check *c)
+{
+	if (c->fallback_ready) {
+		*c->fallback_ready = 0;
+	}
+}
+
+/* The fallbacks are complete: a stop may print them from now on. */
+static void arm(struct check *c)
+{
+	for (int w = 0; w < SYS_NSTOP; w++) {
+		if (c->fallback[w].overflow) {
+			return;
+		}
+	}
+	c->fallback_code = c->rd->exit_code(&c->res);
+	if (c->fallback_ready) {
+		*c->fallback_ready = 1;
+	}
+}
+
+/* The state is known and owners are still to be found: the output without them is made now, for
+ * a timeout or a stop signal (Nagios and NRPE send SIGTERM at their own timeout) to print instead
+ * of UNKNOWN. */
+static void arm_owners_fallback(struct check *c)
+{
+	char why[200], note[260];
+
+	disarm(c);
+	for (int w = 0; w < SYS_NSTOP; w++) {
+		if (w == SYS_STOP_TIMEOUT) {
+			snprintf(note, sizeof(note), "owners were not listed: the time -t leaves ran "
+						     "out while they were searched (raise -t)");
+		} else {
+			check_stop_message((enum sys_stop)w, "they were searched", NULL,
+					   c->cfg->timeout, why, sizeof(why));
+			snprintf(note, sizeof(note), "owners were not listed: %s", why);
+		}
+		c->res.owners_note = note;
+		render_into(c, &c->fallback[w]);
+	}
+	c->res.owners_note = NULL;
+	arm(c);
+}
+
+/* The state stands whatever becomes of the log: the output with a note that the log was not
+ * written is made now, for each stop, to print instead of UNKNOWN. */
+static void arm_log_fallback(struct check *c)
+{
+	char doing[200], why[sizeof(c->log_note) - 32];
+
+	disarm(c);
+	snprintf(doing, sizeof(doing), "writing the log %.120s", c->cfg->log_file);
+	for (int w = 0; w < SYS_NSTOP; w++) {
+		check_stop_message((enum sys_stop)w, doing, "the file", c->cfg->timeout, why,
+				   sizeof(why));
+		snprintf(c->log_note, sizeof(c->log_note), "the log was not written: %s", why);
+		c->res.log_note = c->log_note;
+		render_into(c, &c->fallback[w]);
+	}
+	c->res.log_note = NULL;
+	arm(c);
+}
+
 /* What the thread inside a namespace does (netns_run): the whole read, or the owners only. */
 struct ns_job {
 	struct check *c;
@@ -314,6 +409,7 @@ static int read_ns(struct check *c, size_t i, struct check_work *w, struct eph_e
 		c->failed = "";
 		return 0;
 	}
+	check_forecast_ns(c, nr->ns, &w->res);
 	evaluate_ns_fill(nr, &w->res);
 	return 0;
 }
@@ -361,6 +457,9 @@ static int measure_netns(struct check *c, struct eph_err *err)
 	if (list_ns(c, err) < 0) {
 		return -1;
 	}
+	/* Every namespace is judged on its own samples (--metric eta) as it is read. */
+	enter(c, CHECK_FORECAST);
+	check_forecast_begin(c);
 	for (size_t i = 0; i < c->ns.n; i++) {
 		const struct ns_result *nr = &c->ns.v[i];
 
@@ -383,6 +482,8 @@ static int measure_netns(struct check *c, struct eph_err *err)
 	c->res = c->w->res;
 	c->res.ns = &c->ns;
 	c->res.state = evaluate_ns_merge(c->cfg, &c->ns);
+	enter(c, CHECK_FORECAST);
+	check_forecast_end(c);
 	return 0;
 }
 
@@ -436,27 +537,48 @@ out:
 	return rc < 0 ? fail(c) : 0;
 }
 
-/* Length of the first line, without its newline. */
-static size_t first_line_len(const struct strbuf *sb)
-{
-	const char *nl = memchr(sb_str(sb), '\n', sb->len);
-
-	return nl ? (size_t)(nl - sb_str(sb)) : sb->len;
-}
-
-/* Renders the result; -1 when the first line breaks the renderer's limit. */
+/* Renders the result into c->out; -1 when the first line breaks the renderer's limit. */
 static int render(struct check *c, struct eph_err *err)
 {
-	enter(c, CHECK_RENDER);
-	c->rd->render(&c->res, &c->out);
-	if (c->rd->first_line_max && first_line_len(&c->out) > c->rd->first_line_max) {
-		sb_free(&c->out);
+	if (render_into(c, &c->out) < 0) {
 		eph_err_set(err, "the status line would exceed the 1 KB NRPE limit; please report "
 				 "this as a bug");
 		return fail_plain(c);
 	}
 	c->code = c->rd->exit_code(&c->res);
 	return 0;
+}
+
+/* The history log (--log): its owner tables when the output has none (log_rows rows, made now,
+ * after the output), then its lines. The log's failure is an UNKNOWN, merged with the state as
+ * any other (OK < UNKNOWN < WARNING < CRITICAL): an OK run fails with the reason; any other state
+ * stands, and the output says the log was not written and why. From the first step on, a stop
+ * prints that state too, with the stop as the reason. */
+static int log_step(struct check *c, size_t log_rows, struct eph_err *err)
+{
+	bool stands = c->res.state != EPH_OK;
+	int rc;
+
+	if (stands) {
+		arm_log_fallback(c);
+	}
+	if (log_rows > 0) {
+		owner_tables(c, log_rows);
+	}
+	rc = write_log(c, err);
+	if (rc < 0 && stands) {
+		snprintf(c->log_note, sizeof(c->log_note), "the log was not written: %s", err->msg);
+		memset(err, 0, sizeof(*err));
+		c->failed = "";
+		c->res.log_note = c->log_note;
+		enter(c, CHECK_RENDER);
+		rc = render(c, err);
+	}
+	disarm(c);
+	if (rc < 0) {
+		sb_free(&c->out);
+	}
+	return rc;
 }
 
 int check_run(struct check *c, struct eph_err *err)
@@ -466,6 +588,7 @@ int check_run(struct check *c, struct eph_err *err)
 	bool owners_now = owners_needed(owner_plan(cfg, c->rd, EPH_OK)) &&
 			  owners_needed(owner_plan(cfg, c->rd, EPH_CRITICAL));
 	struct owner_plan plan;
+	uint64_t t0 = c->os->clock_ms(), first_ms;
 	int rc = 0;
 
 	if (cfg->netns) {
@@ -474,18 +597,31 @@ int check_run(struct check *c, struct eph_err *err)
 		if (measure_netns(c, err) < 0) {
 			return -1;
 		}
+		/* That read takes about one namespace's share of the time. */
+		first_ms = (c->os->clock_ms() - t0) / (c->ns.n ? c->ns.n : 1);
 	} else {
 		if (measure_all(c, c->w, owners_now, err) < 0) {
 			return -1;
 		}
+		first_ms = c->os->clock_ms() - t0;
 		c->res = c->w->res;
-		/* The forecast's samples are the plugin's own namespace's: a --netns run, whose
-		 * figures are of whichever namespace is worst at the time, has none. */
-		forecast_step(c);
+		enter(c, CHECK_FORECAST);
+		check_forecast_own(c);
 		evaluate_merge(&c->res);
 	}
 	c->res.measured_at = c->os->time_now ? (long long)c->os->time_now() : 0;
 	plan = owner_plan(cfg, c->rd, c->res.state);
+	/* A known state is never lost to the owner part: it gets what time is left, and if -t
+	 * ends it anyway, the handler prints the state without owners. */
+	if (owners_needed(plan)) {
+		arm_owners_fallback(c);
+	}
+	if (owners_needed(plan) && !owners_now && !second_read_fits(c, first_ms)) {
+		c->res.owners_note = "owners were not listed: a second read of the socket table "
+				     "would not fit in the time -t leaves (raise -t, or give --top N "
+				     "to read owners in the first read)";
+		plan.show = plan.log = 0;
+	}
 	if (owners_needed(plan) && !owners_now) {
 		rc = reread_owners(c, err);
 		if (rc < 0) {
@@ -498,18 +634,14 @@ int check_run(struct check *c, struct eph_err *err)
 	if (plan.show > 0) {
 		owner_tables(c, plan.show);
 	}
+	/* The owners are done: from here on a timeout names its own stage. */
+	disarm(c);
+	enter(c, CHECK_RENDER);
 	if (render(c, err) < 0) {
 		return -1;
 	}
-	/* The log's tables, when the output had none, are made now, with every address (the output
-	 * is already built and does not change). */
-	if (plan.log > 0) {
-		owner_tables(c, plan.log);
-	}
-	/* The log before the output is written: when it cannot be written, the output says so
-	 * instead. */
-	if (cfg->log_file && write_log(c, err) < 0) {
-		sb_free(&c->out);
+	/* The log before the output is written: when it cannot be written, the output says so. */
+	if (cfg->log_file && log_step(c, plan.log, err) < 0) {
 		return -1;
 	}
 	enter(c, CHECK_OUTPUT);
@@ -526,4 +658,7 @@ void check_free(struct check *c)
 	netns_list_free(&c->netns);
 	forecast_store_free(&c->forecast);
 	sb_free(&c->out);
+	for (int w = 0; w < SYS_NSTOP; w++) {
+		sb_free(&c->fallback[w]);
+	}
 }

@@ -38,6 +38,12 @@ enum check_stage {
 /* "starting", "reading the port range", ...: the words of the timeout message. */
 const char *check_stage_name(enum check_stage s);
 
+/* The reason a stop gives when it ends the run while `doing` ("reading the socket table"):
+ * "timed out after 5 s while reading the socket table (raise -t)"; check, when not NULL, is what
+ * to look at besides -t ("the file": "(raise -t or check the file)"). */
+void check_stop_message(enum sys_stop why, const char *doing, const char *check, unsigned seconds,
+			char *msg, size_t size);
+
 /* The OS functions a run calls; check_sys_os holds the real ones of sys.h. */
 struct check_os {
 	int (*read_pool)(enum eph_proto proto, uint16_t override_lo, uint16_t override_hi,
@@ -57,10 +63,12 @@ struct check_os {
 	int (*netns_list)(const char *spec, struct netns_list *l, struct eph_err *err);
 	int (*netns_run)(const struct netns_entry *e, int (*fn)(void *ctx), void *ctx, int *fn_rc,
 			 struct eph_err *why);
-	/* The forecast's state file (forecast_store_update) and the wall clock (sys_time_now);
-	 * NULL: no forecast. */
-	void (*forecast)(const char *dir, const struct forecast_key *k,
-			 const struct forecast_sample *s, unsigned wait_ms, struct forecast_store *fs);
+	/* The forecast's state file (forecast_store_read, forecast_store_record) and the wall
+	 * clock (sys_time_now); NULL: no forecast. */
+	void (*forecast_read)(const char *dir, const struct forecast_key *k, unsigned wait_ms,
+			      struct forecast_store *fs);
+	void (*forecast_record)(const struct forecast_key *k, const struct forecast_sample *s,
+				size_t n, unsigned wait_ms, struct forecast_store *fs);
 	int64_t (*time_now)(void);
 };
 
@@ -88,6 +96,17 @@ struct check {
 	enum check_stage stage_now; /* the stage the run is in (what fails is named after it) */
 	uint64_t start_ms; /* os->clock_ms() when the plugin started: -t counts from there */
 
+	/* A known state is not lost to a secondary step: while one runs, the output to print if
+	 * the run is stopped (enum sys_stop) is ready here, and *fallback_ready is set (when not
+	 * NULL); a stop handler writes fallback[why], with fallback_code, rather than UNKNOWN. An
+	 * empty fallback[why]: that stop gives UNKNOWN as usual. Owners still to be found: the
+	 * output without them and a note, for a timeout. The history log still to be written, the
+	 * state not OK: the output and a note that the log was not written, for every stop. */
+	volatile sig_atomic_t *fallback_ready;
+	struct strbuf fallback[SYS_NSTOP];
+	int fallback_code;
+	char log_note[sizeof(((struct eph_err *)0)->msg) + 64]; /* res.log_note's text */
+
 	struct result res;  /* out: the evaluated result */
 	struct strbuf out;  /* out: the rendered output, written by the caller */
 	int code;           /* out: the renderer's exit code for res */
@@ -100,6 +119,8 @@ struct check {
 	struct netns_list netns; /* --netns: the namespaces listed */
 	struct ns_results ns;    /* --netns: what each one gave; res.ns points here */
 	struct forecast_store forecast;
+	bool forecast_begun; /* --netns: the state file was read (check_forecast_begin) */
+	int64_t forecast_t;  /* --netns: the time of this run's samples */
 };
 
 /* Prepares c for a run of cfg rendered by rd over os (all must outlive c); start_ms is
@@ -107,10 +128,24 @@ struct check {
 void check_init(struct check *c, const struct eph_config *cfg, const struct renderer *rd,
 		const struct check_os *os, uint64_t start_ms);
 
-/* Runs the check. 0: c->out holds the output and c->code its exit code (the history log, when asked
- * for, is written), and the stage is CHECK_OUTPUT, the caller's. -1: c->failed names the stage and err the reason, for the renderer's error
- * output; nothing that looks like a result is left in c->out. */
+/* Runs the check. 0: c->out holds the output and c->code its exit code, and the stage is
+ * CHECK_OUTPUT, the caller's; the history log, when asked for, is written, or c->res.log_note says
+ * why not (a state other than OK stands when the log fails: OK < UNKNOWN < WARNING < CRITICAL).
+ * -1: c->failed names the stage and err the reason, for the renderer's error output; nothing that
+ * looks like a result is left in c->out. */
 int check_run(struct check *c, struct eph_err *err);
+
+/* The forecast's steps (lib/check_forecast.c), called by check_run in the forecast stage; each
+ * does nothing when os has no forecast hooks. check_forecast_own: the plugin's own namespace's
+ * sample recorded and every protocol of c->res estimated and judged again. With --netns:
+ * check_forecast_begin reads the state file before the namespaces are read; check_forecast_ns
+ * estimates and judges again every protocol of r, namespace e's result, from the samples read
+ * and e's sample of this run (keyed forecast_ns_key); check_forecast_end records one sample per
+ * namespace checked and hangs the state file on c->res. */
+void check_forecast_own(struct check *c);
+void check_forecast_begin(struct check *c);
+void check_forecast_ns(struct check *c, const struct netns_entry *e, struct result *r);
+void check_forecast_end(struct check *c);
 
 /* Releases what the run allocated; c->out too. */
 void check_free(struct check *c);

@@ -40,19 +40,24 @@ const char *eph_status_name(enum eph_status s)
 	}
 }
 
-/* The metric's value of pr and the state cfg's thresholds give it. A TCP-only metric (dest:
- * connect() toward one peer) judges no other protocol; a protocol without a value (no ETA) is
- * OK. */
+/* The metric's value of pr and the state the thresholds give it; a protocol without a value (no
+ * ETA) is OK. */
 static void judge(const struct eph_config *cfg, const struct metric *m, struct proto_result *pr)
 {
+	/* A TCP-only metric (dest: connect() toward one peer) leaves the other protocols to the
+	 * metric its row names (pct: a UDP port is taken for every destination), with the same
+	 * thresholds; used and free get their defaults from this protocol's pool. */
+	m = metric_judging(m->id, pr->proto);
+	pr->judged = m->id;
+	metric_thresholds_for(m, pr->size, &cfg->warn, &cfg->crit, &pr->warn, &pr->crit);
 	pr->value = m->value(pr);
 	pr->state = EPH_OK;
-	if (!metric_applies(m, pr->proto) || (m->has_value && !m->has_value(pr))) {
+	if (m->has_value && !m->has_value(pr)) {
 		return;
 	}
-	if (threshold_alerts(&cfg->crit, pr->value)) {
+	if (threshold_alerts(&pr->crit, pr->value)) {
 		pr->state = EPH_CRITICAL;
-	} else if (threshold_alerts(&cfg->warn, pr->value)) {
+	} else if (threshold_alerts(&pr->warn, pr->value)) {
 		pr->state = EPH_WARNING;
 	}
 }
@@ -61,7 +66,7 @@ int evaluate_proto(const struct eph_config *cfg, const struct portpool *pool,
 		   const struct tally *t, const struct sys_pool_info *pinfo,
 		   const struct sys_sock_info *sinfo, struct proto_result *pr, struct eph_err *err)
 {
-	const struct metric *m = metric_get(cfg->metric);
+	const struct metric *m = metric_judging(cfg->metric, t->proto);
 
 	memset(pr, 0, sizeof(*pr));
 	pr->checked = true;
@@ -101,14 +106,15 @@ void evaluate_forecast_key(const struct eph_config *cfg, struct forecast_key *k)
 	k->families = cfg->families;
 	k->range_lo = cfg->range_lo;
 	k->range_hi = cfg->range_hi;
+	k->netns = cfg->netns;
 }
 
-void evaluate_forecast(const struct eph_config *cfg, const struct forecast_store *fs,
-		       int64_t now, struct proto_result *pr)
+void evaluate_forecast(const struct eph_config *cfg, const struct forecast_est *est,
+		       struct proto_result *pr)
 {
-	pr->fc_set = fs->on;
-	if (fs->on) {
-		forecast_estimate(&fs->st, "", pr->proto, now, pr->size, &pr->fc);
+	pr->fc_set = est != NULL;
+	if (est) {
+		pr->fc = *est;
 	}
 	judge(cfg, metric_get(cfg->metric), pr);
 }
@@ -131,7 +137,31 @@ void evaluate_churn(struct proto_result *pr, unsigned lifetime, bool configured,
 	/* Every connection closed from this side waits the whole lifetime in TIME_WAIT, so in a
 	 * steady state the count divided by the lifetime is the close rate. */
 	pr->churn = (double)pr->tally->states[EPH_TCP_TIME_WAIT] / (double)lifetime;
-	pr->churn_sustainable = (double)pr->size / (double)lifetime;
+	pr->churn_dest_tw = 0;
+	if (pr->dest_max) {
+		const struct dest_entry *e = tally_dest_find(pr->tally, &pr->dest_key);
+
+		pr->churn_dest_tw = e ? e->time_wait : 0;
+	}
+	pr->churn_dest = (double)pr->churn_dest_tw / (double)lifetime;
+	pr->churn_reuse = evaluate_tw_reuse(&pr->tw_info, pr->dest_max ? &pr->dest_key : NULL);
+	pr->churn_window = pr->churn_reuse ? pr->tw_info.reuse_delay_ms / 1000.0 : (double)lifetime;
+	pr->churn_sustainable = (double)pr->size / pr->churn_window;
+}
+
+bool evaluate_tw_reuse(const struct sys_tw_info *info, const struct dest_key *k)
+{
+	/* net/ipv4/tcp_ipv4.c, tcp_twsk_unique(): a TIME_WAIT socket is taken over only when it
+	 * saw a timestamp; with tcp_tw_reuse 2 only when its remote or local address is a
+	 * loopback one. No destination known: only 1 applies to every destination. */
+	if (!info->reuse_model || info->timestamps <= 0 || info->reuse_delay_ms == 0) {
+		return false;
+	}
+	if (info->reuse == SYS_TW_REUSE_ALL) {
+		return true;
+	}
+	return info->reuse == SYS_TW_REUSE_LOOPBACK && k &&
+	       (sock_addr_loopback(k->family, k->raddr) || sock_addr_loopback(k->family, k->laddr));
 }
 
 void evaluate_merge(struct result *r)
@@ -171,6 +201,8 @@ void evaluate_ns_fill(struct ns_result *nr, const struct result *r)
 		q->churn_set = p->churn_set;
 		q->churn = p->churn;
 		q->churn_sustainable = p->churn_sustainable;
+		q->fc_set = p->fc_set;
+		q->fc = p->fc;
 		q->eta_set = p->fc_set && p->fc.eta_set;
 		q->eta = q->eta_set ? (long long)floor(p->fc.eta) : 0;
 	}
@@ -188,7 +220,12 @@ static double badness(const struct eph_config *cfg, const struct ns_result *nr)
 		if (!q->checked || (cfg->metric == EPH_METRIC_DEST && i != EPH_TCP)) {
 			continue;
 		}
-		v = cfg->metric == EPH_METRIC_FREE ? -q->value : q->value;
+		if (cfg->metric == EPH_METRIC_ETA) {
+			/* Sooner is worse; no ETA (not growing) is below every ETA. */
+			v = q->eta_set ? -(double)q->eta : -1e299;
+		} else {
+			v = cfg->metric == EPH_METRIC_FREE ? -q->value : q->value;
+		}
 		if (v > worst) {
 			worst = v;
 		}

@@ -38,16 +38,29 @@ struct proto_result {
 	struct dest_key dest_key;
 	bool dest_exact;
 	double dest_pct; /* 100*dest_max/size, rounded to one decimal */
+	struct threshold warn, crit; /* the thresholds applied here: -w/-c, else the defaults
+				      * (for used and free, a share of this pool) */
 	double value;    /* the metric's value, the one thresholds were applied to */
+	enum eph_metric judged; /* the metric judged here (--metric dest: pct for UDP) */
 	enum eph_status state;
 	/* TCP churn (evaluate_churn): connections closed per second. */
 	bool churn_set;
+	bool churn_reuse; /* connect() toward the busiest destination reuses its TIME_WAIT ports
+			   * after the reuse delay (tcp_tw_reuse 1, or 2 toward loopback, and
+			   * timestamps on) */
 	unsigned tw_lifetime;     /* seconds a closed connection stays in TIME_WAIT */
 	bool tw_configured;       /* the lifetime is a setting (Windows TcpTimedWaitDelay) */
 	bool tw_estimate;         /* the lifetime is an assumed default, not known */
 	struct sys_tw_info tw_info; /* the OS setting behind the lifetime, for the long output */
 	double churn;             /* TIME_WAIT sockets / lifetime */
-	double churn_sustainable; /* effective pool / lifetime: the rate the pool can carry */
+	/* Each destination has a budget of the whole pool (connect() shares a port across
+	 * destinations), so the rate that matters is the busiest destination's (dest_key). */
+	size_t churn_dest_tw;     /* TIME_WAIT sockets toward the busiest destination */
+	double churn_dest;        /* churn_dest_tw / lifetime: its closes per second */
+	double churn_window;      /* seconds a port stays taken after a close toward it: the
+				   * reuse delay with reuse, else the lifetime */
+	double churn_sustainable; /* tcp_churn_max: effective pool / churn_window, the closes per
+				   * second the busiest destination can sustain */
 	/* The forecast (evaluate_forecast): rate and ETA from the state file's samples. */
 	bool fc_set; /* the forecast is on: fc holds the estimate */
 	struct forecast_est fc;
@@ -65,6 +78,8 @@ struct ns_proto {
 	size_t states[EPH_NSTATES];
 	bool churn_set;
 	double churn, churn_sustainable;
+	bool fc_set;    /* the forecast is on: fc holds this namespace's estimate */
+	struct forecast_est fc;
 	bool eta_set;   /* the forecast gave an ETA (report_eta) */
 	long long eta;  /* seconds until full, an estimate */
 };
@@ -97,6 +112,13 @@ struct result {
 	const struct eph_config *cfg;
 	struct proto_result p[EPH_NPROTO];
 	enum eph_status state;
+	/* Why the owner tables that were due are missing (the time -t leaves ran out); NULL when
+	 * they are there or were not due. */
+	const char *owners_note;
+	/* Why the history log (--log) was not written while the state stands without it (a state
+	 * other than OK): "the log was not written: ..."; NULL when it was, or was not asked for.
+	 * The status line says so in short, the long output (JSON: the notes) gives this. */
+	const char *log_note;
 	const struct ns_results *ns; /* --netns: every namespace; p[] is the worst one's; NULL
 				      * without --netns */
 	/* When the sockets were counted, in seconds since the Unix epoch; 0 when not known. */
@@ -120,15 +142,20 @@ int evaluate_proto(const struct eph_config *cfg, const struct portpool *pool,
 
 /* Fills pr's churn (TCP only) from its TIME_WAIT count and the TIME_WAIT lifetime in seconds
  * (sys_time_wait_lifetime; estimate when that is an assumed default; info, copied, may be
- * NULL: no setting to name). lifetime 0 leaves it unset. */
+ * NULL: no setting to name and no reuse). The sustainable rate is the busiest destination's
+ * (evaluate_proto found it): pool / reuse delay where connect() reuses TIME_WAIT toward it,
+ * else pool / lifetime. lifetime 0 leaves it unset. */
 void evaluate_churn(struct proto_result *pr, unsigned lifetime, bool configured, bool estimate,
 		    const struct sys_tw_info *info);
 
-/* The forecast of pr from the samples fs holds (forecast_store_update ran at now with this
- * run's sample): fills pr->fc when fs->on, then judges the metric again, since --metric eta's
- * value comes from it. No ETA (too few samples, not growing, forecast off) is OK. */
-void evaluate_forecast(const struct eph_config *cfg, const struct forecast_store *fs,
-		       int64_t now, struct proto_result *pr);
+/* True when connect() toward destination k (NULL: one not known) reuses TIME_WAIT ports after
+ * info's reuse delay. */
+bool evaluate_tw_reuse(const struct sys_tw_info *info, const struct dest_key *k);
+/* Hangs the forecast's estimate est on pr (NULL: the forecast is off), then judges the metric
+ * again, since --metric eta's value comes from it. No ETA (too few samples, not growing,
+ * forecast off) is OK. */
+void evaluate_forecast(const struct eph_config *cfg, const struct forecast_est *est,
+		       struct proto_result *pr);
 
 /* The key of the options that change what is counted, for the state file. */
 void evaluate_forecast_key(const struct eph_config *cfg, struct forecast_key *k);
@@ -140,7 +167,8 @@ void evaluate_merge(struct result *r);
 void evaluate_ns_fill(struct ns_result *nr, const struct result *r);
 
 /* True when a is worse than b: a worse state, or the same state and a value nearer the limit
- * (higher; lower with --metric free). Skipped namespaces are never worse. */
+ * (higher; lower with --metric free; a shorter ETA with --metric eta, where none is the
+ * farthest). Skipped namespaces are never worse. */
 bool evaluate_ns_worse(const struct eph_config *cfg, const struct ns_result *a,
 		       const struct ns_result *b);
 

@@ -61,3 +61,11 @@ double num_round1(double v)
 {
 	return round(v * 10.0) / 10.0;
 }
+
+char *num_format_pct(double v, char *buf, size_t size)
+{
+	/* Rounded first, so that -0.04 cannot print as "-0.0". */
+	v = isfinite(v) ? num_round1(v) : 0;
+	snprintf(buf, size, "%.1f", v == 0 ? 0.0 : v);
+	return buf;
+}

@@ -20,6 +20,9 @@ int num_parse(const char *s, uint64_t max, uint64_t *out);
  * at most `decimals` decimals; not a number and infinities are 0. Returns buf. */
 char *num_format(double v, int decimals, char *buf, size_t size);
 
+/* Formats a percentage as it is shown and judged: one decimal, always ("0.0", "61.2"). */
+char *num_format_pct(double v, char *buf, size_t size);
+
 /* Rounds to one decimal, as every percentage is shown and judged. */
 double num_round1(double v);
 

@@ -33,17 +33,25 @@ int report_exit_state(const struct result *r)
 	return (int)r->state;
 }
 
+void report_remote_str(const struct dest_key *k, struct strbuf *sb)
+{
+	char rr[64];
+
+	sock_addr_str(k->family, k->raddr, rr, sizeof(rr));
+	sb_printf(sb, k->family == 6 ? "[%s]:%u" : "%s:%u", rr, k->rport);
+}
+
 void report_dest_str(const struct dest_key *k, struct strbuf *sb)
 {
-	char l[64], rr[64];
+	char l[64];
 
-	sock_addr_str(k->family, k->laddr, l, sizeof(l));
-	sock_addr_str(k->family, k->raddr, rr, sizeof(rr));
-	if (k->family == 6) {
-		sb_printf(sb, "%s -> [%s]:%u", l, rr, k->rport);
-	} else {
-		sb_printf(sb, "%s -> %s:%u", l, rr, k->rport);
-	}
+	sb_printf(sb, "%s -> ", sock_addr_str(k->family, k->laddr, l, sizeof(l)));
+	report_remote_str(k, sb);
+}
+
+const char *report_plural(size_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
 }
 
 /* "netns NAME: " before the worst namespace's figures; a '|' in the name (a host name may
@@ -122,11 +130,24 @@ void report_summary(const struct result *r, struct strbuf *sb)
 			continue;
 		}
 		/* Not ";" between protocols: Nagios 4 turns it into ":". Then each metric's
-		 * words, in the table's order. */
+		 * words, in the table's order; a metric judged other than the default one leads
+		 * instead, with its value and the threshold it broke, so the line says why. */
 		sb_printf(sb, "%s%s", first ? "" : " / ", eph_proto_name(p->proto));
-		for (size_t k = 0; (m = metric_at(k)) != NULL; k++) {
-			if (m->summary && metric_applies(m, p->proto)) {
-				m->summary(p, sb);
+		m = metric_get(p->judged);
+		if (m->lead) {
+			char why[120] = "";
+
+			if (p->state == EPH_CRITICAL || p->state == EPH_WARNING) {
+				threshold_describe(p->state == EPH_CRITICAL ? &p->crit : &p->warn, why,
+						   sizeof(why));
+			}
+			m->lead(p, why, sb);
+			sb_printf(sb, ", %zu of %zu in use", p->used, p->size);
+		} else {
+			for (size_t k = 0; (m = metric_at(k)) != NULL; k++) {
+				if (m->summary && metric_applies(m, p->proto)) {
+					m->summary(p, sb);
+				}
 			}
 		}
 		/* Without netlink, bound-only sockets are invisible: a count that may be low must

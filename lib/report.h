@@ -65,4 +65,10 @@ void report_forecast_text(const struct proto_result *p, struct strbuf *sb);
 /* "127.0.0.1 -> 10.0.0.1:443" ("[::1]:443" for IPv6). */
 void report_dest_str(const struct dest_key *k, struct strbuf *sb);
 
+/* The remote end alone: "10.0.0.1:443", "[::1]:443". */
+void report_remote_str(const struct dest_key *k, struct strbuf *sb);
+
+/* one when n is 1, else many: "1 port", "2 ports". */
+const char *report_plural(size_t n, const char *one, const char *many);
+
 #endif

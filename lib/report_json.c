@@ -15,6 +15,7 @@
  * measured); docs/check_ephemeral.schema.json describes every key. */
 #include "report.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -54,6 +55,32 @@ static void reserved_ranges(struct strbuf *sb, const struct portpool *pool)
 	sb_puts(sb, "]");
 }
 
+/* ", \"forecast\": ..." of a protocol (of a namespace): null when the forecast is off (e NULL);
+ * slope and ETA null when there is no rate or no growth. The ETA in whole seconds, rounded down,
+ * as report_eta_seconds. */
+static void forecast_json(struct strbuf *sb, const struct forecast_est *e)
+{
+	sb_puts(sb, ", \"forecast\": ");
+	if (!e) {
+		sb_puts(sb, "null");
+		return;
+	}
+	sb_printf(sb, "{\"samples\": %zu, \"span_seconds\": %lld, \"slope_per_second\": ",
+		  e->samples, (long long)e->span);
+	if (e->rate_set) {
+		num(sb, e->slope, 6);
+	} else {
+		sb_puts(sb, "null");
+	}
+	sb_puts(sb, ", \"eta_seconds\": ");
+	if (e->eta_set) {
+		sb_printf(sb, "%lld", (long long)floor(e->eta));
+	} else {
+		sb_puts(sb, "null");
+	}
+	sb_puts(sb, "}");
+}
+
 /* Every state a socket of this protocol can be in (sock_state_of), zeros included. */
 static void states(struct strbuf *sb, const struct proto_result *p)
 {
@@ -89,8 +116,11 @@ static void dest(struct strbuf *sb, const struct proto_result *p)
 	}
 }
 
-static void proto_json(struct strbuf *sb, const struct proto_result *p)
+/* r: the run, whose notes (owners not listed, log not written) are among each protocol's. */
+static void proto_json(struct strbuf *sb, const struct result *r, const struct proto_result *p)
 {
+	const char *notes[] = { p->sock_info.note, p->pool_info.note, r->owners_note, r->log_note };
+	bool first = true;
 	const struct tally *t = p->tally;
 
 	sb_printf(sb, "{\"range\": {\"lo\": %u, \"hi\": %u, \"size\": %zu, \"source\": ",
@@ -124,29 +154,23 @@ static void proto_json(struct strbuf *sb, const struct proto_result *p)
 		num(sb, p->churn_sustainable, 2);
 		sb_printf(sb, ", \"time_wait_lifetime\": %u, \"lifetime\": ", p->tw_lifetime);
 		json_str(sb, p->tw_estimate ? "estimate" : p->tw_configured ? "configured" : "fixed");
+		/* sustainable_per_second is the busiest destination's, reuse-aware: */
+		sb_printf(sb, ", \"busiest_destination_per_second\": ");
+		num(sb, p->churn_dest, 2);
+		sb_printf(sb, ", \"reuse\": %s, \"window_seconds\": ", p->churn_reuse ? "true" : "false");
+		num(sb, p->churn_window, 3);
 		sb_puts(sb, "}");
 	}
-	/* The forecast: null when off; slope and ETA null when there is no rate or no growth. */
-	sb_puts(sb, ", \"forecast\": ");
-	if (!p->fc_set) {
-		sb_puts(sb, "null");
-	} else {
-		sb_printf(sb, "{\"samples\": %zu, \"span_seconds\": %lld, \"slope_per_second\": ",
-			  p->fc.samples, (long long)p->fc.span);
-		if (p->fc.rate_set) {
-			num(sb, p->fc.slope, 6);
-		} else {
-			sb_puts(sb, "null");
-		}
-		sb_puts(sb, ", \"eta_seconds\": ");
-		if (report_eta(p)) {
-			sb_printf(sb, "%lld", report_eta_seconds(p));
-		} else {
-			sb_puts(sb, "null");
-		}
-		sb_puts(sb, "}");
-	}
-	sb_puts(sb, ", \"value\": ");
+	forecast_json(sb, p->fc_set ? &p->fc : NULL);
+	/* The metric and thresholds applied to this protocol: with --metric dest UDP is judged by
+	 * pct, and used/free have their defaults in this pool's ports. */
+	sb_puts(sb, ", \"judged\": {\"metric\": ");
+	json_str(sb, metric_name(p->judged));
+	sb_puts(sb, ", \"warning\": ");
+	threshold_json(sb, &p->warn);
+	sb_puts(sb, ", \"critical\": ");
+	threshold_json(sb, &p->crit);
+	sb_puts(sb, "}, \"value\": ");
 	num(sb, p->value, 1);
 	sb_puts(sb, ", \"state\": ");
 	json_str(sb, eph_status_name(p->state));
@@ -154,14 +178,27 @@ static void proto_json(struct strbuf *sb, const struct proto_result *p)
 	json_str(sb, p->sock_info.source);
 	sb_printf(sb, ", \"bound_visible\": %s, \"restarts\": %u, \"notes\": [",
 		  p->sock_info.bound_visible ? "true" : "false", p->sock_info.restarts);
-	if (p->sock_info.note[0]) {
-		json_str(sb, p->sock_info.note);
-	}
-	if (p->pool_info.note[0]) {
-		sb_puts(sb, p->sock_info.note[0] ? ", " : "");
-		json_str(sb, p->pool_info.note);
+	for (size_t i = 0; i < sizeof(notes) / sizeof(notes[0]); i++) {
+		if (notes[i] && notes[i][0]) {
+			sb_puts(sb, first ? "" : ", ");
+			json_str(sb, notes[i]);
+			first = false;
+		}
 	}
 	sb_puts(sb, "]}}");
+}
+
+/* The start of a destination row, row i of its list: {"local": .., "remote": .., "remote_port": N
+ * (the object is left open). */
+static void dest_head(struct strbuf *sb, size_t i, const struct dest_key *k)
+{
+	char a[64];
+
+	sb_puts(sb, i ? ", {\"local\": " : "{\"local\": ");
+	json_str(sb, sock_addr_str(k->family, k->laddr, a, sizeof(a)));
+	sb_puts(sb, ", \"remote\": ");
+	json_str(sb, sock_addr_str(k->family, k->raddr, a, sizeof(a)));
+	sb_printf(sb, ", \"remote_port\": %u", k->rport);
 }
 
 /* One protocol's --top tables, the same rows as the Nagios long output. Every key is always
@@ -204,12 +241,8 @@ static void attrib_json(struct strbuf *sb, const struct proto_result *p)
 	for (size_t i = 0; i < t->n_dests; i++) {
 		const struct dest_entry *d = &t->dests[i];
 
-		sb_puts(sb, i ? ", {\"local\": " : "{\"local\": ");
-		json_str(sb, sock_addr_str(d->key.family, d->key.laddr, a, sizeof(a)));
-		sb_puts(sb, ", \"remote\": ");
-		json_str(sb, sock_addr_str(d->key.family, d->key.raddr, a, sizeof(a)));
-		sb_printf(sb, ", \"remote_port\": %u, \"ports\": %u, \"pct\": ", d->key.rport,
-			  (unsigned)d->count);
+		dest_head(sb, i, &d->key);
+		sb_printf(sb, ", \"ports\": %u, \"pct\": ", (unsigned)d->count);
 		num(sb, t->pool_size ? num_round1(100.0 * d->count / (double)t->pool_size) : 0, 1);
 		sb_puts(sb, "}");
 	}
@@ -227,6 +260,24 @@ static void attrib_json(struct strbuf *sb, const struct proto_result *p)
 			  ", \"listening\": %zu, \"sockets\": %zu, \"time_wait\": %zu, "
 			  "\"owners\": %zu}",
 			  r->listening, r->sockets, r->time_wait, r->owners);
+	}
+	/* TIME_WAIT per destination and the owner that talks to it now: inferred, TIME_WAIT has
+	 * no owner. owner null: nobody talks to it now. */
+	sb_printf(sb, "], \"time_wait_destinations_total\": %zu, \"time_wait_destinations\": [",
+		  t->tw_total);
+	for (size_t i = 0; i < t->n_tw; i++) {
+		const struct attrib_tw_row *w = &t->tw[i];
+
+		dest_head(sb, i, &w->key);
+		sb_printf(sb, ", \"time_wait\": %zu, \"inferred_owner\": ", w->time_wait);
+		if (w->id == EPH_OWNER_NONE) {
+			sb_puts(sb, "null");
+		} else {
+			sb_printf(sb, "{\"%s\": %u, \"name\": ", t->per_user ? "uid" : "pid", w->id);
+			json_str(sb, w->name[0] ? w->name : NULL);
+			sb_printf(sb, ", \"ports\": %zu, \"other_owners\": %zu}", w->ports, w->others);
+		}
+		sb_puts(sb, "}");
 	}
 	sb_puts(sb, "]}");
 }
@@ -292,6 +343,7 @@ static void ns_json(struct strbuf *sb, const struct ns_result *nr)
 			sb_printf(sb, ", \"dest_max\": %zu, \"dest_pct\": ", q->dest_max);
 			num(sb, q->dest_pct, 1);
 		}
+		forecast_json(sb, q->fc_set ? &q->fc : NULL);
 		sb_puts(sb, ", \"value\": ");
 		num(sb, q->value, 1);
 		sb_puts(sb, ", \"state\": ");
@@ -344,7 +396,7 @@ static void render_json(const struct result *r, struct strbuf *sb)
 			continue;
 		}
 		sb_printf(sb, "%s\"%s\": ", first ? "" : ", ", eph_proto_name(r->p[i].proto));
-		proto_json(sb, &r->p[i]);
+		proto_json(sb, r, &r->p[i]);
 		first = false;
 	}
 	sb_puts(sb, "}");

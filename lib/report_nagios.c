@@ -14,7 +14,11 @@ static void perf(struct strbuf *sb, const char *proto, const char *label, double
 
 	threshold_format(w, ws, sizeof(ws));
 	threshold_format(c, cs, sizeof(cs));
-	num_format(v, pct ? 1 : 0, num, sizeof(num));
+	if (pct) {
+		num_format_pct(v, num, sizeof(num));
+	} else {
+		num_format(v, 0, num, sizeof(num));
+	}
 	sb_printf(sb, " '%s_%s'=%s%s;%s;%s;0", proto, label, num, pct ? "%" : "", ws, cs);
 	if (max) {
 		sb_printf(sb, ";%zu", max);
@@ -22,12 +26,12 @@ static void perf(struct strbuf *sb, const char *proto, const char *label, double
 }
 
 /* One perfdata value per label; the metric's row names the one that shows the thresholds. */
-static void perfdata(const struct result *r, const struct proto_result *p, struct strbuf *sb)
+static void perfdata(const struct proto_result *p, struct strbuf *sb)
 {
 	static const struct threshold none;
-	const struct metric *m = metric_get(r->cfg->metric);
-	/* Thresholds are shown where they were applied: not on UDP for a TCP-only metric. */
-	const char *judged = metric_applies(m, p->proto) ? m->perf_label : "";
+	/* Thresholds are shown where they were applied: on the label of the metric judged for
+	 * this protocol (for UDP under --metric dest: udp_pct). */
+	const char *judged = metric_get(p->judged)->perf_label;
 	const char *n = eph_proto_name(p->proto);
 	const struct {
 		const char *label;
@@ -51,8 +55,8 @@ static void perfdata(const struct result *r, const struct proto_result *p, struc
 		if (vals[i].tcp_only && p->proto != EPH_TCP) {
 			continue;
 		}
-		perf(sb, n, vals[i].label, vals[i].v, vals[i].pct, th ? &r->cfg->warn : &none,
-		     th ? &r->cfg->crit : &none, vals[i].max);
+		perf(sb, n, vals[i].label, vals[i].v, vals[i].pct, th ? &p->warn : &none,
+		     th ? &p->crit : &none, vals[i].max);
 	}
 	if (report_eta(p)) {
 		bool th = strcmp("eta", judged) == 0;
@@ -60,8 +64,8 @@ static void perfdata(const struct result *r, const struct proto_result *p, struc
 
 		/* Seconds ("s", a unit Nagios knows); present only while the count grows. */
 		if (th) {
-			threshold_format(&r->cfg->warn, ws, sizeof(ws));
-			threshold_format(&r->cfg->crit, cs, sizeof(cs));
+			threshold_format(&p->warn, ws, sizeof(ws));
+			threshold_format(&p->crit, cs, sizeof(cs));
 		}
 		sb_printf(sb, " '%s_eta'=%llds;%s;%s;0", n, report_eta_seconds(p), ws, cs);
 	}
@@ -70,22 +74,30 @@ static void perfdata(const struct result *r, const struct proto_result *p, struc
 
 		/* Per second, two decimals: 1 close a minute is 0.02. */
 		sb_printf(sb, " '%s_churn'=%s;;;0", n, num_format(p->churn, 2, num, sizeof(num)));
+		sb_printf(sb, " '%s_churn_max'=%s;;;0", n,
+			  num_format(p->churn_sustainable, 2, num, sizeof(num)));
 	}
 }
 
 /* "4.1" for 41 of 1000: a share of the pool, one decimal. */
 static const char *share(size_t part, size_t whole, char *buf, size_t size)
 {
-	return num_format(whole ? num_round1(100.0 * (double)part / (double)whole) : 0, 1, buf,
-			  size);
+	return num_format_pct(whole ? 100.0 * (double)part / (double)whole : 0, buf, size);
+}
+
+/* Seconds without needless decimals: "60 s", "1 s", "1.5 s". */
+static const char *secs(double v, char *buf, size_t size)
+{
+	return num_format(v, 3, buf, size);
 }
 
 static void churn_line(const char *n, const struct proto_result *p, struct strbuf *sb)
 {
 	char a[48], b[48], c[48];
 
-	sb_printf(sb, "%s: churn %s connections closed/s (%zu in TIME_WAIT / %u s, ", n,
-		  num_format(p->churn, 2, a, sizeof(a)), p->tally->states[EPH_TCP_TIME_WAIT],
+	sb_printf(sb, "%s: churn %s %s closed/s (%zu in TIME_WAIT / %u s, ", n,
+		  num_format(p->churn, 2, a, sizeof(a)),
+		  p->churn == 1 ? "connection" : "connections", p->tally->states[EPH_TCP_TIME_WAIT],
 		  p->tw_lifetime);
 	if (p->tw_info.ignored) {
 		sb_puts(sb, "an estimated lifetime: the OS setting is out of range, ignored");
@@ -96,14 +108,70 @@ static void churn_line(const char *n, const struct proto_result *p, struct strbu
 	} else {
 		sb_puts(sb, "the lifetime fixed by the OS");
 	}
-	sb_printf(sb, "); the pool sustains %s/s (%zu ports / %u s): ",
-		  num_format(p->churn_sustainable, 2, b, sizeof(b)), p->size, p->tw_lifetime);
-	if (p->churn >= p->churn_sustainable) {
-		sb_puts(sb, "at or above it, new connections will fail\n");
+	/* The sustainable rate is per destination: connect() gives a port to connections toward
+	 * different destinations, so each has the whole pool, and the busiest one runs out first. */
+	if (p->dest_max) {
+		sb_puts(sb, "); the busiest destination ");
+		report_dest_str(&p->dest_key, sb);
+		sb_printf(sb, " closes %s/s (%zu in TIME_WAIT / %u s) and",
+			  num_format(p->churn_dest, 2, a, sizeof(a)), p->churn_dest_tw,
+			  p->tw_lifetime);
 	} else {
-		sb_printf(sb, "now at %s%% of it\n",
-			  num_format(num_round1(100.0 * p->churn / p->churn_sustainable), 1, c,
-				     sizeof(c)));
+		sb_puts(sb, "); no connection toward any destination now; each one");
+	}
+	sb_printf(sb, " sustains %s/s (%zu ports / %s s",
+		  num_format(p->churn_sustainable, 2, b, sizeof(b)), p->size,
+		  secs(p->churn_window, c, sizeof(c)));
+	if (!p->tw_info.reuse_model) {
+		sb_puts(sb, ", the TIME_WAIT lifetime)"); /* this OS: no reuse model */
+	} else if (!p->churn_reuse) {
+		sb_puts(sb, ": no TIME_WAIT reuse)");
+	} else if (p->tw_info.reuse == SYS_TW_REUSE_ALL) {
+		sb_puts(sb, " reuse delay: tcp_tw_reuse 1 reuses TIME_WAIT toward every destination)");
+	} else {
+		sb_puts(sb, " reuse delay: tcp_tw_reuse 2 reuses TIME_WAIT toward loopback)");
+	}
+	if (p->dest_max && p->churn_dest >= p->churn_sustainable) {
+		sb_puts(sb, ": at or above it, so connections toward it fail once its ports are "
+			    "used up");
+	} else if (p->dest_max) {
+		sb_printf(sb, ": now at %s%% of it",
+			  num_format_pct(100.0 * p->churn_dest / p->churn_sustainable, c, sizeof(c)));
+	}
+	sb_puts(sb, "; each destination has a budget of its own\n");
+}
+
+/* The settings behind the churn model (-v). */
+static void reuse_line(const char *n, const struct proto_result *p, struct strbuf *sb)
+{
+	const struct sys_tw_info *i = &p->tw_info;
+	static const char *const reuse_words[] = { "off", "every destination", "loopback only" };
+
+	if (!i->reuse_model) {
+		return;
+	}
+	sb_printf(sb, "%s: TIME_WAIT reuse: ", n);
+	if (i->reuse >= 0) {
+		sb_printf(sb, "tcp_tw_reuse %d (%s)", i->reuse, reuse_words[i->reuse]);
+	} else {
+		sb_puts(sb, "tcp_tw_reuse unknown (taken as off)");
+	}
+	if (i->timestamps >= 0) {
+		sb_printf(sb, ", tcp_timestamps %d (%s)", i->timestamps, i->timestamps ? "on" : "off");
+	} else {
+		sb_puts(sb, ", tcp_timestamps unknown (taken as off)");
+	}
+	if (i->delay_configured) {
+		sb_printf(sb, ", tcp_tw_reuse_delay %u ms", i->reuse_delay_ms);
+	} else {
+		sb_printf(sb, ", reuse delay %u ms (this kernel has no tcp_tw_reuse_delay)",
+			  i->reuse_delay_ms);
+	}
+	sb_printf(sb, "; the busiest destination %s\n",
+		  p->churn_reuse ? "reuses TIME_WAIT ports after the delay"
+				 : "does not reuse TIME_WAIT ports");
+	if (i->note[0]) {
+		sb_printf(sb, "%s: note: %s\n", n, i->note);
 	}
 }
 
@@ -125,6 +193,48 @@ static void put_name(struct strbuf *sb, const char *name)
 
 	sb_puts(sb, name[0] ? name : "?");
 	no_pipes(sb, start);
+}
+
+/* TIME_WAIT per destination and who talks to it now: the process behind the TIME_WAIT is
+ * inferred, since TIME_WAIT sockets have no owner. */
+static void tw_text(const struct attrib_tables *t, const char *n, struct strbuf *sb)
+{
+	if (t->n_tw == 0) {
+		return;
+	}
+	sb_printf(sb, "%s: TIME_WAIT by destination (%zu of them), with the %s that talk to it "
+		      "now (TIME_WAIT has no owner: inferred):\n",
+		  n, t->tw_total, t->per_user ? "users" : "processes");
+	for (size_t i = 0; i < t->n_tw; i++) {
+		const struct attrib_tw_row *r = &t->tw[i];
+
+		sb_printf(sb, "%s:   ", n);
+		if (r->id == EPH_OWNER_NONE) {
+			sb_printf(sb, "%zu in TIME_WAIT toward ", r->time_wait);
+			report_remote_str(&r->key, sb);
+			if (r->ports) {
+				sb_printf(sb, ": %zu %s toward it, of a process not found\n", r->ports,
+					  report_plural(r->ports, "socket", "sockets"));
+			} else {
+				sb_printf(sb, ": no %s talks to it now\n",
+					  t->per_user ? "user" : "process");
+			}
+			continue;
+		}
+		put_name(sb, r->name);
+		sb_printf(sb, " (%s %u): %zu %s, and ~%zu in TIME_WAIT toward ",
+			  t->per_user ? "uid" : "pid", r->id, r->ports,
+			  report_plural(r->ports, "port", "ports"), r->time_wait);
+		report_remote_str(&r->key, sb);
+		if (r->others) {
+			sb_printf(sb, " (inferred; %zu more %s %s to it)\n", r->others,
+				  t->per_user ? report_plural(r->others, "user", "users")
+					      : report_plural(r->others, "process", "processes"),
+				  report_plural(r->others, "talks", "talk"));
+		} else {
+			sb_puts(sb, " (inferred)\n");
+		}
+	}
 }
 
 static void attrib_text(const char *n, const struct proto_result *p, struct strbuf *sb)
@@ -149,8 +259,10 @@ static void attrib_text(const char *n, const struct proto_result *p, struct strb
 			sb_printf(sb, "%s:   pid %u ", n, r->id);
 			put_name(sb, r->name);
 		}
-		sb_printf(sb, ": %s%zu ports (%s%%), %zu sockets\n", t->partial ? ">=" : "", r->ports,
-			  share(r->ports, t->pool_size, a, sizeof(a)), r->sockets);
+		sb_printf(sb, ": %s%zu %s (%s%%), %zu %s\n", t->partial ? ">=" : "", r->ports,
+			  report_plural(r->ports, "port", "ports"),
+			  share(r->ports, t->pool_size, a, sizeof(a)), r->sockets,
+			  report_plural(r->sockets, "socket", "sockets"));
 	}
 	if (t->ownerless_total) {
 		sb_printf(sb, "%s: held by no process:", n);
@@ -170,9 +282,11 @@ static void attrib_text(const char *n, const struct proto_result *p, struct strb
 		for (size_t i = 0; i < t->n_dests; i++) {
 			sb_printf(sb, "%s:   ", n);
 			report_dest_str(&t->dests[i].key, sb);
-			sb_printf(sb, ": %zu ports (%s%% of the pool)\n", (size_t)t->dests[i].count,
+			sb_printf(sb, ": %zu %s (%s%% of the pool)\n", (size_t)t->dests[i].count,
+				  report_plural(t->dests[i].count, "port", "ports"),
 				  share(t->dests[i].count, t->pool_size, a, sizeof(a)));
 		}
+		tw_text(t, n, sb);
 	}
 	sb_printf(sb, "%s: local addresses (%zu of them): in use, of pool, %%, listening, %s\n", n,
 		  t->laddrs_total, t->per_user ? "users" : "PIDs");
@@ -185,7 +299,7 @@ static void attrib_text(const char *n, const struct proto_result *p, struct strb
 			sock_addr_str(r->family, r->addr, ad, sizeof(ad));
 		}
 		sb_printf(sb, "%s:   %s: %zu of %zu (%s%%), listening %zu, %s %zu\n", n, ad, r->used,
-			  t->pool_size, num_format(r->pct, 1, a, sizeof(a)), r->listening,
+			  t->pool_size, num_format_pct(r->pct, a, sizeof(a)), r->listening,
 			  t->per_user ? "users" : "PIDs", r->owners);
 	}
 }
@@ -222,9 +336,10 @@ static void long_output(const char *n, const struct result *r, const struct prot
 		if (p->dest_max) {
 			sb_printf(sb, "%s: busiest destination ", n);
 			report_dest_str(&p->dest_key, sb);
-			sb_printf(sb, " holds %s%zu ports (%s%% of the pool)%s\n",
+			sb_printf(sb, " holds %s%zu %s (%s%% of the pool)%s\n",
 				  p->dest_exact ? "" : "at least ", p->dest_max,
-				  num_format(p->dest_pct, 1, pct, sizeof(pct)),
+				  report_plural(p->dest_max, "port", "ports"),
+				  num_format_pct(p->dest_pct, pct, sizeof(pct)),
 				  p->dest_exact ? "" : ", more destinations than can be told apart");
 		} else {
 			sb_printf(sb, "%s: no connection toward any destination\n", n);
@@ -254,9 +369,9 @@ static void long_output(const char *n, const struct result *r, const struct prot
 		char ws[100], cs[100];
 
 		sb_printf(sb, "%s: metric %s = %s, warning '%s', critical '%s' -> %s\n", n,
-			  metric_name(r->cfg->metric), num_format(p->value, 1, pct, sizeof(pct)),
-			  threshold_format(&r->cfg->warn, ws, sizeof(ws)),
-			  threshold_format(&r->cfg->crit, cs, sizeof(cs)), eph_status_name(p->state));
+			  metric_name(p->judged), num_format(p->value, 1, pct, sizeof(pct)),
+			  threshold_format(&p->warn, ws, sizeof(ws)),
+			  threshold_format(&p->crit, cs, sizeof(cs)), eph_status_name(p->state));
 	}
 }
 
@@ -300,9 +415,12 @@ static void netns_text(const struct result *r, struct strbuf *sb)
 				continue;
 			}
 			sb_printf(sb, ", %s %zu of %zu (%s%%)", eph_proto_name((enum eph_proto)i),
-				  q->used, q->size, num_format(q->pct, 1, pct, sizeof(pct)));
+				  q->used, q->size, num_format_pct(q->pct, pct, sizeof(pct)));
 			if (i == EPH_TCP) {
 				sb_printf(sb, " dest %zu", q->dest_max);
+			}
+			if (q->eta_set) {
+				sb_printf(sb, " full in ~%lld s", q->eta);
 			}
 		}
 		sb_printf(sb, " [%s]\n", nr->ns->path);
@@ -368,10 +486,13 @@ static void render_nagios(const struct result *r, struct strbuf *sb)
 {
 	sb_printf(sb, "EPHEMERAL %s - ", eph_status_name(r->state));
 	report_summary(r, sb);
+	if (r->log_note) {
+		sb_puts(sb, ", the log was not written");
+	}
 	sb_puts(sb, " |");
 	for (int i = 0; i < EPH_NPROTO; i++) {
 		if (r->p[i].checked) {
-			perfdata(r, &r->p[i], sb);
+			perfdata(&r->p[i], sb);
 		}
 	}
 	if (r->ns) {
@@ -379,6 +500,12 @@ static void render_nagios(const struct result *r, struct strbuf *sb)
 			  r->ns->checked, r->ns->warning, r->ns->critical);
 	}
 	sb_puts(sb, "\n");
+	if (r->owners_note) {
+		sb_printf(sb, "note: %s\n", r->owners_note);
+	}
+	if (r->log_note) {
+		sb_printf(sb, "note: %s\n", r->log_note);
+	}
 	if (r->ns) {
 		netns_text(r, sb);
 	}
@@ -401,6 +528,9 @@ static void render_nagios(const struct result *r, struct strbuf *sb)
 		 * to the line that divides by it; Linux has none to name. */
 		if (p->churn_set && r->cfg->verbose > 0 && p->tw_info.setting[0]) {
 			sb_printf(sb, "%s: %s\n", n, p->tw_info.setting);
+		}
+		if (p->churn_set && r->cfg->verbose > 0) {
+			reuse_line(n, p, sb);
 		}
 		if (p->churn_set && (p->attrib || r->cfg->verbose > 0)) {
 			churn_line(n, p, sb);

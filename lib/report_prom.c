@@ -234,8 +234,9 @@ static const struct family_def {
 	  "TCP connections closed per second: sockets in TIME_WAIT divided by its lifetime.",
 	  get_churn, 2, true, NEED_CHURN },
 	{ "ephemeral_churn_sustainable_per_second",
-	  "The rate of closed connections the pool can carry: pool size divided by the TIME_WAIT "
-	  "lifetime.",
+	  "Closes per second the busiest destination can sustain (each destination has the whole "
+	  "pool): pool size divided by the TIME_WAIT lifetime, or by the reuse delay where "
+	  "tcp_tw_reuse applies to it.",
 	  get_churn_sustainable, 2, true, NEED_CHURN },
 	{ "ephemeral_ports_full_eta_seconds",
 	  "Seconds until the pool is full at the rate the used count grew over the last 10 minutes "
@@ -247,13 +248,23 @@ static const struct family_def {
 	  false, NEED_NONE },
 };
 
+/* The text of a comment line: a line break would end it. */
+static void comment_text(struct strbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		sb_printf(sb, "%c", *s == '\n' || *s == '\r' ? ' ' : *s);
+	}
+}
+
 /* The two unlabelled families every output ends with, a failed run's too. */
 static void check_state(struct strbuf *sb, enum eph_status state, bool success)
 {
 	family(sb, "ephemeral_check_state",
 	       "State of the whole check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.");
 	sb_printf(sb, "ephemeral_check_state %d\n", (int)state);
-	family(sb, "ephemeral_check_success", "1 when the ports could be measured, else 0.");
+	family(sb, "ephemeral_check_success",
+	       "1 when the ports could be measured (a history log that could not be written does "
+	       "not change it), else 0.");
 	sb_printf(sb, "ephemeral_check_success %d\n", success ? 1 : 0);
 }
 
@@ -285,6 +296,13 @@ static void render_prom(const struct result *r, struct strbuf *sb)
 		single.netns = NULL;
 		single.p = one.p;
 	}
+	/* The ports were measured (ephemeral_check_success 1) and the state stands, but the log
+	 * was not written: a comment says so, as a failure's reason is given. */
+	if (r->log_note) {
+		sb_puts(sb, "# check_ephemeral note: ");
+		comment_text(sb, r->log_note);
+		sb_puts(sb, "\n");
+	}
 	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
 		const struct family_def *f = &families[i];
 
@@ -311,15 +329,11 @@ static void render_prom(const struct result *r, struct strbuf *sb)
  * last good numbers. The reason is a comment, which every parser skips. */
 static void render_prom_error(const char *what, const char *msg, struct strbuf *sb)
 {
-	const char *s;
-
 	sb_puts(sb, "# check_ephemeral UNKNOWN: ");
 	if (what && *what) {
 		sb_printf(sb, "%s: ", what);
 	}
-	for (s = msg; *s; s++) {
-		sb_printf(sb, "%c", *s == '\n' || *s == '\r' ? ' ' : *s);
-	}
+	comment_text(sb, msg);
 	sb_puts(sb, "\n");
 	check_state(sb, EPH_UNKNOWN, false);
 }

@@ -55,7 +55,7 @@ static void proto_pairs(const struct proto_result *p, struct strbuf *sb)
 	snprintf(msg, sizeof(msg), "%s ports free: %zu of %zu", n, p->free, p->size);
 	pair(sb, n, "free", (long long)p->free, msg);
 	snprintf(msg, sizeof(msg), "%s percent of the pool in use: %s%%", n,
-		 num_format(p->pct, 1, pct, sizeof(pct)));
+		 num_format_pct(p->pct, pct, sizeof(pct)));
 	pair(sb, n, "pct", sam_round(p->pct), msg);
 	if (p->proto != EPH_TCP) {
 		return;
@@ -66,7 +66,7 @@ static void proto_pairs(const struct proto_result *p, struct strbuf *sb)
 		report_dest_str(&p->dest_key, &d);
 		snprintf(msg, sizeof(msg), "tcp ports toward the busiest destination %s: %s%zu (%s%%)",
 			 sb_str(&d), p->dest_exact ? "" : "at least ", p->dest_max,
-			 num_format(p->dest_pct, 1, pct, sizeof(pct)));
+			 num_format_pct(p->dest_pct, pct, sizeof(pct)));
 		sb_free(&d);
 	} else {
 		snprintf(msg, sizeof(msg), "tcp ports toward the busiest destination: none");
@@ -85,6 +85,10 @@ static void render_sam(const struct result *r, struct strbuf *sb)
 	 * is the plugin state (0 OK, 1 WARNING, 2 CRITICAL), for a threshold "state >= 1". */
 	sb_printf(&msg, "%s - ", eph_status_name(r->state));
 	report_summary(r, &msg);
+	/* SAM shows no long output: the reason goes into the message. */
+	if (r->log_note) {
+		sb_printf(&msg, ", %s", r->log_note);
+	}
 	pair(sb, NULL, "state", (long long)r->state, sb_str(&msg));
 	sb_free(&msg);
 	for (int i = 0; i < EPH_NPROTO; i++) {

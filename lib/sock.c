@@ -108,3 +108,14 @@ char *sock_addr_str(uint8_t family, const uint8_t addr[16], char *buf, size_t si
 	}
 	return buf;
 }
+
+bool sock_addr_loopback(uint8_t family, const uint8_t addr[16])
+{
+	static const uint8_t v6_loopback[16] = { [15] = 1 };
+	uint8_t a[16];
+
+	if (sock_addr_unmap(family, addr, a) == 4) {
+		return a[0] == 127;
+	}
+	return memcmp(a, v6_loopback, sizeof(v6_loopback)) == 0;
+}

@@ -74,6 +74,9 @@ bool sock_has_peer(const struct sock_rec *r);
  * IPv4 4-tuple space, so it shares destinations and local addresses with IPv4 sockets. */
 uint8_t sock_addr_unmap(uint8_t family, const uint8_t addr[16], uint8_t out[16]);
 
+/* True for a loopback address: 127.0.0.0/8, ::1, or ::ffff:127.x.y.z. */
+bool sock_addr_loopback(uint8_t family, const uint8_t addr[16]);
+
 /* Writes addr as text: dotted quad for family 4, RFC 5952 for 6 ("::1", "fe80::1"). Returns
  * buf; size 46 is always enough. */
 char *sock_addr_str(uint8_t family, const uint8_t addr[16], char *buf, size_t size);

@@ -74,17 +74,37 @@ int sys_read_sockets(const struct sys_query *q, sock_fn fn, void *ctx, struct sy
 
 /* ---- TIME_WAIT ---- */
 
-/* What the OS setting of the TIME_WAIT lifetime says, for the long output. */
+/* TIME_WAIT reuse by connect() (Linux net.ipv4.tcp_tw_reuse): connect() may take over a
+ * TIME_WAIT socket of the same 4-tuple once it is older than the reuse delay, when TCP
+ * timestamps were negotiated on it. Values as the sysctls: -1 when the file is not there. */
+enum sys_tw_reuse {
+	SYS_TW_REUSE_OFF = 0,
+	SYS_TW_REUSE_ALL = 1,
+	SYS_TW_REUSE_LOOPBACK = 2, /* only toward or from a loopback address (the default) */
+};
+
+/* What the OS settings of the TIME_WAIT lifetime and reuse say, for the long output. */
 struct sys_tw_info {
 	bool ignored;      /* a setting exists but lies outside the bounds the OS documents: the
 			    * lifetime is the assumed default instead */
 	char setting[160]; /* the setting, its value and where it lives, e.g. "TcpTimedWaitDelay
 			    * 60 s (HKLM\...)"; "" when the OS has none (Linux) */
+	bool reuse_model;  /* the OS reuses TIME_WAIT ports per destination as below (Linux);
+			    * false: no reuse is assumed (Windows) */
+	int reuse;         /* tcp_tw_reuse: 0, 1, 2 (enum sys_tw_reuse); -1 not present or
+			    * unreadable, treated as 0 */
+	int timestamps;    /* tcp_timestamps: 0 off, 1 or 2 on; -1 not present or unreadable,
+			    * treated as off */
+	unsigned reuse_delay_ms; /* how old a TIME_WAIT socket must be to be reused: from
+				  * tcp_tw_reuse_delay, else 1000 (the kernel's fixed 1 s) */
+	bool delay_configured;   /* reuse_delay_ms came from tcp_tw_reuse_delay */
+	char note[200];    /* a reuse setting that could not be read, and why; "" when none */
 };
 
-/* How long a closed connection stays in TIME_WAIT, in seconds. configured is false when it is
- * the OS default rather than a setting (Linux: always 60, fixed in the kernel), and when a
- * setting was ignored. info (not NULL) says which. */
+/* How long a closed connection stays in TIME_WAIT, in seconds, and (Linux) the reuse settings.
+ * configured is false when it is the OS default rather than a setting (Linux: always 60, fixed
+ * in the kernel), and when a setting was ignored. info (not NULL) says which. A reuse setting
+ * that is missing or unreadable is not an error: info says so and no reuse is assumed. */
 int sys_time_wait_lifetime(unsigned *seconds, bool *configured, struct sys_tw_info *info,
 			   struct eph_err *err);
 

@@ -216,13 +216,59 @@ int sys_read_sockets(const struct sys_query *q, sock_fn fn, void *ctx, struct sy
 	return 0;
 }
 
+/* Reads a /proc/sys integer. Returns 1 with *v set, 0 when the file does not exist (this
+ * kernel has no such setting), -1 when it exists but cannot be read or parsed: the reason is
+ * appended to note then. */
+static int read_sysctl(const char *name, long *v, char *note, size_t size)
+{
+	char path[96], text[64], *end;
+	size_t len = strlen(note);
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/%s", name);
+	if (read_small(path, text, sizeof(text)) < 0) {
+		if (errno == ENOENT) {
+			return 0;
+		}
+		snprintf(note + len, size - len, "%scannot read %s: %s", len ? "; " : "", path,
+			 strerror(errno));
+		return -1;
+	}
+	errno = 0;
+	*v = strtol(text, &end, 10);
+	if (end == text || errno || (*end != '\n' && *end != '\0') || *v < 0) {
+		snprintf(note + len, size - len, "%s%s does not hold a number", len ? "; " : "",
+			 path);
+		return -1;
+	}
+	return 1;
+}
+
 int sys_time_wait_lifetime(unsigned *seconds, bool *configured, struct sys_tw_info *info,
 			   struct eph_err *err)
 {
+	long v;
+
 	(void)err;
 	*seconds = 60; /* TCP_TIMEWAIT_LEN, include/net/tcp.h; not tunable */
 	*configured = false;
-	memset(info, 0, sizeof(*info)); /* no setting to name: the churn line says "fixed" */
+	memset(info, 0, sizeof(*info)); /* no lifetime setting to name: "fixed" */
+	/* The reuse settings are per network namespace, like the pool (Documentation/networking/
+	 * ip-sysctl.rst). tcp_tw_reuse_delay exists since Linux 6.13; before, the delay was a
+	 * fixed second. */
+	info->reuse_model = true;
+	info->reuse = read_sysctl("tcp_tw_reuse", &v, info->note, sizeof(info->note)) == 1 && v <= 2
+			      ? (int)v
+			      : -1;
+	info->timestamps =
+		read_sysctl("tcp_timestamps", &v, info->note, sizeof(info->note)) == 1 && v <= 2
+			? (int)v
+			: -1;
+	info->reuse_delay_ms = 1000;
+	if (read_sysctl("tcp_tw_reuse_delay", &v, info->note, sizeof(info->note)) == 1 && v > 0 &&
+	    v <= 600000) {
+		info->reuse_delay_ms = (unsigned)v;
+		info->delay_configured = true;
+	}
 	return 0;
 }
 

@@ -29,6 +29,7 @@ void tally_reset(struct tally *t)
 	if (t->verifying) {
 		for (size_t i = 0; i < t->dest_cap; i++) {
 			t->dests[i].count = 0;
+			t->dests[i].time_wait = 0;
 		}
 		return;
 	}
@@ -41,7 +42,7 @@ void tally_reset(struct tally *t)
 }
 
 /* FNV-1a over the key's bytes; the key is memset before it is filled, so padding is zero. */
-static size_t key_hash(const struct dest_key *k)
+size_t tally_dest_hash(const struct dest_key *k)
 {
 	const uint8_t *p = (const uint8_t *)k;
 	uint64_t h = 1469598103934665603ull;
@@ -54,7 +55,7 @@ static size_t key_hash(const struct dest_key *k)
 
 static struct dest_entry *slot_for(struct dest_entry *tab, size_t cap, const struct dest_key *k)
 {
-	size_t i = key_hash(k) & (cap - 1);
+	size_t i = tally_dest_hash(k) & (cap - 1);
 
 	while (tab[i].used && memcmp(&tab[i].key, k, sizeof(*k)) != 0) {
 		i = (i + 1) & (cap - 1);
@@ -99,32 +100,41 @@ static int decrement_all(struct tally *t)
 		/* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
 		if (t->dests[i].used && t->dests[i].count > 0) {
 			t->dests[i].count--;
+			if (t->dests[i].time_wait > t->dests[i].count) {
+				t->dests[i].time_wait = t->dests[i].count;
+			}
 		}
 	}
 	t->dest_overflow = true;
 	return rehash(t, t->dest_cap);
 }
 
+void tally_dest_key(const struct sock_rec *r, struct dest_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	/* A dual-stack socket toward ::ffff:a.b.c.d competes for the same ports as IPv4 sockets
+	 * toward a.b.c.d: one destination. */
+	k->family = sock_addr_unmap(r->family, r->raddr, k->raddr);
+	if (k->family == r->family) {
+		memcpy(k->laddr, r->laddr, sizeof(k->laddr));
+	} else if (sock_addr_unmap(r->family, r->laddr, k->laddr) != 4) {
+		memset(k->laddr, 0, sizeof(k->laddr));
+	}
+	k->rport = r->rport;
+}
+
 static int count_dest(struct tally *t, const struct sock_rec *r)
 {
+	uint32_t tw = r->state == EPH_TCP_TIME_WAIT;
 	struct dest_key k;
 	struct dest_entry *e;
 
-	memset(&k, 0, sizeof(k));
-	/* A dual-stack socket toward ::ffff:a.b.c.d competes for the same ports as IPv4 sockets
-	 * toward a.b.c.d: one destination. */
-	k.family = sock_addr_unmap(r->family, r->raddr, k.raddr);
-	if (k.family == r->family) {
-		memcpy(k.laddr, r->laddr, sizeof(k.laddr));
-	} else if (sock_addr_unmap(r->family, r->laddr, k.laddr) != 4) {
-		memset(k.laddr, 0, sizeof(k.laddr));
-	}
-	k.rport = r->rport;
-
+	tally_dest_key(r, &k);
 	if (t->verifying) {
 		e = slot_for(t->dests, t->dest_cap, &k);
 		if (e->used) {
 			e->count++;
+			e->time_wait += tw;
 		}
 		return 0;
 	}
@@ -140,6 +150,7 @@ static int count_dest(struct tally *t, const struct sock_rec *r)
 	e = slot_for(t->dests, t->dest_cap, &k);
 	if (e->used) {
 		e->count++;
+		e->time_wait += tw;
 		return 0;
 	}
 	if (t->dest_len >= TALLY_DEST_MAX) {
@@ -152,6 +163,7 @@ static int count_dest(struct tally *t, const struct sock_rec *r)
 	e->used = true;
 	e->key = k;
 	e->count = 1;
+	e->time_wait = tw;
 	t->dest_len++;
 	return 0;
 }
@@ -230,6 +242,17 @@ size_t tally_dest_max(const struct tally *t, struct dest_key *out, bool *exact)
 		*out = best->key;
 	}
 	return best->count;
+}
+
+const struct dest_entry *tally_dest_find(const struct tally *t, const struct dest_key *k)
+{
+	const struct dest_entry *e;
+
+	if (!t->dests) {
+		return NULL;
+	}
+	e = slot_for(t->dests, t->dest_cap, k);
+	return e->used ? e : NULL;
 }
 
 /* Most sockets first; equal counts in the order of their keys' bytes. */

@@ -28,6 +28,7 @@ struct dest_key {
 struct dest_entry {
 	struct dest_key key;
 	uint32_t count;
+	uint32_t time_wait; /* of which in TIME_WAIT: the closes toward it in the last lifetime */
 	bool used;
 };
 
@@ -48,6 +49,13 @@ struct tally {
 	bool verifying;     /* second pass: count known keys, insert nothing */
 	bool dest_oom;      /* the table could not grow: the destination figures are unknown */
 };
+
+/* The destination a socket with a peer counts toward: (local address, remote address, remote
+ * port), a dual-stack socket toward ::ffff:a.b.c.d as the IPv4 one. */
+void tally_dest_key(const struct sock_rec *r, struct dest_key *k);
+
+/* A hash of the key's bytes, for tables keyed by destination. */
+size_t tally_dest_hash(const struct dest_key *k);
 
 /* Prepares t for proto over pool (which must outlive t). */
 void tally_init(struct tally *t, enum eph_proto proto, const struct portpool *pool);
@@ -72,6 +80,9 @@ void tally_begin_verify(struct tally *t);
  * socket has a peer. exact is false when the figure is only a lower bound (more destinations
  * than the table holds, each holding few ports). */
 size_t tally_dest_max(const struct tally *t, struct dest_key *out, bool *exact);
+
+/* The entry of destination k, NULL when the table does not hold it. */
+const struct dest_entry *tally_dest_find(const struct tally *t, const struct dest_key *k);
 
 /* Fills keys/counts with up to n destinations in descending order of count; returns how many. */
 size_t tally_dest_top(const struct tally *t, struct dest_entry *out, size_t n);

@@ -132,14 +132,20 @@ bool threshold_alerts(const struct threshold *t, double value)
 	return t->inside ? within : !within;
 }
 
+/* "" into buf when t is unset (true), for the two writers below. */
+static bool unset(const struct threshold *t, char *buf, size_t size)
+{
+	if (!t->set && size) {
+		buf[0] = '\0';
+	}
+	return !t->set;
+}
+
 char *threshold_format(const struct threshold *t, char *buf, size_t size)
 {
 	const char *lo = t->lo_inf ? "~" : t->lo_text, *hi = t->hi_inf ? "" : t->hi_text;
 
-	if (!t->set) {
-		if (size) {
-			buf[0] = '\0';
-		}
+	if (unset(t, buf, size)) {
 		return buf;
 	}
 	if (!t->lo_inf && !lo[0]) {
@@ -147,6 +153,26 @@ char *threshold_format(const struct threshold *t, char *buf, size_t size)
 		snprintf(buf, size, "%s%s%s", t->inside ? "@" : "", t->hi_inf ? "0:" : "", hi);
 	} else {
 		snprintf(buf, size, "%s%s:%s", t->inside ? "@" : "", lo, hi);
+	}
+	return buf;
+}
+
+char *threshold_describe(const struct threshold *t, char *buf, size_t size)
+{
+	/* The numbers as the user wrote them; no start written is 0. */
+	const char *lo = t->lo_text[0] ? t->lo_text : "0", *hi = t->hi_text;
+
+	if (unset(t, buf, size)) {
+		return buf;
+	}
+	if (t->lo_inf && t->hi_inf) {
+		snprintf(buf, size, t->inside ? "always" : "never");
+	} else if (t->lo_inf) {
+		snprintf(buf, size, t->inside ? "at or below %s" : "above %s", hi);
+	} else if (t->hi_inf) {
+		snprintf(buf, size, t->inside ? "at or above %s" : "below %s", lo);
+	} else {
+		snprintf(buf, size, "%s %s..%s", t->inside ? "inside" : "outside", lo, hi);
 	}
 	return buf;
 }

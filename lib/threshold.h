@@ -53,4 +53,8 @@ bool threshold_alerts(const struct threshold *t, double value);
  * out stays out (":10" is written "10"). Returns buf. */
 char *threshold_format(const struct threshold *t, char *buf, size_t size);
 
+/* Says in words where the range alerts, for a status line: "outside 0..10", "below 200",
+ * "above 10", "inside 10..20", "at or above 5", "at or below 5"; "" when unset. Returns buf. */
+char *threshold_describe(const struct threshold *t, char *buf, size_t size);
+
 #endif

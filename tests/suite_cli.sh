@@ -86,11 +86,12 @@ bad "unexpected argument '90'" -w 80 90
 bad "-w 'x\\ny'" -w "$(printf 'x\ny')"
 
 # --- a normal run on this host
-labels_tcp="tcp_used tcp_pct tcp_free tcp_established tcp_time_wait tcp_bound tcp_dest tcp_dest_pct tcp_churn"
+labels_tcp="tcp_used tcp_pct tcp_free tcp_established tcp_time_wait tcp_bound tcp_dest tcp_dest_pct tcp_churn tcp_churn_max"
 labels_udp="udp_used udp_pct udp_free"
 num='[0-9]+(\.[0-9])?'
 num2='[0-9]+(\.[0-9]{1,2})?' # tcp_churn: per second, two decimals
-line_re="^EPHEMERAL (OK|WARNING|CRITICAL) - tcp [0-9]+ of [0-9]+ ports in use \(${num}%\), worst destination ~?[0-9]+ \| "
+dest_re='(worst destination ~?[0-9]+ ports? to [][0-9a-f.:]+:[0-9]+|no connection toward any destination)'
+line_re="^EPHEMERAL (OK|WARNING|CRITICAL) - tcp [0-9]+ of [0-9]+ ports in use \\([0-9]+\\.[0-9]%\\), $dest_re \\| "
 labels() { grep -oE "'[a-z_]+'=" <<<"$1" | tr -d "'=" | tr '\n' ' ' | sed 's/ $//'; }
 
 run
@@ -99,7 +100,8 @@ like "$first" "$line_re" "the first line has the documented form"
 is "$(labels "$first")" "$labels_tcp" "perfdata labels in order: $labels_tcp"
 like "$first" "'tcp_used'=[0-9]+;;;0;[0-9]+ 'tcp_pct'=${num}%;80;90;0;100 'tcp_free'=[0-9]+;;;0;[0-9]+ " \
 	"default thresholds 80 and 90 sit on tcp_pct only"
-like "$first" "'tcp_dest_pct'=${num}%;;;0;100 'tcp_churn'=${num2};;;0$" "tcp_dest_pct without thresholds, then tcp_churn ends the line"
+like "$first" "'tcp_dest_pct'=${num}%;;;0;100 'tcp_churn'=${num2};;;0 'tcp_churn_max'=${num2};;;0$" \
+	"tcp_dest_pct without thresholds, then tcp_churn and tcp_churn_max end the line"
 ok $(( ${#first} >= 1024 )) "the first line is under 1 KB (${#first} bytes)"
 # Not OK shows the --top tables by default (suite attrib tests them).
 [ "$rc" = 0 ] && is "$(wc -l <"$work/out")" 1 "without -v and OK, one line"
@@ -117,7 +119,7 @@ like "$first" "$line_re" "-o nagios: the same form"
 run -p all
 ok $(( rc > 2 )) "-p all exits 0..2"
 is "$(labels "$first")" "$labels_tcp $labels_udp" "-p all: TCP labels, then UDP labels"
-like "$first" "worst destination ~?[0-9]+ / udp [0-9]+ of [0-9]+ ports in use" "-p all: both summaries"
+like "$first" "$dest_re / udp [0-9]+ of [0-9]+ ports in use" "-p all: both summaries"
 run -p udp
 is "$(labels "$first")" "$labels_udp" "-p udp: only UDP labels"
 run -4
@@ -154,7 +156,7 @@ run --metric dest -w @0:100 -c 101
 is "$rc" 1 "--metric dest -w @0:100: WARNING, exit 1"
 like "$first" "'tcp_dest_pct'=${num}%;@0:100;101;0;100 'tcp_churn'" "--metric dest: the thresholds on tcp_dest_pct, written as given (@0:100)"
 run -p all --metric dest -w @0:100
-like "$first" "'udp_pct'=${num}%;;;0;100 " "-p all --metric dest: no thresholds on UDP"
+like "$first" "'udp_pct'=${num}%;@0:100;90;0;100 " "-p all --metric dest: UDP is judged by udp_pct, which carries the thresholds"
 
 # --- where the output cannot go: a defined exit code, never a signal
 timeout 60 "$P" >&- 2>"$work/err"

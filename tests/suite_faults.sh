@@ -115,7 +115,7 @@ unknown "NLMSG_ERROR EINVAL" "reading the socket table: the kernel refused the s
 # EPERM and no netlink at all: the /proc/net fallback, which sees the same connected sockets.
 fault eperm -v
 exact "NLMSG_ERROR EPERM: /proc/net fallback"
-like "$first" "worst destination [0-9]+ \\(from /proc/net: bound-only sockets not seen\\) \\|" "EPERM: the status line says bound-only sockets are not seen"
+like "$first" "worst destination [0-9]+ ports? to [0-9.]+:[0-9]+ \\(from /proc/net: bound-only sockets not seen\\) \\|" "EPERM: the status line says bound-only sockets are not seen"
 like "$out" "source /proc/net/tcp \\(fallback\\); netlink unavailable \\(the kernel refused the socket dump: Operation not permitted\\)" "EPERM: the long output names the fallback and why"
 fault nlsocket -v
 exact "no NETLINK_SOCK_DIAG socket: /proc/net fallback"

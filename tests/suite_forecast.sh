@@ -100,7 +100,7 @@ first=${out%%$'\n'*}
 used=$(perf "$first" tcp_used)
 is "$used" 30 "30 ports in use"
 pct=$(awk -v u="$used" 'BEGIN{v=sprintf("%.1f",100*u/90); sub(/\.0$/,"",v); print v}')
-head_re="^EPHEMERAL OK - tcp $used of 90 ports in use \\($pct%\\), worst destination 10"
+head_re="^EPHEMERAL OK - tcp $used of 90 ports in use \\($pct%\\), worst destination 10 ports to 127\\.0\\.0\\.1:5000"
 read -r want words < <(expect "$sf" 3 90)
 ok "$([ -n "$want" ] && echo 0 || echo 1)" "the samples imply an ETA ($want s)"
 is "$(perf "$first" tcp_eta)" "$want" "tcp_eta is the ETA the slope implies"

@@ -43,7 +43,7 @@ run() { "$PLUGIN" "$@"; }
 
 # The population is what the numbers below assume (a failure here explains the others).
 out=$(run -p all)
-like "$out" "^EPHEMERAL OK - tcp 20 of 90 ports in use \(22.2%\), worst destination 15 / udp 3 of 90 " \
+like "$out" "^EPHEMERAL OK - tcp 20 of 90 ports in use \(22.2%\), worst destination 15 ports to 127\.0\.0\.1:5000 / udp 3 of 90 " \
 	"fixture: tcp 20 of 90, dest 15, udp 3 (nagios)"
 
 # --- solarwinds -------------------------------------------------------------------------

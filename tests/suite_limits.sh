@@ -142,7 +142,7 @@ for limits in "true" "ulimit -n 8 && ulimit -v 16384" "ulimit -n 4 && ulimit -v 
 	fi
 	run "$limits"
 	is "$rc" 2 "exhausted range, $limits: CRITICAL"
-	like "$first" "^EPHEMERAL CRITICAL - tcp 100 of 100 ports in use \\(100%\\), worst destination 100 " \
+	like "$first" "^EPHEMERAL CRITICAL - tcp 100 of 100 ports in use \\(100\\.0%\\), worst destination 100 ports to " \
 		"exhausted range, $limits: 100 of 100, all toward one destination"
 	run "$limits" --metric dest -p all
 	is "$rc" 2 "exhausted range, $limits, --metric dest -p all: CRITICAL"

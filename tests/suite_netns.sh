@@ -34,6 +34,9 @@ cleanup() {
 }
 trap cleanup EXIT
 host_range=$(cat /proc/sys/net/ipv4/ip_local_port_range)
+# The forecast's state files: the suite's own, never the host's default directory.
+mkdir "$work/state"
+export NAGIOS_PLUGIN_STATE_DIRECTORY="$work/state"
 
 # netns NAME HOSTNAME LO HI SOCKPOP-ARGS...: a process in new network and UTS namespaces with
 # lo up, range LO-HI and sockpop's population; waits for it. Sets ns_pid.
@@ -68,7 +71,7 @@ out=$("$PLUGIN" --netns blue)
 rc=$?
 first=${out%%$'\n'*}
 is "$rc" 0 "--netns blue: OK"
-like "$first" "^EPHEMERAL OK - netns blue: tcp 3 of 100 ports in use \\(3%\\)" "--netns blue: named, its own pool of 100"
+like "$first" "^EPHEMERAL OK - netns blue: tcp 3 of 100 ports in use \\(3.0%\\)" "--netns blue: named, its own pool of 100"
 is "$(perf "$first" netns_checked)" 1 "--netns blue: one namespace checked"
 is "$(perf "$first" tcp_used)" 3 "--netns blue: its 3 connections"
 
@@ -76,7 +79,7 @@ out=$("$PLUGIN" --netns "$webb")
 rc=$?
 first=${out%%$'\n'*}
 is "$rc" 2 "--netns PID of the full one: CRITICAL"
-like "$first" "^EPHEMERAL CRITICAL - netns hostname web-b: tcp 20 of 20 ports in use \\(100%\\)" "named by its UTS host name, with its numbers"
+like "$first" "^EPHEMERAL CRITICAL - netns hostname web-b: tcp 20 of 20 ports in use \\(100.0%\\)" "named by its UTS host name, with its numbers"
 is "$(perf "$first" netns_critical)" 1 "netns_critical 1"
 out=$("$PLUGIN" --netns "/proc/$webc/ns/net")
 is "$?" 0 "--netns PATH: OK"
@@ -90,7 +93,7 @@ is "$rc" 2 "--netns all: CRITICAL"
 like "$first" "^EPHEMERAL CRITICAL - netns " "--netns all: the status line names the worst namespace"
 ok "$([ "$(perf "$first" netns_checked)" -ge 4 ]; echo $?)" "--netns all: at least host, blue, web-b and web-c checked ($(perf "$first" netns_checked))"
 ok "$([ "$(perf "$first" netns_critical)" -ge 1 ]; echo $?)" "--netns all: at least one critical"
-like "$out" $'\nnetns   hostname web-b: CRITICAL, tcp 20 of 20 \\(100%\\)' "long output lists web-b"
+like "$out" $'\nnetns   hostname web-b: CRITICAL, tcp 20 of 20 \\(100.0%\\)' "long output lists web-b"
 [ "${#first}" -lt 1024 ]
 ok $? "first line under 1 KB (${#first} bytes)"
 
@@ -129,11 +132,11 @@ rc=$?
 first=${out%%$'\n'*}
 is "$(cat "$work/faults" 2>/dev/null)" netnsgone "many-6's process was ended during the run"
 is "$rc" 2 "one gone mid-run: still CRITICAL (web-b)"
-like "$first" "^EPHEMERAL CRITICAL - netns hostname web-b: tcp 20 of 20 ports in use \\(100%\\)" "the worst is still named"
+like "$first" "^EPHEMERAL CRITICAL - netns hostname web-b: tcp 20 of 20 ports in use \\(100.0%\\)" "the worst is still named"
 like "$first" "; 9 namespaces checked: 1 critical, 0 warning; 1 skipped \\(gone or not enterable\\) \\|" "nine checked, the gone one counted as skipped"
 is "$(perf "$first" netns_checked)" 9 "netns_checked 9"
 like "$out" $'\nnetns skipped hostname many-6: /proc/'"$m6"$'/ns/net: gone \\(its processes ended\\)\n' "-v: which one, and why"
-like "$out" $'\nnetns   hostname many-5: OK, tcp 5 of 100 \\(5%\\)' "the others are read (many-5's 5 connections)"
+like "$out" $'\nnetns   hostname many-5: OK, tcp 5 of 100 \\(5.0%\\)' "the others are read (many-5's 5 connections)"
 [ "${#first}" -lt 1024 ]
 ok $? "first line under 1 KB with ten namespaces (${#first} bytes)"
 rm -f "$work/faults"
@@ -166,6 +169,78 @@ out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$PLUGIN" --netns all 2
 rc=$?
 is "$rc" 3 "as nobody: UNKNOWN"
 like "$out" "^EPHEMERAL UNKNOWN - --netns needs CAP_SYS_ADMIN" "as nobody: the reason, one line"
+
+# The forecast per namespace: fc-grow grows between two runs (and has history injected in the
+# state file, as suite_forecast does), fc-flat does not; --netns all --metric eta names fc-grow.
+# A state directory of its own, so that only these runs' samples count.
+netns fcg fc-grow 45000 45099 server,127.0.0.1,5000 est,127.0.0.1,5000,10 || { ok 1 "fc-grow made"; done_testing; exit 1; }
+fcg=$ns_pid
+netns fcf fc-flat 46000 46099 server,127.0.0.1,5000 est,127.0.0.1,5000,10 || { ok 1 "fc-flat made"; done_testing; exit 1; }
+fcf=$ns_pid
+fsd="$work/fc-state"
+mkdir "$fsd"
+"$PLUGIN" --netns all --state-dir "$fsd" >/dev/null
+sf=$(ls "$fsd"/check_ephemeral-*.state 2>/dev/null)
+is "$(sed -n 2p "$sf" 2>/dev/null)" "key proto=tcp families=ipv4,ipv6 range=os netns=all" "the state file's key holds --netns all"
+grow_ino=$(stat -L -c %i "/proc/$fcg/ns/net")
+flat_ino=$(stat -L -c %i "/proc/$fcf/ns/net")
+grow_key="$grow_ino:hostname%20fc-grow"
+flat_key="$flat_ino:hostname%20fc-flat"
+is "$(awk -v k="$grow_key" '$2 == k {print $3, $4}' "$sf")" "10 -" "one sample of fc-grow, keyed by its inode and name: 10 ports"
+is "$(awk -v k="$flat_key" '$2 == k {print $3, $4}' "$sf")" "10 -" "one sample of fc-flat: 10 ports"
+ok "$([ "$(tail -n +3 "$sf" | wc -l)" -ge 4 ] && echo 0 || echo 1)" "one sample per namespace checked"
+nsenter -t "$fcg" -n -u "$SOCKPOP" -l 240 bound,127.0.0.1,20 >"$work/fcg2.out" 2>"$work/fcg2.err" &
+pids="$pids $!"
+wait_for "$work/fcg2.out" '^ready' 20
+ok $? "fc-grow grew by 20 bound sockets"
+sleep 1.2
+# History: fc-grow had 0 ports 40 s ago and 5 20 s ago; and a namespace that died had its inode
+# under another name 50 s ago (its series must go).
+now=$(date +%s)
+{
+	head -n 2 "$sf"
+	echo "$((now - 50)) $grow_ino:hostname%20old-one 99 -"
+	echo "$((now - 40)) $grow_key 0 -"
+	echo "$((now - 20)) $grow_key 5 -"
+	tail -n +3 "$sf"
+} >"$sf.new" && mv "$sf.new" "$sf"
+out=$("$PLUGIN" --netns all --state-dir "$fsd" --metric eta --top 20 -v)
+rc=$?
+first=${out%%$'\n'*}
+# The ETA the samples of fc-grow imply: least squares over them, as lib/forecast.c.
+read -r want words < <(awk -v k="$grow_key" -v pool=100 '$2 == k { n++; t[n] = $1; u[n] = $3 }
+	END {
+		now = t[n]
+		for (i = 1; i <= n; i++) { st += t[i] - now; su += u[i] }
+		mt = st / n; mu = su / n
+		for (i = 1; i <= n; i++) { dt = (t[i] - now) - mt; sxx += dt * dt; sxy += dt * (u[i] - mu) }
+		s = sxy / sxx
+		if (s <= 0) exit
+		e = (pool - u[n]) / s
+		w = e >= 3600 ? "" : e < 60 ? "full in <1 min" : sprintf("full in ~%d min", int(e / 60 + 0.5))
+		printf "%d %s\n", e, w
+	}' "$sf")
+is "$(awk -v k="$grow_key" '$2 == k {print $3}' "$sf" | tr '\n' ' ')" "0 5 10 30 " "fc-grow's series: history, then 10 and 30 ports"
+ok "$([ -n "$want" ] && [ "$want" -lt 600 ] && echo 0 || echo 1)" "its samples imply an ETA under 10 minutes ($want s)"
+is "$rc" 2 "--netns all --metric eta: CRITICAL"
+like "$first" "^EPHEMERAL CRITICAL - netns hostname fc-grow: tcp 30 of 100 ports in use \\(30.0%\\), worst destination 10 ports to 127\\.0\\.0\\.1:5000, $words; " \
+	"the status line names the growing one, with 'full in'"
+is "$(perf "$first" tcp_eta)" "$want" "tcp_eta is fc-grow's ETA"
+like "$first" "'tcp_eta'=${want}s;3600:;600:;0" "with the eta thresholds"
+like "$out" $'\nnetns   hostname fc-flat: OK, tcp 10 of 100 \\(10.0%\\) dest 10 \\[' "fc-flat: OK, no ETA"
+like "$out" "forecast: 1 sample\\(s\\) dropped: their namespace's inode now has another name" "-v: the old name's sample was dropped"
+is "$(grep -c 'hostname%20old-one' "$sf")" 0 "and is gone from the file"
+json=$("$PLUGIN" --netns all --state-dir "$fsd" --metric eta -o json)
+printf '%s\n' "$json" >"$work/fc.json"
+python3 "$TOP/tests/json_schema.py" "$TOP/docs/check_ephemeral.schema.json" "$work/fc.json"
+ok $? "json with per-namespace forecasts matches the schema"
+is "$(get 'print(d["netns"]["worst"])')" "hostname fc-grow" "json: fc-grow is the worst"
+is "$(get 'f=next(n for n in d["netns"]["namespaces"] if n["name"]=="hostname fc-flat")["protocols"]["tcp"]["forecast"]; print(f["slope_per_second"], f["eta_seconds"])')" \
+	"0 None" "json: fc-flat's own forecast: flat, no ETA"
+is "$(get 'f=next(n for n in d["netns"]["namespaces"] if n["name"]=="hostname fc-grow")["protocols"]["tcp"]["forecast"]; print(f["eta_seconds"] is not None and f["eta_seconds"] < 600)')" \
+	True "json: fc-grow's own ETA"
+prom=$("$PLUGIN" --netns all --state-dir "$fsd" -o prometheus)
+like "$prom" $'\nephemeral_ports_full_eta_seconds\\{netns="hostname fc-grow",protocol="tcp"\\} [0-9]+\n' "prometheus: fc-grow's ETA, labelled"
 
 is "$(cat /proc/sys/net/ipv4/ip_local_port_range)" "$host_range" "the host's range is untouched"
 done_testing

@@ -81,7 +81,7 @@ compare() {
 	is "$via" "$direct" "$cmd: NRPE passes the output unchanged"
 }
 compare check_ephemeral 0 -p all -w 80 -c 90
-like "$via" "^EPHEMERAL OK - tcp 15 of 90 ports in use \(16.7%\), worst destination 10 / udp 3 of 90 ports in use \(3.3%\) \| " \
+like "$via" "^EPHEMERAL OK - tcp 15 of 90 ports in use \(16.7%\), worst destination 10 ports to [0-9.]+:[0-9]+ / udp 3 of 90 ports in use \(3.3%\) \| " \
 	"check_ephemeral: the expected status line"
 compare check_ephemeral_dest 0 --metric dest -w 50 -c 75
 compare check_ephemeral_free 2 --metric free -w 2000: -c 500:

@@ -56,7 +56,7 @@ first=${out%%$'\n'*}
 like "$first" "^EPHEMERAL OK - tcp $tcp_used of 90 ports in use \(" "summary names used and pool size"
 is "$(perf "$first" tcp_used)" "$tcp_used" "tcp_used = distinct in-pool TCP ports ($tcp_used)"
 is "$(perf "$first" tcp_free)" "$((90 - tcp_used))" "tcp_free = 90 - used"
-want_pct=$(awk -v u="$tcp_used" 'BEGIN{v=sprintf("%.1f",100*u/90); sub(/\.0$/,"",v); print v}')
+want_pct=$(awk -v u="$tcp_used" 'BEGIN{printf "%.1f", 100*u/90}')
 is "$(perf "$first" tcp_pct)" "$want_pct" "tcp_pct one decimal"
 is "$(perf "$first" tcp_established)" 13 "tcp_established counts 10 IPv4 + 3 IPv6 sockets"
 is "$(perf "$first" tcp_time_wait)" 5 "tcp_time_wait counts the 5 client TIME_WAIT sockets"
@@ -155,7 +155,7 @@ fillline=$(grep '^fill' "$work/fill.out")
 is "$fillline" "fill 90 EADDRNOTAVAIL" "connect() ran out after the 90 ports of the pool"
 out=$(run)
 is "$?" 2 "exhausted pool: CRITICAL"
-like "$out" "^EPHEMERAL CRITICAL - tcp 90 of 90 ports in use \(100%\), worst destination 90 " "exhausted: 90 of 90, all toward one destination"
+like "$out" "^EPHEMERAL CRITICAL - tcp 90 of 90 ports in use \(100\.0%\), worst destination 90 ports to 127\.0\.0\.2:6000 " "exhausted: 90 of 90, all toward one destination"
 if [ "$IN_NS" = root ]; then
 	out=$(setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups "$PLUGIN" --metric dest 2>&1)
 	is "$?" 2 "exhausted, as nobody, --metric dest: CRITICAL"

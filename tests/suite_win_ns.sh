@@ -86,9 +86,9 @@ ok $? "a narrower --range counts only its ports"
 out=$(wrun "$WIN_EXE" --range 40000-40099 --top 5)
 like "$out" "held by no process: ESTABLISHED 13, TIME_WAIT 5, LISTEN 1 sockets" \
 	"--top: PID 0 (wine) means no owner, by state"
-like "$out" "127.0.0.1 -> 127.0.0.1:5000: 15 ports \(15% of the pool\)" "--top: busiest destination row"
-like "$out" "::1 -> \[::1\]:5000: 3 ports \(3% of the pool\)" "--top: IPv6 destination row"
-like "$out" "127.0.0.1: 16 of 100 \(16%\), listening 1, PIDs 0" "--top: local address row"
+like "$out" "127.0.0.1 -> 127.0.0.1:5000: 15 ports \(15.0% of the pool\)" "--top: busiest destination row"
+like "$out" "::1 -> \[::1\]:5000: 3 ports \(3.0% of the pool\)" "--top: IPv6 destination row"
+like "$out" "127.0.0.1: 16 of 100 \(16.0%\), listening 1, PIDs 0" "--top: local address row"
 is "$(perf "$out" tcp_churn)" 0.02 "tcp_churn = 5 TIME_WAIT / 240 s"
 like "$out" "\(5 in TIME_WAIT / 240 s, an estimated lifetime: the OS setting is not configured\)" \
 	"churn: without TcpTimedWaitDelay the lifetime is labelled an estimate"

@@ -411,8 +411,8 @@ static void test_render(void)
 	attrib_report(&a, &t, 5, &fake, 0, &tab);
 	res.p[EPH_TCP].attrib = &tab;
 	render(&res, &sb);
-	ok(strstr(sb_str(&sb), " 'tcp_churn'=1.67;;;0\n") != NULL,
-	   "tcp_churn = 100/60, two decimals, last perfdata");
+	ok(strstr(sb_str(&sb), " 'tcp_churn'=1.67;;;0 'tcp_churn_max'=15;;;0\n") != NULL,
+	   "tcp_churn = 100/60, two decimals; tcp_churn_max = 900/60, last perfdata");
 	ok(strstr(sb_str(&sb),
 		  "tcp: top processes by ports held (1 of them; pool 900 ports)\n"
 		  "tcp:   pid 10 proc10: 41 ports (4.6%), 41 sockets\n"
@@ -420,12 +420,17 @@ static void test_render(void)
 		  "tcp: top destinations by ports held (2 of them):\n"
 		  "tcp:   127.0.0.1 -> 127.0.0.1:5003: 100 ports (11.1% of the pool)\n"
 		  "tcp:   127.0.0.2 -> 127.0.0.1:5001: 41 ports (4.6% of the pool)\n"
+		  "tcp: TIME_WAIT by destination (1 of them), with the processes that talk to it "
+		  "now (TIME_WAIT has no owner: inferred):\n"
+		  "tcp:   100 in TIME_WAIT toward 127.0.0.1:5003: no process talks to it now\n"
 		  "tcp: local addresses (2 of them): in use, of pool, %, listening, PIDs\n"
 		  "tcp:   127.0.0.1: 100 of 900 (11.1%), listening 0, PIDs 0\n"
 		  "tcp:   127.0.0.2: 41 of 900 (4.6%), listening 0, PIDs 1\n"
 		  "tcp: churn 1.67 connections closed/s (100 in TIME_WAIT / 60 s, the lifetime "
-		  "fixed by the OS); the pool sustains 15/s (900 ports / 60 s): now at 11.1% of "
-		  "it\n") != NULL,
+		  "fixed by the OS); the busiest destination 127.0.0.1 -> 127.0.0.1:5003 closes "
+		  "1.67/s (100 in TIME_WAIT / 60 s) and sustains 15/s (900 ports / 60 s, the "
+		  "TIME_WAIT lifetime): now at 11.1% of it; each destination has a budget of its "
+		  "own\n") != NULL,
 	   "long output tables");
 	if (tap_failed) {
 		printf("# %s", sb_str(&sb));
@@ -459,20 +464,23 @@ static void test_render(void)
 	 * TcpTimedWaitDelay is ignored and the churn line says why it is an estimate. */
 	{
 		const struct sys_tw_info ignored = {
-			true, "TcpTimedWaitDelay 1 is outside 30-300, ignored (HKLM\\X); 240 s assumed"
+			.ignored = true,
+			.setting = "TcpTimedWaitDelay 1 is outside 30-300, ignored (HKLM\\X); 240 s assumed"
 		};
 
 		cfg.verbose = 1;
 		evaluate_churn(&res.p[EPH_TCP], 240, false, true, &ignored);
 		render(&res, &sb);
-		ok(strstr(sb_str(&sb), "'tcp_churn'=0.42;;;0\n") != NULL,
-		   "ignored setting: tcp_churn = 100/240");
+		ok(strstr(sb_str(&sb), "'tcp_churn'=0.42;;;0 'tcp_churn_max'=3.75;;;0\n") != NULL,
+		   "ignored setting: tcp_churn = 100/240, tcp_churn_max 900/240");
 		ok(strstr(sb_str(&sb),
 			  "\ntcp: TcpTimedWaitDelay 1 is outside 30-300, ignored (HKLM\\X); 240 s "
 			  "assumed\n"
 			  "tcp: churn 0.42 connections closed/s (100 in TIME_WAIT / 240 s, an "
-			  "estimated lifetime: the OS setting is out of range, ignored); the pool "
-			  "sustains 3.75/s (900 ports / 240 s): now at 11.1% of it\n") != NULL,
+			  "estimated lifetime: the OS setting is out of range, ignored); the busiest "
+			  "destination 127.0.0.1 -> 127.0.0.1:5003 closes 0.42/s (100 in TIME_WAIT "
+			  "/ 240 s) and sustains 3.75/s (900 ports / 240 s, the TIME_WAIT lifetime): now "
+			  "at 11.1% of it; each destination has a budget of its own\n") != NULL,
 		   "-v: the setting line, then the churn line that says it was ignored");
 		cfg.verbose = 0;
 		render(&res, &sb);
@@ -526,6 +534,101 @@ static void test_render(void)
 }
 
 /* A dual-stack socket bound to ::ffff:127.0.0.1 is in 127.0.0.1's row, not a row of its own. */
+/* Toward 127.0.0.1:5003: process 10 (root) holds 3, process 20 (uid 1000) 1, and 50 in
+ * TIME_WAIT; toward :5004 7 in TIME_WAIT and nobody. */
+static void tw_population(struct tally *t, struct attrib *a)
+{
+	struct sock_rec r;
+
+	tally_init(t, EPH_TCP, &pool);
+	attrib_init(a, EPH_TCP, &pool);
+	for (uint16_t i = 0; i < 3; i++) {
+		r = rec(EPH_TCP_ESTABLISHED, 1, (uint16_t)(40001 + i), 5003, 0, EPH_OWNER_NONE,
+			100 + i);
+		tally_add(t, &r);
+		attrib_add(a, &r);
+	}
+	r = rec(EPH_TCP_ESTABLISHED, 1, 40004, 5003, 1000, EPH_OWNER_NONE, 200);
+	tally_add(t, &r);
+	attrib_add(a, &r);
+	for (uint16_t i = 0; i < 57; i++) {
+		r = rec(EPH_TCP_TIME_WAIT, 1, (uint16_t)(40100 + i), i < 50 ? 5003 : 5004, 0,
+			EPH_OWNER_NONE, 0);
+		tally_add(t, &r);
+		attrib_add(a, &r);
+	}
+}
+
+/* TIME_WAIT has no owner: the rows name, per destination, the owner that talks to it now. */
+static void test_time_wait(void)
+{
+	static struct tally t;
+	static struct attrib a;
+	static struct attrib_tables tab;
+	static struct result res;
+	struct eph_config cfg;
+	struct sys_pool_info pinfo;
+	struct sys_sock_info sinfo;
+	struct strbuf sb = { 0 }, junk = { 0 };
+	struct eph_err err;
+	char *argv[] = { "check_ephemeral", "--top", "5", NULL };
+
+	ok(cli_parse(3, argv, &cfg, &junk, &err) == CLI_RUN, "--top 5 parses");
+	memset(&pinfo, 0, sizeof(pinfo));
+	memset(&sinfo, 0, sizeof(sinfo));
+	fake_reset();
+	visible[n_visible++] = 10;
+	visible[n_visible++] = 20;
+	tw_population(&t, &a);
+	attrib_report(&a, &t, 5, &fake, 0, &tab);
+	is_int(tab.tw_total, 2, "two destinations with TIME_WAIT");
+	is_int(tab.n_tw, 2, "both shown");
+	ok(tab.tw[0].key.rport == 5003 && tab.tw[0].time_wait == 50 && tab.tw[0].id == 10 &&
+		   tab.tw[0].ports == 3 && tab.tw[0].others == 1 &&
+		   strcmp(tab.tw[0].name, "proc10") == 0,
+	   "5003: 50 in TIME_WAIT, inferred to process 10 (3 ports), one more talks to it");
+	ok(tab.tw[1].key.rport == 5004 && tab.tw[1].time_wait == 7 &&
+		   tab.tw[1].id == EPH_OWNER_NONE && tab.tw[1].ports == 0,
+	   "5004: 7 in TIME_WAIT, nobody talks to it");
+
+	memset(&res, 0, sizeof(res));
+	res.cfg = &cfg;
+	ok(evaluate_proto(&cfg, &pool, &t, &pinfo, &sinfo, &res.p[EPH_TCP], &err) == 0,
+	   "evaluates");
+	evaluate_merge(&res);
+	res.p[EPH_TCP].attrib = &tab;
+	render(&res, &sb);
+	ok(strstr(sb_str(&sb), "\ntcp:   proc10 (pid 10): 3 ports, and ~50 in TIME_WAIT toward "
+			       "127.0.0.1:5003 (inferred; 1 more process talks to it)\n") &&
+		   strstr(sb_str(&sb), "\ntcp:   7 in TIME_WAIT toward 127.0.0.1:5004: no process "
+				       "talks to it now\n"),
+	   "rendered: the inferred owner, and the destination nobody talks to");
+
+	/* Per user (another user's processes hidden): the user behind the TIME_WAIT. */
+	fake_reset();
+	visible[n_visible++] = 10;
+	fake_denied = 1;
+	attrib_free(&a);
+	tally_free(&t);
+	tw_population(&t, &a);
+	attrib_report(&a, &t, 5, &fake, 0, &tab);
+	ok(tab.per_user && tab.tw[0].id == 0 && tab.tw[0].ports == 3 && tab.tw[0].others == 1 &&
+		   strcmp(tab.tw[0].name, "root") == 0,
+	   "per user: root behind the TIME_WAIT toward 5003, one more user talks to it");
+	render(&res, &sb);
+	ok(strstr(sb_str(&sb), "\ntcp:   root (uid 0): 3 ports, and ~50 in TIME_WAIT toward "
+			       "127.0.0.1:5003 (inferred; 1 more user talks to it)\n") != NULL,
+	   "rendered per user");
+
+	/* --top 1: one row, the busiest. */
+	attrib_report(&a, &t, 1, &fake, 0, &tab);
+	ok(tab.n_tw == 1 && tab.tw_total == 2 && tab.tw[0].key.rport == 5003, "--top 1: one row");
+	sb_free(&sb);
+	sb_free(&junk);
+	attrib_free(&a);
+	tally_free(&t);
+}
+
 static void test_mapped(void)
 {
 	static struct attrib a;
@@ -561,6 +664,7 @@ int main(void)
 	test_pid_given();
 	test_limits();
 	test_render();
+	test_time_wait();
 	test_mapped();
 	return done_testing();
 }

@@ -97,6 +97,57 @@ static void state_is(enum eph_metric m, const char *w, const char *c, size_t use
 	       eph_status_name(want));
 }
 
+/* Which destinations connect() reuses TIME_WAIT toward (net/ipv4/tcp_ipv4.c, tcp_twsk_unique). */
+static void test_tw_reuse(void)
+{
+	struct sys_tw_info i;
+	struct dest_key lo4, remote4, lo6, remote6, mapped;
+
+	memset(&lo4, 0, sizeof(lo4));
+	lo4.family = 4;
+	lo4.laddr[0] = 10;
+	lo4.raddr[0] = 127;
+	lo4.raddr[3] = 1;
+	remote4 = lo4;
+	remote4.raddr[0] = 10;
+	memset(&lo6, 0, sizeof(lo6));
+	lo6.family = 6;
+	lo6.laddr[15] = 1; /* from ::1 to a remote address: still loopback */
+	lo6.raddr[0] = 0x20;
+	remote6 = lo6;
+	remote6.laddr[15] = 2;
+	mapped = remote6;
+	mapped.raddr[0] = 0;
+	mapped.raddr[10] = mapped.raddr[11] = 0xff;
+	mapped.raddr[12] = 127;
+	mapped.raddr[15] = 1;
+
+	memset(&i, 0, sizeof(i));
+	i.reuse_model = true;
+	i.reuse = SYS_TW_REUSE_LOOPBACK;
+	i.timestamps = 1;
+	i.reuse_delay_ms = 1000;
+	ok(evaluate_tw_reuse(&i, &lo4) && !evaluate_tw_reuse(&i, &remote4) &&
+		   evaluate_tw_reuse(&i, &lo6) && !evaluate_tw_reuse(&i, &remote6) &&
+		   evaluate_tw_reuse(&i, &mapped) && !evaluate_tw_reuse(&i, NULL),
+	   "tcp_tw_reuse 2: loopback remote or local address only (127/8, ::1, ::ffff:127.x)");
+	i.reuse = SYS_TW_REUSE_ALL;
+	ok(evaluate_tw_reuse(&i, &remote4) && evaluate_tw_reuse(&i, NULL),
+	   "tcp_tw_reuse 1: every destination");
+	i.timestamps = 0;
+	ok(!evaluate_tw_reuse(&i, &lo4), "no reuse without TCP timestamps");
+	i.timestamps = -1;
+	ok(!evaluate_tw_reuse(&i, &lo4), "no reuse when tcp_timestamps could not be read");
+	i.timestamps = 1;
+	i.reuse = -1;
+	ok(!evaluate_tw_reuse(&i, &lo4), "tcp_tw_reuse unknown: taken as off");
+	i.reuse = SYS_TW_REUSE_OFF;
+	ok(!evaluate_tw_reuse(&i, &lo4), "tcp_tw_reuse 0: off");
+	i.reuse = SYS_TW_REUSE_ALL;
+	i.reuse_model = false;
+	ok(!evaluate_tw_reuse(&i, &lo4), "no reuse model (Windows): never");
+}
+
 int main(void)
 {
 	struct proto_result pr;
@@ -107,6 +158,7 @@ int main(void)
 		   num_round1(0.04) == 0 && num_round1(33.333) == 33.3 && num_round1(66.666) == 66.7 &&
 		   num_round1(0.25) == 0.3 && num_round1(0) == 0,
 	   "num_round1 rounds to one decimal");
+	test_tw_reuse();
 	pct_of(40000, 40099, 45, 45);
 	pct_of(40000, 40002, 1, 33.3);
 	pct_of(40000, 40002, 2, 66.7);
@@ -175,14 +227,18 @@ int main(void)
 	state_is(EPH_METRIC_USED, "@10:20", "@15:20", 15, EPH_CRITICAL);
 	state_is(EPH_METRIC_PCT, "~:50", "~:75", 70, EPH_CRITICAL);
 
-	/* The destination metric is about connect(): ignored for UDP, applied to TCP. */
+	/* The destination metric is about connect(): a UDP port is taken for every destination,
+	 * so UDP is judged by its percent, with the same thresholds. */
 	fill(&tcp, EPH_TCP, 60, 60);
 	fill(&udp, EPH_UDP, 60, 60);
 	config(EPH_METRIC_DEST, "@0:100", "@0:100");
-	ok(judge(&pr, &udp) == EPH_OK && pr.dest_max == 0 && pr.used == 60,
-	   "--metric dest: UDP stays OK even with thresholds that always alert");
+	ok(judge(&pr, &udp) == EPH_CRITICAL && pr.dest_max == 0 && pr.used == 60 &&
+		   pr.judged == EPH_METRIC_PCT && pr.value == pr.pct,
+	   "--metric dest: UDP is judged by its percent");
 	ok(judge(&pr, &tcp) == EPH_CRITICAL && pr.dest_pct == 66.7,
 	   "--metric dest: TCP 60 of 90 toward one destination (66.7%%) alerts");
+	config(EPH_METRIC_DEST, "80", "90");
+	ok(judge(&pr, &udp) == EPH_OK, "--metric dest: UDP at 66.7 %% is OK under 80/90");
 	config(EPH_METRIC_DEST, "50", "75");
 	fill(&tcp, EPH_TCP, 60, 20);
 	ok(judge(&pr, &tcp) == EPH_OK && pr.pct == 66.7 && pr.dest_pct == 22.2,

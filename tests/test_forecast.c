@@ -9,8 +9,9 @@
 
 #define NOW 1764118556 /* 2025-11-26T00:55:56Z */
 
-static const struct forecast_key key_both = { { true, true }, EPH_FAM_ALL, 0, 0 };
-static const struct forecast_key key_tcp = { { true, false }, EPH_FAM_ALL, 0, 0 };
+static const struct forecast_key key_both = { { true, true }, EPH_FAM_ALL, 0, 0, NULL };
+static const struct forecast_key key_tcp = { { true, false }, EPH_FAM_ALL, 0, 0, NULL };
+static const struct forecast_key key_all = { { true, true }, EPH_FAM_ALL, 0, 0, "all" };
 
 /* Adds a sample of the own namespace: tcp and udp counts, -1 for none. */
 static void add(struct forecast_state *st, int64_t t, int tcp, int udp)
@@ -21,14 +22,14 @@ static void add(struct forecast_state *st, int64_t t, int tcp, int udp)
 	s.t = t;
 	s.used[EPH_TCP] = tcp;
 	s.used[EPH_UDP] = udp;
-	if (forecast_add(st, &s, NULL) < 0) {
+	if (forecast_add(st, &s, 1, NULL, NULL) < 0) {
 		ok(0, "adding a sample at %lld", (long long)t);
 	}
 }
 
 static void test_key(void)
 {
-	struct forecast_key k = { { true, false }, EPH_FAM_V6, 40000, 40999 };
+	struct forecast_key k = { { true, false }, EPH_FAM_V6, 40000, 40999, NULL };
 	char buf[FORECAST_KEY_MAX], name[48], name2[48];
 
 	forecast_key_string(&key_both, buf, sizeof(buf));
@@ -43,7 +44,7 @@ static void test_key(void)
 
 	forecast_file_name(&key_both, name, sizeof(name));
 	is_str(name, "check_ephemeral-2709953b5bb0f2e9.state", "file name: FNV-1a 64 of the key");
-	k = (struct forecast_key){ { true, false }, EPH_FAM_V6, 40000, 40999 };
+	k = (struct forecast_key){ { true, false }, EPH_FAM_V6, 40000, 40999, NULL };
 	forecast_file_name(&k, name2, sizeof(name2));
 	is_str(name2, "check_ephemeral-e275adb39dd05181.state", "another key, another file");
 }
@@ -137,7 +138,7 @@ static void test_window(void)
 	s.t = NOW;
 	s.used[EPH_TCP] = 700;
 	s.used[EPH_UDP] = -1;
-	ok(forecast_add(&st, &s, NULL) == 0, "adding a sample");
+	ok(forecast_add(&st, &s, 1, NULL, NULL) == 0, "adding a sample");
 	ok(st.n == 4 && st.s[0].t == NOW - 600 && st.s[1].t == NOW - 300 && st.s[3].used[0] == 700,
 	   "adding drops the samples older than the window and later than now (clock set back)");
 	forecast_free(&st);
@@ -158,18 +159,23 @@ static void test_add_bounds(void)
 	   "70 runs: the newest 64 samples are kept");
 	forecast_free(&st);
 
-	/* 1100 samples in 20 namespaces over 550 s: 55 per namespace, 1024 kept in all. */
-	memset(&s, 0, sizeof(s));
-	for (int i = 0; i < 1100; i++) {
-		s.t = NOW + i / 2;
-		snprintf(s.ns, sizeof(s.ns), "ns%02d-%055d", i % 20, 0);
-		s.used[EPH_TCP] = 65536;
-		s.used[EPH_UDP] = 65536;
-		if (forecast_add(&st, &s, NULL) < 0) {
+	/* 55 runs 10 s apart over 80 namespaces: 4400 samples, 4096 kept in all. */
+	for (int r = 0; r < 55; r++) {
+		struct forecast_sample run[80];
+
+		memset(run, 0, sizeof(run));
+		for (int k = 0; k < 80; k++) {
+			run[k].t = NOW + r * 10;
+			snprintf(run[k].ns, sizeof(run[k].ns), "ns%02d-%055d", k, 0);
+			run[k].used[EPH_TCP] = 65536;
+			run[k].used[EPH_UDP] = 65536;
+		}
+		if (forecast_add(&st, run, 80, NULL, NULL) < 0) {
 			break;
 		}
 	}
-	ok(st.n == FORECAST_MAX_TOTAL && st.s[0].t == NOW + 38, "1100 samples: the newest 1024 kept");
+	ok(st.n == FORECAST_MAX_TOTAL && st.s[0].t == NOW + 30,
+	   "4400 samples: the newest 4096 kept (%zu)", st.n);
 	for (size_t i = 0; i < st.n; i++) {
 		in_ns += strncmp(st.s[i].ns, "ns05-", 5) == 0;
 	}
@@ -188,15 +194,15 @@ static void test_add_bounds(void)
 	s.used[EPH_TCP] = 1;
 	s.used[EPH_UDP] = -1;
 	snprintf(s.ns, sizeof(s.ns), "a b");
-	ok(forecast_add(&st, &s, &err) < 0 && st.n == FORECAST_MAX_TOTAL,
+	ok(forecast_add(&st, &s, 1, NULL, &err) < 0 && st.n == FORECAST_MAX_TOTAL,
 	   "a namespace key with a blank is refused, nothing changes");
 	s.ns[0] = '\0';
 	s.used[EPH_TCP] = 65537;
-	ok(forecast_add(&st, &s, &err) < 0 && st.n == FORECAST_MAX_TOTAL,
+	ok(forecast_add(&st, &s, 1, NULL, &err) < 0 && st.n == FORECAST_MAX_TOTAL,
 	   "a count above 65536 is refused");
 	s.used[EPH_TCP] = 1;
 	s.t = -1;
-	ok(forecast_add(&st, &s, &err) < 0, "a negative time is refused");
+	ok(forecast_add(&st, &s, 1, NULL, &err) < 0, "a negative time is refused");
 	forecast_free(&st);
 }
 
@@ -214,7 +220,7 @@ static void test_format(void)
 	snprintf(s.ns, sizeof(s.ns), "blue");
 	s.used[EPH_TCP] = 7;
 	s.used[EPH_UDP] = 65536;
-	forecast_add(&st, &s, NULL);
+	forecast_add(&st, &s, 1, NULL, NULL);
 	forecast_format(&st, &key_both, &sb);
 	is_str(sb_str(&sb),
 	       "check_ephemeral forecast 1\n"
@@ -335,6 +341,15 @@ static void test_parse_bounds(void)
 	   "65 samples of one namespace: refused (%s)", err.msg);
 	sb_free(&sb);
 
+	/* Interleaved with another namespace: the 65th sample of one is refused all the same. */
+	sb_puts(&sb, HEAD);
+	for (int i = 0; i < FORECAST_MAX_SAMPLES + 1; i++) {
+		sb_printf(&sb, "%d 1:a 1 2\n%d 2:b 1 2\n", NOW + i, NOW + i);
+	}
+	ok(parse(sb_str(&sb), &key_both, &err, &n) < 0 && strstr(err.msg, "line 131 is beyond"),
+	   "65 samples of one namespace among others: refused (%s)", err.msg);
+	sb_free(&sb);
+
 	sb_puts(&sb, HEAD);
 	while (sb.len <= FORECAST_FILE_MAX && !sb.overflow) {
 		sb_puts(&sb, "1764118556 - 1 2\n");
@@ -362,6 +377,216 @@ static void test_words(void)
 	}
 }
 
+/* A --netns sample: namespace key ns, time t, tcp and udp counts. */
+static struct forecast_sample ns_sample(const char *ns, int64_t t, int tcp, int udp)
+{
+	struct forecast_sample s;
+
+	memset(&s, 0, sizeof(s));
+	s.t = t;
+	snprintf(s.ns, sizeof(s.ns), "%s", ns);
+	s.used[EPH_TCP] = tcp;
+	s.used[EPH_UDP] = udp;
+	return s;
+}
+
+static void test_ns_key(void)
+{
+	char key[FORECAST_NS_MAX], key2[FORECAST_NS_MAX], buf[FORECAST_KEY_MAX], long_name[160];
+	char name[48], name2[48];
+	struct forecast_key k = key_all;
+
+	forecast_ns_key(4026532567u, "docker 1a2b3c4d5e6f", key, sizeof(key));
+	is_str(key, "4026532567:docker%201a2b3c4d5e6f", "a namespace's key: inode, ':', the name");
+	ok(forecast_ns_valid(key), "and it is a valid key");
+	forecast_ns_key(1, "a%b#c\t\xc3\xa9", key, sizeof(key));
+	is_str(key, "1:a%25b%23c%09%C3%A9", "'%%', '#', control and non-ASCII bytes as %%XX");
+	memset(long_name, 'x', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	forecast_ns_key(4026532567u, long_name, key, sizeof(key));
+	ok(strlen(key) == FORECAST_NS_MAX - 1 && forecast_ns_valid(key) &&
+		   strncmp(key, "4026532567:xxxx", 15) == 0 && key[strlen(key) - 17] == '#',
+	   "a long name: its start, '#' and a hash, within the key's size (%s)", key);
+	long_name[100] = 'y';
+	forecast_ns_key(4026532567u, long_name, key2, sizeof(key2));
+	ok(strcmp(key, key2) != 0, "two long names differing past the start: two keys");
+	forecast_ns_key(4026532567u, "", key, sizeof(key));
+	ok(strcmp(key, "4026532567:") == 0 && forecast_ns_valid(key), "an empty name: still a key");
+
+	forecast_key_string(&k, buf, sizeof(buf));
+	is_str(buf, "proto=tcp,udp families=ipv4,ipv6 range=os netns=all", "--netns is in the key");
+	forecast_file_name(&k, name, sizeof(name));
+	forecast_file_name(&key_both, name2, sizeof(name2));
+	ok(strcmp(name, name2) != 0, "--netns all has a file of its own");
+	k.netns = "/run/my netns/x";
+	forecast_key_string(&k, buf, sizeof(buf));
+	is_str(buf, "proto=tcp,udp families=ipv4,ipv6 range=os netns=/run/my%20netns/x",
+	       "a path with a blank: one field");
+	k.netns = long_name;
+	forecast_key_string(&k, buf, sizeof(buf));
+	ok(strlen(buf) < FORECAST_KEY_MAX - 1 && strchr(strstr(buf, "netns="), '#') != NULL,
+	   "a long --netns argument: its start and a hash (%s)", buf);
+}
+
+/* Several namespaces in one file: each has its own series and estimate. */
+static void test_ns_series(void)
+{
+	struct forecast_state st = { 0 }, back = { 0 };
+	struct forecast_sample run[2], next;
+	struct forecast_est e;
+	struct strbuf sb = { 0 };
+	struct eph_err err = { "" };
+
+	for (int i = 0; i < 4; i++) {
+		run[0] = ns_sample("4026531840:host", NOW - 300 + i * 100, 10, 5);
+		run[1] = ns_sample("4026532567:blue", NOW - 300 + i * 100, 100 + i * 100, 5 - i);
+		ok(forecast_add(&st, run, 2, NULL, &err) == 0, "run %d: two namespaces added", i);
+	}
+	forecast_estimate(&st, "4026532567:blue", EPH_TCP, NOW, 1000, &e);
+	ok(e.samples == 4 && e.slope == 1.0 && e.eta_set && e.eta == 600.0,
+	   "blue grows 1/s: ETA 600 s (got %g)", e.eta);
+	forecast_estimate(&st, "4026531840:host", EPH_TCP, NOW, 1000, &e);
+	ok(e.samples == 4 && e.rate_set && e.slope == 0 && !e.eta_set, "host is flat: no ETA");
+	forecast_estimate(&st, "", EPH_TCP, NOW, 1000, &e);
+	ok(e.samples == 0, "the own namespace's key has none of them");
+
+	next = ns_sample("4026532567:blue", NOW + 100, 500, 1);
+	forecast_estimate_next(&st, &next, EPH_TCP, 1000, &e);
+	ok(e.samples == 5 && e.span == 400 && e.slope == 1.0 && e.used == 500 && e.eta == 500.0,
+	   "estimate with this run's sample not yet added: 5 samples, ETA 500 s (got %g)",
+	   e.eta);
+	next = ns_sample("4026532999:green", NOW + 100, 5, 1);
+	forecast_estimate_next(&st, &next, EPH_TCP, 1000, &e);
+	ok(e.samples == 1 && !e.rate_set, "a namespace new in this run: one sample, no rate");
+
+	forecast_format(&st, &key_all, &sb);
+	ok(strstr(sb_str(&sb), "key proto=tcp,udp families=ipv4,ipv6 range=os netns=all\n"
+			       "1764118256 4026531840:host 10 5\n1764118256 4026532567:blue 100 5\n") !=
+		   NULL,
+	   "the file: one line per namespace and run");
+	ok(forecast_parse(sb_str(&sb), sb.len, &key_all, &back, &err) == 0 && back.n == 8 &&
+		   memcmp(back.s, st.s, 8 * sizeof(st.s[0])) == 0,
+	   "it reads back the same (%s)", err.msg);
+	ok(forecast_parse(sb_str(&sb), sb.len, &key_both, &back, &err) < 0 &&
+		   strstr(err.msg, "belongs to another check"),
+	   "a --netns file is not the plain check's");
+	sb_free(&sb);
+	forecast_free(&back);
+	forecast_free(&st);
+}
+
+/* A namespace's inode with another name is another namespace: the old series goes. */
+static void test_ns_identity(void)
+{
+	struct forecast_state st = { 0 };
+	struct forecast_sample run[3];
+	struct forecast_drops d;
+	struct eph_err err = { "" };
+	struct forecast_est e;
+
+	run[0] = ns_sample("100:docker%20aaa", NOW - 60, 50, -1);
+	run[1] = ns_sample("101:blue", NOW - 60, 10, -1);
+	run[2] = ns_sample("1000:red", NOW - 60, 10, -1);
+	forecast_add(&st, run, 3, NULL, &err);
+	run[0] = ns_sample("100:docker%20aaa", NOW - 30, 60, -1);
+	forecast_add(&st, run, 1, NULL, &err);
+	/* docker aaa died; its inode 100 went to docker bbb. 1000:red is not 100's. */
+	run[0] = ns_sample("100:docker%20bbb", NOW, 5, -1);
+	run[1] = ns_sample("101:blue", NOW, 12, -1);
+	run[2] = ns_sample("10:x", NOW, 1, -1);
+	ok(forecast_add(&st, run, 3, &d, &err) == 0, "a run where an inode has a new name");
+	is_int(d.renamed, 2, "the old name's 2 samples are dropped");
+	ok(d.unseen == 0 && d.capped == 0, "nothing else");
+	forecast_estimate(&st, "100:docker%20bbb", EPH_TCP, NOW, 100, &e);
+	ok(e.samples == 1 && !e.rate_set, "the new namespace starts its own series");
+	forecast_estimate(&st, "101:blue", EPH_TCP, NOW, 100, &e);
+	ok(e.samples == 2 && e.rate_set, "the one with the same name keeps its series");
+	forecast_estimate(&st, "1000:red", EPH_TCP, NOW, 100, &e);
+	ok(e.samples == 1, "a namespace not in this run (another inode) stays");
+	is_int(st.n, 5, "5 samples left");
+	forecast_free(&st);
+}
+
+/* The bounds with hundreds of namespaces. */
+static void test_ns_caps(void)
+{
+	enum { SEEN = 300, UNSEEN = 64, PER = 59 };
+	struct forecast_state st = { 0 };
+	struct forecast_sample *run = calloc(4200, sizeof(*run));
+	struct forecast_drops d;
+	struct eph_err err = { "" };
+	struct forecast_est e;
+	size_t rated = 0, left_unseen = 0;
+	char ns[FORECAST_NS_MAX];
+
+	if (!run) {
+		ok(0, "memory");
+		return;
+	}
+	/* 300 namespaces sampled 590 s ago; then 64 others, 59 samples each, not in the next run. */
+	for (int k = 0; k < SEEN; k++) {
+		snprintf(ns, sizeof(ns), "%d:seen%d", 5000 + k, k);
+		run[k] = ns_sample(ns, NOW - 590, k, -1);
+	}
+	forecast_add(&st, run, SEEN, NULL, &err);
+	for (int i = 0; i < PER; i++) {
+		for (int k = 0; k < UNSEEN; k++) {
+			snprintf(ns, sizeof(ns), "%d:gone%d", 9000 + k, k);
+			run[k] = ns_sample(ns, NOW - 500 + i, 1, -1);
+		}
+		forecast_add(&st, run, UNSEEN, NULL, &err);
+	}
+	is_int(st.n, SEEN + UNSEEN * PER, "4076 samples kept so far");
+	for (int k = 0; k < SEEN; k++) {
+		snprintf(ns, sizeof(ns), "%d:seen%d", 5000 + k, k);
+		run[k] = ns_sample(ns, NOW, k + 10, -1);
+	}
+	ok(forecast_add(&st, run, SEEN, &d, &err) == 0, "a run of 300 namespaces");
+	is_int(st.n, FORECAST_MAX_TOTAL, "the file stays at %d samples", FORECAST_MAX_TOTAL);
+	ok(d.unseen == SEEN + UNSEEN * PER + SEEN - FORECAST_MAX_TOTAL && d.capped == 0 &&
+		   d.renamed == 0,
+	   "the namespaces not in this run lost theirs first, though the others' are older (%zu)",
+	   d.unseen);
+	for (int k = 0; k < SEEN; k++) {
+		snprintf(ns, sizeof(ns), "%d:seen%d", 5000 + k, k);
+		forecast_estimate(&st, ns, EPH_TCP, NOW, 1000, &e);
+		rated += e.rate_set && e.slope > 0;
+	}
+	is_int(rated, SEEN, "every namespace of the run keeps its series: 300 rates");
+	for (size_t i = 0; i < st.n; i++) {
+		left_unseen += strstr(st.s[i].ns, ":gone") != NULL;
+	}
+	is_int(left_unseen, FORECAST_MAX_TOTAL - 2 * SEEN, "the newest of the others stay");
+	forecast_free(&st);
+
+	/* A run of more namespaces than the file holds: the oldest of all, then this run's own. */
+	for (int k = 0; k < 4200; k++) {
+		snprintf(ns, sizeof(ns), "%d:n%d", 1 + k, k);
+		run[k] = ns_sample(ns, NOW, 1, -1);
+	}
+	ok(forecast_add(&st, run, 4200, &d, &err) == 0 && st.n == FORECAST_MAX_TOTAL &&
+		   d.capped == 4200 - FORECAST_MAX_TOTAL,
+	   "4200 namespaces in one run: %d kept, %zu dropped", FORECAST_MAX_TOTAL, d.capped);
+	forecast_free(&st);
+
+	/* 70 runs of one namespace among others: its oldest beyond 64 go. */
+	for (int i = 0; i < 70; i++) {
+		run[0] = ns_sample("7:busy", NOW - 69 + i, i, -1);
+		run[1] = ns_sample("8:calm", NOW - 69 + i, 1, -1);
+		forecast_add(&st, run, 2, &d, &err);
+	}
+	ok(st.n == 2 * FORECAST_MAX_SAMPLES && d.capped == 2, "64 kept per namespace, 2 dropped");
+	run[0] = ns_sample("x y", NOW, 1, -1);
+	ok(forecast_add(&st, run, 1, NULL, &err) < 0 && st.n == 2 * FORECAST_MAX_SAMPLES,
+	   "a bad key in a run: refused, nothing changes");
+	run[0] = ns_sample("7:busy", NOW, 1, -1);
+	run[1] = ns_sample("8:calm", NOW + 1, 1, -1);
+	ok(forecast_add(&st, run, 2, NULL, &err) < 0 && st.n == 2 * FORECAST_MAX_SAMPLES,
+	   "a run's samples at two times: refused");
+	forecast_free(&st);
+	free(run);
+}
+
 int main(void)
 {
 	test_key();
@@ -372,5 +597,9 @@ int main(void)
 	test_parse();
 	test_parse_bounds();
 	test_words();
+	test_ns_key();
+	test_ns_series();
+	test_ns_identity();
+	test_ns_caps();
 	return done_testing();
 }

@@ -76,9 +76,18 @@ static void test_values(void)
 	   "each value from its field");
 	metric_get(EPH_METRIC_PCT)->summary(&p, &sb);
 	metric_get(EPH_METRIC_DEST)->summary(&p, &sb);
-	is_str(sb_str(&sb), " 30 of 100 ports in use (30%), worst destination ~12",
+	is_str(sb_str(&sb), " 30 of 100 ports in use (30.0%), worst destination ~12 ports to 0.0.0.0:0",
 	       "the first-line words, ~ for an inexact destination count");
 	ok(metric_get(EPH_METRIC_USED)->summary == NULL, "used adds no words");
+	sb_reset(&sb);
+	metric_get(EPH_METRIC_FREE)->lead(&p, "below 80", &sb);
+	metric_get(EPH_METRIC_USED)->lead(&p, "", &sb);
+	metric_get(EPH_METRIC_DEST)->lead(&p, "outside 0..10", &sb);
+	is_str(sb_str(&sb),
+	       " free 70 ports (below 80) used 30 ports worst destination ~12 ports to 0.0.0.0:0 "
+	       "(12.0%, outside 0..10)",
+	       "the words of a judged metric: value, and why when it alerts");
+	ok(metric_get(EPH_METRIC_PCT)->lead == NULL, "pct, the default, has no leading words");
 	sb_free(&sb);
 
 	/* eta: a value only while the count grows, whole seconds, words under an hour. */
@@ -101,10 +110,40 @@ static void test_values(void)
 	sb_free(&sb);
 }
 
+/* Used and free: defaults per protocol as a share of its pool; dest judges UDP by pct. */
+static void test_defaults(void)
+{
+	struct threshold none, w, c, given;
+	char ws[32], cs[32];
+
+	memset(&none, 0, sizeof(none));
+	metric_thresholds_for(metric_get(EPH_METRIC_USED), 28232, &none, &none, &w, &c);
+	is_str(threshold_format(&w, ws, sizeof(ws)), "22585", "used warns above 80 %% of 28232");
+	is_str(threshold_format(&c, cs, sizeof(cs)), "25408", "and is critical above 90 %%");
+	metric_thresholds_for(metric_get(EPH_METRIC_FREE), 28232, &none, &none, &w, &c);
+	is_str(threshold_format(&w, ws, sizeof(ws)), "5647:", "free warns below 20 %% of 28232");
+	is_str(threshold_format(&c, cs, sizeof(cs)), "2824:", "and is critical below 10 %%");
+	metric_thresholds_for(metric_get(EPH_METRIC_FREE), 1000, &none, &none, &w, &c);
+	ok(threshold_alerts(&w, 199) && !threshold_alerts(&w, 200) && threshold_alerts(&c, 99) &&
+		   !threshold_alerts(&c, 100),
+	   "free in a 1000-port pool: warning under 200, critical under 100");
+	ok(threshold_parse("10", &given) == THRESHOLD_OK, "-w 10 parses");
+	metric_thresholds_for(metric_get(EPH_METRIC_FREE), 1000, &given, &none, &w, &c);
+	is_str(threshold_format(&w, ws, sizeof(ws)), "10", "a given -w is kept");
+	is_str(threshold_format(&c, cs, sizeof(cs)), "100:", "the missing -c is the default");
+	metric_thresholds_for(metric_get(EPH_METRIC_PCT), 1000, &none, &none, &w, &c);
+	ok(!w.set && !c.set, "pct: no share default (its 80/90 come from the CLI)");
+	ok(metric_judging(EPH_METRIC_DEST, EPH_UDP) == metric_get(EPH_METRIC_PCT) &&
+		   metric_judging(EPH_METRIC_DEST, EPH_TCP) == metric_get(EPH_METRIC_DEST) &&
+		   metric_judging(EPH_METRIC_FREE, EPH_UDP) == metric_get(EPH_METRIC_FREE),
+	   "dest judges UDP by pct; the others judge every protocol");
+}
+
 int main(void)
 {
 	test_rows();
 	test_lists();
 	test_values();
+	test_defaults();
 	return done_testing();
 }

@@ -151,8 +151,9 @@ int main(void)
 	config(EPH_METRIC_PCT, "80", "90", false, 0);
 	out = render(&sb);
 	is_str(out,
-	       "EPHEMERAL OK - tcp 9 of 90 ports in use (10%), worst destination 5 | "
-	       "'tcp_used'=9;;;0;90 'tcp_pct'=10%;80;90;0;100 'tcp_free'=81;;;0;90 " TCP_PERF_TAIL
+	       "EPHEMERAL OK - tcp 9 of 90 ports in use (10.0%), worst destination 5 ports to "
+	       "10.0.0.1:443 | "
+	       "'tcp_used'=9;;;0;90 'tcp_pct'=10.0%;80;90;0;100 'tcp_free'=81;;;0;90 " TCP_PERF_TAIL
 	       " 'tcp_dest_pct'=5.6%;;;0;100\n",
 	       "default output: one line, thresholds on tcp_pct only");
 	is_int(report_nagios.exit_code(&res), 0, "OK exits 0");
@@ -161,24 +162,25 @@ int main(void)
 	config(EPH_METRIC_USED, "5", "8", false, 0);
 	out = render(&sb);
 	is_str(out,
-	       "EPHEMERAL CRITICAL - tcp 9 of 90 ports in use (10%), worst destination 5 | "
-	       "'tcp_used'=9;5;8;0;90 'tcp_pct'=10%;;;0;100 'tcp_free'=81;;;0;90 " TCP_PERF_TAIL
+	       "EPHEMERAL CRITICAL - tcp used 9 ports (outside 0..8), 9 of 90 in use | "
+	       "'tcp_used'=9;5;8;0;90 'tcp_pct'=10.0%;;;0;100 'tcp_free'=81;;;0;90 " TCP_PERF_TAIL
 	       " 'tcp_dest_pct'=5.6%;;;0;100\n",
-	       "--metric used -w 5 -c 8: CRITICAL, thresholds on tcp_used");
+	       "--metric used -w 5 -c 8: CRITICAL, the line leads with it, thresholds on tcp_used");
 	is_int(report_nagios.exit_code(&res), 2, "CRITICAL exits 2");
 	config(EPH_METRIC_FREE, "85:", "50:", false, 0);
 	out = render(&sb);
 	is_str(out,
-	       "EPHEMERAL WARNING - tcp 9 of 90 ports in use (10%), worst destination 5 | "
-	       "'tcp_used'=9;;;0;90 'tcp_pct'=10%;;;0;100 'tcp_free'=81;85:;50:;0;90 " TCP_PERF_TAIL
+	       "EPHEMERAL WARNING - tcp free 81 ports (below 85), 9 of 90 in use | "
+	       "'tcp_used'=9;;;0;90 'tcp_pct'=10.0%;;;0;100 'tcp_free'=81;85:;50:;0;90 " TCP_PERF_TAIL
 	       " 'tcp_dest_pct'=5.6%;;;0;100\n",
 	       "--metric free -w 85: -c 50:: WARNING, thresholds on tcp_free");
 	is_int(report_nagios.exit_code(&res), 1, "WARNING exits 1");
 	config(EPH_METRIC_DEST, "@5:6", "~:50", false, 0);
 	out = render(&sb);
 	is_str(out,
-	       "EPHEMERAL WARNING - tcp 9 of 90 ports in use (10%), worst destination 5 | "
-	       "'tcp_used'=9;;;0;90 'tcp_pct'=10%;;;0;100 'tcp_free'=81;;;0;90 " TCP_PERF_TAIL
+	       "EPHEMERAL WARNING - tcp worst destination 5 ports to 10.0.0.1:443 (5.6%, inside "
+	       "5..6), 9 of 90 in use | "
+	       "'tcp_used'=9;;;0;90 'tcp_pct'=10.0%;;;0;100 'tcp_free'=81;;;0;90 " TCP_PERF_TAIL
 	       " 'tcp_dest_pct'=5.6%;@5:6;~:50;0;100\n",
 	       "--metric dest -w @5:6 -c ~:50: WARNING, thresholds on tcp_dest_pct");
 
@@ -186,19 +188,19 @@ int main(void)
 	config(EPH_METRIC_PCT, "2", "90", true, 0);
 	out = render(&sb);
 	is_str(out,
-	       "EPHEMERAL WARNING - tcp 9 of 90 ports in use (10%), worst destination 5 / udp 2 of "
-	       "90 ports in use (2.2%) | "
-	       "'tcp_used'=9;;;0;90 'tcp_pct'=10%;2;90;0;100 'tcp_free'=81;;;0;90 " TCP_PERF_TAIL
+	       "EPHEMERAL WARNING - tcp 9 of 90 ports in use (10.0%), worst destination 5 ports to "
+	       "10.0.0.1:443 / udp 2 of 90 ports in use (2.2%) | "
+	       "'tcp_used'=9;;;0;90 'tcp_pct'=10.0%;2;90;0;100 'tcp_free'=81;;;0;90 " TCP_PERF_TAIL
 	       " 'tcp_dest_pct'=5.6%;;;0;100 'udp_used'=2;;;0;90 'udp_pct'=2.2%;2;90;0;100 "
 	       "'udp_free'=88;;;0;90\n",
 	       "-p all: both summaries, UDP perfdata without TCP-only labels");
 	config(EPH_METRIC_DEST, "1", "2", true, 0);
 	out = render(&sb);
-	ok(strstr(out, "'udp_used'=2;;;0;90 'udp_pct'=2.2%;;;0;100 'udp_free'=88;;;0;90\n") !=
+	ok(strstr(out, "'udp_used'=2;;;0;90 'udp_pct'=2.2%;1;2;0;100 'udp_free'=88;;;0;90\n") !=
 			   NULL &&
 		   strstr(out, "'tcp_dest_pct'=5.6%;1;2;0;100") != NULL &&
 		   strncmp(out, "EPHEMERAL CRITICAL - ", 21) == 0,
-	   "-p all --metric dest: no thresholds on any UDP label");
+	   "-p all --metric dest: UDP is judged by udp_pct, which carries the thresholds");
 
 	/* -v: long output lines after the first. */
 	config(EPH_METRIC_PCT, "80", "90", true, 1);
@@ -247,7 +249,7 @@ int main(void)
 	snprintf(sinfo.source, sizeof(sinfo.source), "/proc/net/tcp (fallback)");
 	snprintf(sinfo.note, sizeof(sinfo.note), "netlink unavailable (EPERM)");
 	out = render(&sb);
-	ok(strstr(line(out, 0), ", worst destination 5 (from /proc/net: bound-only sockets not seen) | ") != NULL,
+	ok(strstr(line(out, 0), ", worst destination 5 ports to 10.0.0.1:443 (from /proc/net: bound-only sockets not seen) | ") != NULL,
 	   "the /proc/net fallback: the status line says the count may be low");
 	is_str(line(out, 5), "tcp: bound-only sockets: /proc/net cannot show them, tcp_bound is 0",
 	       "-v: says when bound-only sockets are invisible");
@@ -335,8 +337,8 @@ int main(void)
 		ok(tcp.dest_len == 10000, "10 000 destinations counted");
 		ok(first < 1024 && first <= EPH_NRPE_MAX, "the first line is %u bytes (< 1024)",
 		   (unsigned)first);
-		ok(strncmp(out, "EPHEMERAL CRITICAL - tcp 10000 of ", 34) == 0 &&
-			   strstr(line(out, 0), "worst destination 1 / udp ") != NULL,
+		ok(strncmp(out, "EPHEMERAL CRITICAL - tcp worst destination 1 port to ", 53) == 0 &&
+			   strstr(line(out, 0), ", 10000 of 19232 in use / udp ") != NULL,
 		   "it still says everything: %.80s", out);
 		ok(!sb.overflow && strstr(out, ",...") != NULL && strlen(line(out, 2)) < 400,
 		   "the reserved list in the long output is cut (%u bytes)",

@@ -213,7 +213,8 @@ static void test_sam(void)
 	       "state|tcp_used|tcp_free|tcp_pct|tcp_dest|tcp_time_wait|udp_used|udp_free|udp_pct|",
 	       "SAM: the names");
 	ok(strstr(s, "Statistic.state: 0\nMessage.state: OK - tcp 20 of 90 ports in use (22.2%), "
-		     "worst destination 15 / udp 3 of 90 ports in use (3.3%)\n") != NULL,
+		     "worst destination 15 ports to 127.0.0.1:5000 / udp 3 of 90 ports in use "
+		     "(3.3%)\n") != NULL,
 	   "SAM: state pair carries the summary");
 	ok(strstr(s, "Statistic.tcp_pct: 22\n") && strstr(s, "Statistic.tcp_used: 20\n") &&
 		   strstr(s, "Statistic.tcp_free: 70\n") && strstr(s, "Statistic.tcp_dest: 15\n") &&

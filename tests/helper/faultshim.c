@@ -16,11 +16,15 @@
  *   badattr        every record's first attribute gets rta_len 0xFFFF (past its message)
  *   eof            recvmsg returns 0 (end of stream before NLMSG_DONE)
  *   stall          recvmsg sleeps 600 s (a kernel dump that hangs)
+ *   slow           recvmsg sleeps EPH_FAULT_DELAY_MS milliseconds (a slow, loaded host)
  *   stallrange     read() of ip_local_port_range sleeps 600 s
  *   shortsend[:N]  sendto() on the netlink socket sends nothing and returns half the length
  *                  (a short send: no error, errno 0)
  *   stalllog[:N]   flock() sleeps 600 s (the --log file on a hung file system)
  *   stallfsync[:N] fsync() sleeps 600 s (--output-file on a hung file system)
+ * EPH_FAULT_AFTER=K: the first K netlink requests (dumps) run clean; the fault starts with the
+ *   next one, so that a run's first socket read is clean and a later one (the owner read)
+ *   breaks.
  * EPH_FAULT_PROCNET=FILE: fopen("/proc/net/tcp") or fopen("/proc/thread-self/net/tcp") opens FILE
  * instead (a garbled table).
  * EPH_FAULT_NETNS_GONE=PID: the first open() of /proc/PID/ns/net (--netns entering the namespace
@@ -46,6 +50,7 @@
 
 static int nl_fd = -1, range_fd = -1;
 static long budget = -2; /* -2: not parsed yet; -1: unlimited */
+static long sends;       /* netlink requests sent so far (EPH_FAULT_AFTER) */
 static char fault[32];
 
 static void setup(void)
@@ -84,9 +89,11 @@ static void log_fault(const char *name)
 /* True when fault name is selected and still has budget; counts one use and logs it. */
 static int take(const char *name)
 {
-
 	setup();
 	if (strcmp(fault, name) != 0 || budget == 0) {
+		return 0;
+	}
+	if (getenv("EPH_FAULT_AFTER") && sends <= strtol(getenv("EPH_FAULT_AFTER"), NULL, 10)) {
 		return 0;
 	}
 	if (budget > 0) {
@@ -137,6 +144,11 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	}
 	if (take("stall")) {
 		sleep(600);
+	}
+	if (take("slow")) {
+		const char *ms = getenv("EPH_FAULT_DELAY_MS");
+
+		usleep(ms ? (useconds_t)strtoul(ms, NULL, 10) * 1000u : 100000u);
 	}
 	if (take("enobufs")) {
 		errno = ENOBUFS;
@@ -198,6 +210,9 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
 	       socklen_t tolen)
 {
+	if (fd == nl_fd && nl_fd >= 0) {
+		sends++;
+	}
 	if (fd == nl_fd && nl_fd >= 0 && take("shortsend")) {
 		errno = 0;
 		return (ssize_t)(len / 2);

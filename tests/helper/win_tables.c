@@ -334,7 +334,7 @@ static void test_mixed(void)
 	out = sb_str(&sb);
 	ok(strstr(out, " | 'tcp_used'=11;;;0;16384 'tcp_pct'=0.1%;;;0;100 'tcp_free'=16373;;;0;16384 "
 		       "'tcp_established'=5;;;0 'tcp_time_wait'=3;;;0 'tcp_bound'=3;;;0 "
-		       "'tcp_dest'=5;;;0;16384 'tcp_dest_pct'=0%;;;0;100 'udp_used'=3;;;0;16384 ") !=
+		       "'tcp_dest'=5;;;0;16384 'tcp_dest_pct'=0.0%;;;0;100 'udp_used'=3;;;0;16384 ") !=
 		   NULL,
 	   "perfdata: tcp_used 11, tcp_established 5, tcp_time_wait 3, tcp_bound 3, tcp_dest 5, "
 	   "udp_used 3");
