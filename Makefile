@@ -1,8 +1,11 @@
 # check_ephemeral — top-level build.
 #   make               build lib/ (build/linux/libephemeral.a) and check_ephemeral/check_ephemeral
-#   make check         build and run every test suite (installs test packages when root)
+#   make check         build and run every test suite (tests/run.sh); installs nothing, and a
+#                      suite whose tools are missing skips, naming the Debian package
+#   make check-deps    as root: install the Debian packages the suites use (tests/deps.sh)
 #   make install       PREFIX=/usr DESTDIR= ; plugin into /usr/lib/nagios/plugins
-#   make asan          the same tests under AddressSanitizer + UBSan
+#   make asan          every suite under AddressSanitizer + UBSan (also: make check SANITIZE=1);
+#                      make check runs a few suites under them (tests/suite_asan.sh)
 #   make clean
 # Further targets (windows, bench, deb, fuzz, ...) live in mk/*.mk.
 
@@ -64,7 +67,7 @@ endif
 UNIT_BINS := $(patsubst tests/%.c,$(B)/tests/%,$(UNIT_SRCS))
 HELPERS := $(B)/tests/sockpop
 
-.PHONY: all check check-build asan install uninstall clean
+.PHONY: all check check-build check-deps asan install uninstall clean
 
 all: $(BIN)
 
@@ -90,13 +93,21 @@ $(B)/tests/sockpop: tests/helper/sockpop.c
 
 check-build: $(BIN) $(UNIT_BINS) $(HELPERS)
 
+ifeq ($(SANITIZE),1)
+check:
+	$(MAKE) SANITIZE= asan
+else
 check: check-build
 	B=$(B) BIN=$(BIN) tests/run.sh
+endif
+
+check-deps:
+	tests/deps.sh
 
 # No -Werror here: with the sanitizers gcc warns about paths that cannot happen (a NULL '%s' in
 # tap.h's is_str); tests/suite_static.sh holds the -Werror builds.
 asan:
-	$(MAKE) B=build/asan BIN=build/asan/check_ephemeral-asan WERROR= \
+	$(MAKE) SANITIZE= B=build/asan BIN=build/asan/check_ephemeral-asan WERROR= \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" check
 

@@ -4,8 +4,9 @@
  *   popgen -n TOTAL -r LO-HI
  *
  * TOTAL sockets get a local port in LO..HI: 45 % ESTABLISHED clients, 30 % client-side
- * TIME_WAIT, 10 % bound-only TCP (bind port 0, no connect, no listen), 15 % UDP (bind port 0),
- * about one in eight on ::1, the rest spread over 127.0.0.2..127.0.0.65. The server halves
+ * TIME_WAIT, 10 % bound-only TCP (bind port 0, no connect, no listen), 15 % UDP (bind port 0 on
+ * 127.0.0.2, the next address once that one's ports run out). TCP: about one in eight on ::1,
+ * the rest spread over 127.0.0.2..127.0.0.65. The server halves
  * listen on ports below LO, so the kernel filter has out-of-range sockets to skip, as on a
  * real proxy.
  *
@@ -160,15 +161,20 @@ static int connect_next(int *cursor, bool tw)
 	return -1;
 }
 
+/* UDP sockets all bind port 0 on 127.0.0.2 and move to the next address only when the kernel
+ * has no free port left there (EADDRINUSE): on one address the kernel never hands out a port
+ * twice, so the population holds min(n, pool) distinct UDP ports whatever the kernel picks.
+ * Spread over addresses (as the TCP bound-only sockets are), two UDP sockets could get the same
+ * port on different addresses, and the count of distinct ports would vary from run to run. */
 static long make_bound(long n, bool udp, int start)
 {
 	long made = 0;
-	int k = start;
+	int k = udp ? 0 : start;
 	/* Bounded: each socket gets at most NADDR addresses to try. */
 	for (long i = 0; i < n; i++) {
 		int fd = -1;
 		for (int tries = 0; tries < NADDR; tries++, k++) {
-			int family = (k % 8 == 7) ? AF_INET6 : AF_INET;
+			int family = (!udp && k % 8 == 7) ? AF_INET6 : AF_INET;
 			struct sockaddr_storage ss;
 			socklen_t len = mkaddr(&ss, family, 1 + k % NADDR, 0);
 			fd = socket(family, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
@@ -180,7 +186,7 @@ static long make_bound(long n, bool udp, int start)
 					   sizeof(bound_range));
 			}
 			if (bind(fd, (const struct sockaddr *)&ss, len) == 0) {
-				k++;
+				k += !udp;
 				break;
 			}
 			if (errno != EADDRINUSE) {

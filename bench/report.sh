@@ -12,7 +12,8 @@
 # report says so.
 #
 # Every sentence below that states a measured fact is computed from RESULTS. What comes from
-# elsewhere (the kernel's or the plugin's code, an earlier profile, FACTS.md) says where.
+# elsewhere (the kernel's or the plugin's code, an earlier profile, docs/platform-notes.md)
+# says where.
 set -euo pipefail
 
 RESULTS=$1
@@ -526,7 +527,7 @@ END {
 			}
 			if (("netstat" in grow) && ("proc_awk" in grow)) {
 				lin = (grow["netstat"] <= 1.25 && grow["proc_awk"] <= 1.25)
-				txt = txt sprintf(" The marginal cost of netstat changed %+.0f %% and that of the /proc reader %+.0f %% from %d to %d sockets: on this kernel /proc/net/tcp is read in %s time. (FACTS.md §4, undated, records netstat and /proc readers at about 4 100 ms for 200 000 sockets and calls them superlinear; this run %s.)", (grow["netstat"] - 1) * 100, (grow["proc_awk"] - 1) * 100, smin, smax, (lin ? "about linear" : "superlinear"), (lin ? "does not show that" : "agrees"))
+				txt = txt sprintf(" The marginal cost of netstat changed %+.0f %% and that of the /proc reader %+.0f %% from %d to %d sockets: on this kernel /proc/net/tcp is read in %s time. (docs/platform-notes.md §4, undated, records netstat and /proc readers at about 4 100 ms for 200 000 sockets and calls them superlinear; this run %s.)", (grow["netstat"] - 1) * 100, (grow["proc_awk"] - 1) * 100, smin, smax, (lin ? "about linear" : "superlinear"), (lin ? "does not show that" : "agrees"))
 			}
 			para("- ", "  ", txt)
 		}
@@ -737,7 +738,7 @@ cat <<'EOF'
 Not measured here. The Windows reader calls `GetExtendedTcpTable(TCP_TABLE_OWNER_PID_ALL)` and
 `GetExtendedUdpTable(UDP_TABLE_OWNER_PID)` once per address family. Under wine those calls are
 not representative: wine builds the tables from the Linux `/proc/net/*` files of its namespace,
-and FACTS.md §5 (wine 8.0 on Debian 12, undated) records about 2 ms per socket for its
+and docs/platform-notes.md §5 (wine 8.0 on Debian 12, undated) records about 2 ms per socket for its
 owner-PID variants; that figure is of wine, not of the plugin, and was not measured by this
 benchmark. A Windows figure needs a real Windows host.
 EOF

@@ -15,44 +15,23 @@ static size_t stop_lens[SYS_NSTOP][CHECK_NSTAGES];
 static volatile sig_atomic_t stage; /* set by the run (struct check.stage) */
 static int stop_code = 3;
 static struct check run;
-static volatile sig_atomic_t fallback_ready; /* run.fallback holds the state without owners */
+static volatile sig_atomic_t fallback_ready; /* run.fallback holds the known state's output */
 
 static void on_stop(enum sys_stop why)
 {
 	int s = stage;
 
-	/* -t ran out once the state was known, only the owners are missing: that, not UNKNOWN. */
-	if (why == SYS_STOP_TIMEOUT && fallback_ready) {
-		sys_file_replace_now(sb_str(&run.fallback), run.fallback.len);
-		sys_write_stdout(sb_str(&run.fallback), run.fallback.len);
+	/* The state was known, only a secondary step (owners, log) is cut short: the state's
+	 * output with a note, not UNKNOWN. */
+	if (fallback_ready && run.fallback[why].len > 0) {
+		sys_file_replace_now(sb_str(&run.fallback[why]), run.fallback[why].len);
+		sys_write_stdout(sb_str(&run.fallback[why]), run.fallback[why].len);
 		sys_exit_now(run.fallback_code);
 	}
 	/* --output-file (armed in main) shows the error too, not the last good numbers. */
 	sys_file_replace_now(stop_lines[why][s], stop_lens[why][s]);
 	sys_write_stdout(stop_lines[why][s], stop_lens[why][s]);
 	sys_exit_now(stop_code);
-}
-
-/* The one-line reason for a stop in stage name. */
-static void stop_message(enum sys_stop why, const char *name, unsigned seconds, char *msg,
-			 size_t size)
-{
-	switch (why) {
-	case SYS_STOP_TIMEOUT:
-		snprintf(msg, size, "timed out after %u s while %s (raise -t)", seconds, name);
-		break;
-	case SYS_STOP_TERM:
-		/* Nagios and NRPE send SIGTERM when their own timeout expires. */
-		snprintf(msg, size,
-			 "terminated by SIGTERM while %s (if the monitoring system sent it at its own "
-			 "timeout, keep -t %u below that)",
-			 name, seconds);
-		break;
-	default:
-		snprintf(msg, size, "terminated by %s while %s",
-			 why == SYS_STOP_INT ? "SIGINT" : "SIGHUP", name);
-		break;
-	}
 }
 
 static void prepare_stops(const struct renderer *rd, unsigned seconds)
@@ -63,7 +42,7 @@ static void prepare_stops(const struct renderer *rd, unsigned seconds)
 			struct strbuf sb = { 0 };
 			char msg[200];
 
-			stop_message((enum sys_stop)w, name, seconds, msg, sizeof(msg));
+			check_stop_message((enum sys_stop)w, name, NULL, seconds, msg, sizeof(msg));
 			rd->render_error(rd->stage_apart ? name : "", msg, &sb);
 			stop_lens[w][i] = sb.len < sizeof(stop_lines[w][i])
 						  ? sb.len

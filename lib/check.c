@@ -37,6 +37,28 @@ const char *check_stage_name(enum check_stage s)
 	return (unsigned)s < CHECK_NSTAGES ? stage_names[s] : stage_names[CHECK_START];
 }
 
+void check_stop_message(enum sys_stop why, const char *doing, const char *check, unsigned seconds,
+			char *msg, size_t size)
+{
+	switch (why) {
+	case SYS_STOP_TIMEOUT:
+		snprintf(msg, size, "timed out after %u s while %s (raise -t%s%s)", seconds, doing,
+			 check ? " or check " : "", check ? check : "");
+		break;
+	case SYS_STOP_TERM:
+		/* Nagios and NRPE send SIGTERM when their own timeout expires. */
+		snprintf(msg, size,
+			 "terminated by SIGTERM while %s (if the monitoring system sent it at its own "
+			 "timeout, keep -t %u below that)",
+			 doing, seconds);
+		break;
+	default:
+		snprintf(msg, size, "terminated by %s while %s",
+			 why == SYS_STOP_INT ? "SIGINT" : "SIGHUP", doing);
+		break;
+	}
+}
+
 void check_enter(struct check *c, enum check_stage s)
 {
 	c->stage_now = s;
@@ -256,18 +278,90 @@ static bool second_read_fits(const struct check *c, uint64_t first_ms)
 	return end > now && end - now >= first_ms + first_ms / 2 + 50;
 }
 
-/* The state is known and owners are still to be found: the output without them is made now, for
- * a timeout to print instead of UNKNOWN. */
-static void arm_fallback(struct check *c)
+/* Length of the first line, without its newline. */
+static size_t first_line_len(const struct strbuf *sb)
 {
-	c->res.owners_note = "owners were not listed: the time -t leaves ran out while they were "
-			     "searched (raise -t)";
-	c->rd->render(&c->res, &c->fallback);
-	c->res.owners_note = NULL;
+	const char *nl = memchr(sb_str(sb), '\n', sb->len);
+
+	return nl ? (size_t)(nl - sb_str(sb)) : sb->len;
+}
+
+/* Renders c->res into sb; -1 (and sb emptied) when the first line breaks the renderer's limit.
+ * Tables made for the log only never show: a state other than OK has them only in a format
+ * without tables (owner_plan). */
+static int render_into(struct check *c, struct strbuf *sb)
+{
+	sb_free(sb);
+	c->rd->render(&c->res, sb);
+	if (c->rd->first_line_max && first_line_len(sb) > c->rd->first_line_max) {
+		sb_free(sb);
+		return -1;
+	}
+	return 0;
+}
+
+static void disarm(struct check *c)
+{
+	if (c->fallback_ready) {
+		*c->fallback_ready = 0;
+	}
+}
+
+/* The fallbacks are complete: a stop may print them from now on. */
+static void arm(struct check *c)
+{
+	for (int w = 0; w < SYS_NSTOP; w++) {
+		if (c->fallback[w].overflow) {
+			return;
+		}
+	}
 	c->fallback_code = c->rd->exit_code(&c->res);
-	if (c->fallback_ready && !c->fallback.overflow) {
+	if (c->fallback_ready) {
 		*c->fallback_ready = 1;
 	}
+}
+
+/* The state is known and owners are still to be found: the output without them is made now, for
+ * a timeout or a stop signal (Nagios and NRPE send SIGTERM at their own timeout) to print instead
+ * of UNKNOWN. */
+static void arm_owners_fallback(struct check *c)
+{
+	char why[200], note[260];
+
+	disarm(c);
+	for (int w = 0; w < SYS_NSTOP; w++) {
+		if (w == SYS_STOP_TIMEOUT) {
+			snprintf(note, sizeof(note), "owners were not listed: the time -t leaves ran "
+						     "out while they were searched (raise -t)");
+		} else {
+			check_stop_message((enum sys_stop)w, "they were searched", NULL,
+					   c->cfg->timeout, why, sizeof(why));
+			snprintf(note, sizeof(note), "owners were not listed: %s", why);
+		}
+		c->res.owners_note = note;
+		render_into(c, &c->fallback[w]);
+	}
+	c->res.owners_note = NULL;
+	arm(c);
+}
+
+/* The state stands whatever becomes of the log: the output with a note that the log was not
+ * written is made now, for each stop, to print instead of UNKNOWN. */
+static void arm_log_fallback(struct check *c)
+{
+	char doing[200], why[sizeof(c->log_note) - 32];
+
+	disarm(c);
+	snprintf(doing, sizeof(doing), "writing the log %.120s", c->cfg->log_file);
+	for (int w = 0; w < SYS_NSTOP; w++) {
+		check_stop_message((enum sys_stop)w, doing, "the file", c->cfg->timeout, why,
+				   sizeof(why));
+		snprintf(c->log_note, sizeof(c->log_note), "the log was not written: %s", why);
+		c->res.log_note = c->log_note;
+		render_into(c, &c->fallback[w]);
+	}
+	c->res.log_note = NULL;
+	arm(c);
 }
 
 /* Appends this run's lines to the history log (--log). */
@@ -293,27 +387,48 @@ out:
 	return rc < 0 ? check_fail(c) : 0;
 }
 
-/* Length of the first line, without its newline. */
-static size_t first_line_len(const struct strbuf *sb)
-{
-	const char *nl = memchr(sb_str(sb), '\n', sb->len);
-
-	return nl ? (size_t)(nl - sb_str(sb)) : sb->len;
-}
-
-/* Renders the result; -1 when the first line breaks the renderer's limit. */
+/* Renders the result into c->out; -1 when the first line breaks the renderer's limit. */
 static int render(struct check *c, struct eph_err *err)
 {
-	check_enter(c, CHECK_RENDER);
-	c->rd->render(&c->res, &c->out);
-	if (c->rd->first_line_max && first_line_len(&c->out) > c->rd->first_line_max) {
-		sb_free(&c->out);
+	if (render_into(c, &c->out) < 0) {
 		eph_err_set(err, "the status line would exceed the 1 KB NRPE limit; please report "
 				 "this as a bug");
 		return check_fail_plain(c);
 	}
 	c->code = c->rd->exit_code(&c->res);
 	return 0;
+}
+
+/* The history log (--log): its owner tables when the output has none (log_rows rows, made now,
+ * after the output), then its lines. The log's failure is an UNKNOWN, merged with the state as
+ * any other (OK < UNKNOWN < WARNING < CRITICAL): an OK run fails with the reason; any other state
+ * stands, and the output says the log was not written and why. From the first step on, a stop
+ * prints that state too, with the stop as the reason. */
+static int log_step(struct check *c, size_t log_rows, struct eph_err *err)
+{
+	bool stands = c->res.state != EPH_OK;
+	int rc;
+
+	if (stands) {
+		arm_log_fallback(c);
+	}
+	if (log_rows > 0) {
+		owner_tables(c, log_rows);
+	}
+	rc = write_log(c, err);
+	if (rc < 0 && stands) {
+		snprintf(c->log_note, sizeof(c->log_note), "the log was not written: %s", err->msg);
+		memset(err, 0, sizeof(*err));
+		c->failed = "";
+		c->res.log_note = c->log_note;
+		check_enter(c, CHECK_RENDER);
+		rc = render(c, err);
+	}
+	disarm(c);
+	if (rc < 0) {
+		sb_free(&c->out);
+	}
+	return rc;
 }
 
 int check_run(struct check *c, struct eph_err *err)
@@ -349,7 +464,7 @@ int check_run(struct check *c, struct eph_err *err)
 	/* A known state is never lost to the owner part: it gets what time is left, and if -t
 	 * ends it anyway, the handler prints the state without owners. */
 	if (owners_needed(plan)) {
-		arm_fallback(c);
+		arm_owners_fallback(c);
 	}
 	if (owners_needed(plan) && !owners_now && !second_read_fits(c, first_ms)) {
 		c->res.owners_note = "owners were not listed: a second read of the socket table "
@@ -369,22 +484,14 @@ int check_run(struct check *c, struct eph_err *err)
 	if (plan.show > 0) {
 		owner_tables(c, plan.show);
 	}
-	/* The owners are done: from here on a timeout names its own stage (the log's). */
-	if (c->fallback_ready) {
-		*c->fallback_ready = 0;
-	}
+	/* The owners are done: from here on a timeout names its own stage. */
+	disarm(c);
+	check_enter(c, CHECK_RENDER);
 	if (render(c, err) < 0) {
 		return -1;
 	}
-	/* The log's tables, when the output had none, are made now, with every address (the output
-	 * is already built and does not change). */
-	if (plan.log > 0) {
-		owner_tables(c, plan.log);
-	}
-	/* The log before the output is written: when it cannot be written, the output says so
-	 * instead. */
-	if (cfg->log_file && write_log(c, err) < 0) {
-		sb_free(&c->out);
+	/* The log before the output is written: when it cannot be written, the output says so. */
+	if (cfg->log_file && log_step(c, plan.log, err) < 0) {
 		return -1;
 	}
 	check_enter(c, CHECK_OUTPUT);
@@ -401,5 +508,7 @@ void check_free(struct check *c)
 	netns_list_free(&c->netns);
 	forecast_store_free(&c->forecast);
 	sb_free(&c->out);
-	sb_free(&c->fallback);
+	for (int w = 0; w < SYS_NSTOP; w++) {
+		sb_free(&c->fallback[w]);
+	}
 }

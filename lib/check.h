@@ -38,6 +38,12 @@ enum check_stage {
 /* "starting", "reading the port range", ...: the words of the timeout message. */
 const char *check_stage_name(enum check_stage s);
 
+/* The reason a stop gives when it ends the run while `doing` ("reading the socket table"):
+ * "timed out after 5 s while reading the socket table (raise -t)"; check, when not NULL, is what
+ * to look at besides -t ("the file": "(raise -t or check the file)"). */
+void check_stop_message(enum sys_stop why, const char *doing, const char *check, unsigned seconds,
+			char *msg, size_t size);
+
 /* The OS functions a run calls; check_sys_os holds the real ones of sys.h. */
 struct check_os {
 	int (*read_range)(enum eph_proto proto, uint16_t *lo, uint16_t *hi,
@@ -92,12 +98,16 @@ struct check {
 	enum check_stage stage_now; /* the stage the run is in (what fails is named after it) */
 	uint64_t start_ms; /* os->clock_ms() when the plugin started: -t counts from there */
 
-	/* Once the state is known and owners are still to be found, the output without them (and
-	 * a note saying so) is ready here and *fallback_ready is set (when not NULL): a timeout
-	 * handler writes it, with fallback_code, rather than lose a known state to UNKNOWN. */
+	/* A known state is not lost to a secondary step: while one runs, the output to print if
+	 * the run is stopped (enum sys_stop) is ready here, and *fallback_ready is set (when not
+	 * NULL); a stop handler writes fallback[why], with fallback_code, rather than UNKNOWN. An
+	 * empty fallback[why]: that stop gives UNKNOWN as usual. Owners still to be found: the
+	 * output without them and a note, for a timeout. The history log still to be written, the
+	 * state not OK: the output and a note that the log was not written, for every stop. */
 	volatile sig_atomic_t *fallback_ready;
-	struct strbuf fallback;
+	struct strbuf fallback[SYS_NSTOP];
 	int fallback_code;
+	char log_note[sizeof(((struct eph_err *)0)->msg) + 64]; /* res.log_note's text */
 
 	struct result res;  /* out: the evaluated result */
 	struct strbuf out;  /* out: the rendered output, written by the caller */
@@ -120,9 +130,11 @@ struct check {
 void check_init(struct check *c, const struct eph_config *cfg, const struct renderer *rd,
 		const struct check_os *os, uint64_t start_ms);
 
-/* Runs the check. 0: c->out holds the output and c->code its exit code (the history log, when asked
- * for, is written), and the stage is CHECK_OUTPUT, the caller's. -1: c->failed names the stage and err the reason, for the renderer's error
- * output; nothing that looks like a result is left in c->out. */
+/* Runs the check. 0: c->out holds the output and c->code its exit code, and the stage is
+ * CHECK_OUTPUT, the caller's; the history log, when asked for, is written, or c->res.log_note says
+ * why not (a state other than OK stands when the log fails: OK < UNKNOWN < WARNING < CRITICAL).
+ * -1: c->failed names the stage and err the reason, for the renderer's error output; nothing that
+ * looks like a result is left in c->out. */
 int check_run(struct check *c, struct eph_err *err);
 
 /* What check.c's parts share (lib/check_forecast.c, lib/check_netns.c); not for callers of

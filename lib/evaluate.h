@@ -115,6 +115,10 @@ struct result {
 	/* Why the owner tables that were due are missing (the time -t leaves ran out); NULL when
 	 * they are there or were not due. */
 	const char *owners_note;
+	/* Why the history log (--log) was not written while the state stands without it (a state
+	 * other than OK): "the log was not written: ..."; NULL when it was, or was not asked for.
+	 * The status line says so in short, the long output (JSON: the notes) gives this. */
+	const char *log_note;
 	const struct ns_results *ns; /* --netns: every namespace; p[] is the worst one's; NULL
 				      * without --netns */
 	/* When the sockets were counted, in seconds since the Unix epoch; 0 when not known. */

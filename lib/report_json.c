@@ -131,9 +131,11 @@ static void dest(struct strbuf *sb, const struct proto_result *p)
 	}
 }
 
-/* owners_note: the run's note that owners were not listed (NULL: none), one of the notes. */
-static void proto_json(struct strbuf *sb, const struct proto_result *p, const char *owners_note)
+/* r: the run, whose notes (owners not listed, log not written) are among each protocol's. */
+static void proto_json(struct strbuf *sb, const struct result *r, const struct proto_result *p)
 {
+	const char *notes[] = { p->sock_info.note, p->pool_info.note, r->owners_note, r->log_note };
+	bool first = true;
 	const struct tally *t = p->tally;
 
 	sb_printf(sb, "{\"range\": {\"lo\": %u, \"hi\": %u, \"size\": %zu, \"source\": ",
@@ -189,16 +191,12 @@ static void proto_json(struct strbuf *sb, const struct proto_result *p, const ch
 	json_str(sb, p->sock_info.source);
 	sb_printf(sb, ", \"bound_visible\": %s, \"restarts\": %u, \"notes\": [",
 		  p->sock_info.bound_visible ? "true" : "false", p->sock_info.restarts);
-	if (p->sock_info.note[0]) {
-		json_str(sb, p->sock_info.note);
-	}
-	if (p->pool_info.note[0]) {
-		sb_puts(sb, p->sock_info.note[0] ? ", " : "");
-		json_str(sb, p->pool_info.note);
-	}
-	if (owners_note) {
-		sb_puts(sb, p->sock_info.note[0] || p->pool_info.note[0] ? ", " : "");
-		json_str(sb, owners_note);
+	for (size_t i = 0; i < sizeof(notes) / sizeof(notes[0]); i++) {
+		if (notes[i] && notes[i][0]) {
+			sb_puts(sb, first ? "" : ", ");
+			json_str(sb, notes[i]);
+			first = false;
+		}
 	}
 	sb_puts(sb, "]}}");
 }
@@ -407,7 +405,7 @@ static void render_json(const struct result *r, struct strbuf *sb)
 			continue;
 		}
 		member(sb, &first, sock_proto_name(r->p[i].proto));
-		proto_json(sb, &r->p[i], r->owners_note);
+		proto_json(sb, r, &r->p[i]);
 	}
 	sb_puts(sb, "}");
 	/* The forecast's state file; null when no forecast step ran. */

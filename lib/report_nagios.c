@@ -362,6 +362,9 @@ static void render_nagios(const struct result *r, struct strbuf *sb)
 {
 	sb_printf(sb, "EPHEMERAL %s - ", evaluate_status_name(r->state));
 	report_summary(r, sb);
+	if (r->log_note) {
+		sb_puts(sb, ", the log was not written");
+	}
 	sb_puts(sb, " |");
 	for (int i = 0; i < EPH_NPROTO; i++) {
 		if (r->p[i].checked) {
@@ -375,6 +378,9 @@ static void render_nagios(const struct result *r, struct strbuf *sb)
 	sb_puts(sb, "\n");
 	if (r->owners_note) {
 		sb_printf(sb, "note: %s\n", r->owners_note);
+	}
+	if (r->log_note) {
+		sb_printf(sb, "note: %s\n", r->log_note);
 	}
 	if (r->ns) {
 		netns_text(r, sb);

@@ -251,13 +251,23 @@ static const struct family_def {
 	  false, NEED_NONE },
 };
 
+/* The text of a comment line: a line break would end it. */
+static void comment_text(struct strbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		sb_printf(sb, "%c", *s == '\n' || *s == '\r' ? ' ' : *s);
+	}
+}
+
 /* The two unlabelled families every output ends with, a failed run's too. */
 static void check_state(struct strbuf *sb, enum eph_status state, bool success)
 {
 	family(sb, "ephemeral_check_state",
 	       "State of the whole check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.");
 	sb_printf(sb, "ephemeral_check_state %d\n", (int)state);
-	family(sb, "ephemeral_check_success", "1 when the ports could be measured, else 0.");
+	family(sb, "ephemeral_check_success",
+	       "1 when the ports could be measured (a history log that could not be written does "
+	       "not change it), else 0.");
 	sb_printf(sb, "ephemeral_check_success %d\n", success ? 1 : 0);
 }
 
@@ -289,6 +299,13 @@ static void render_prom(const struct result *r, struct strbuf *sb)
 		single.netns = NULL;
 		single.p = one.p;
 	}
+	/* The ports were measured (ephemeral_check_success 1) and the state stands, but the log
+	 * was not written: a comment says so, as a failure's reason is given. */
+	if (r->log_note) {
+		sb_puts(sb, "# check_ephemeral note: ");
+		comment_text(sb, r->log_note);
+		sb_puts(sb, "\n");
+	}
 	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
 		const struct family_def *f = &families[i];
 
@@ -315,15 +332,11 @@ static void render_prom(const struct result *r, struct strbuf *sb)
  * last good numbers. The reason is a comment, which every parser skips. */
 static void render_prom_error(const char *what, const char *msg, struct strbuf *sb)
 {
-	const char *s;
-
 	sb_puts(sb, "# check_ephemeral UNKNOWN: ");
 	if (what && *what) {
 		sb_printf(sb, "%s: ", what);
 	}
-	for (s = msg; *s; s++) {
-		sb_printf(sb, "%c", *s == '\n' || *s == '\r' ? ' ' : *s);
-	}
+	comment_text(sb, msg);
 	sb_puts(sb, "\n");
 	check_state(sb, EPH_UNKNOWN, false);
 }

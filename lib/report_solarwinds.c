@@ -3,7 +3,8 @@
  * to the names, so the set of names depends only on the protocols asked for (-p), never on the
  * state. SAM drops the messages when the script exits non-zero, so a measured result exits 0
  * and SAM's thresholds on the statistics decide; --sam-status maps the state to SAM's codes
- * instead (FACTS.md section 6). A failed measurement always exits 4 (Unknown) with a message. */
+ * instead (docs/platform-notes.md §6). A failed measurement always exits 4 (Unknown) with a
+ * message. */
 #include "report.h"
 
 #include <math.h>
@@ -84,6 +85,10 @@ static void render_sam(const struct result *r, struct strbuf *sb)
 	 * is the plugin state (0 OK, 1 WARNING, 2 CRITICAL), for a threshold "state >= 1". */
 	sb_printf(&msg, "%s - ", evaluate_status_name(r->state));
 	report_summary(r, &msg);
+	/* SAM shows no long output: the reason goes into the message. */
+	if (r->log_note) {
+		sb_printf(&msg, ", %s", r->log_note);
+	}
 	pair(sb, NULL, "state", (long long)r->state, sb_str(&msg));
 	sb_free(&msg);
 	for (int i = 0; i < EPH_NPROTO; i++) {

@@ -30,7 +30,7 @@ int winparse_excluded(const char *text, size_t len, struct portpool *pool, size_
 
 /* TcpTimedWaitDelay, the Windows TIME_WAIT lifetime in seconds: Microsoft documents 30..300.
  * Without a usable value the longer of the documented defaults (120 s or 240 s by version,
- * FACTS §3) is assumed, so that the sustainable rate errs on the safe side. */
+ * docs/platform-notes.md §3) is assumed, so that the sustainable rate errs on the safe side. */
 #define WINPARSE_TW_MIN 30u
 #define WINPARSE_TW_MAX 300u
 #define WINPARSE_TW_ASSUMED 240u

@@ -45,7 +45,12 @@ fuzz: fuzz-build
 		$(FZ)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
 			-rss_limit_mb=1024 -print_final_stats=1 \
 			-artifact_prefix=$(FZ)/artifacts/$$t- $(FZ)/corpus/$$t \
-			>$(FZ)/$$t.log 2>&1 || { tail -n 40 $(FZ)/$$t.log; exit 1; }; \
+			>$(FZ)/$$t.log 2>&1 & pid=$$!; s=0; \
+		while kill -0 $$pid 2>/dev/null; do \
+			sleep 1; s=$$((s + 1)); \
+			[ $$((s % 30)) = 0 ] && echo "# ... fuzz $$t: $$s s, $$(grep -aE '^#[0-9]+' $(FZ)/$$t.log | tail -n 1 | cut -c1-80)"; \
+		done; \
+		wait $$pid || { tail -n 40 $(FZ)/$$t.log; exit 1; }; \
 		grep -E '^stat::number_of_executed_units|^Done' $(FZ)/$$t.log | tr '\n' ' '; echo; \
 	done
 

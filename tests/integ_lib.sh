@@ -8,7 +8,8 @@
 integ_enter_ns() {
 	[ -n "${IN_NS:-}" ] && return 0
 	[ "$(id -u)" = 0 ] || skip_all "needs root (the daemons run the plugin as user nagios)"
-	command -v unshare >/dev/null && command -v ip >/dev/null || skip_all "needs unshare and ip"
+	need_cmd unshare util-linux
+	need_cmd ip iproute2
 	id nagios >/dev/null 2>&1 || skip_all "no user nagios (install the daemon packages)"
 	unshare -n true 2>/dev/null || skip_all "cannot create a network namespace here"
 	IN_NS=root exec timeout "${INTEG_TIMEOUT:-120}" unshare -n bash "$0"

@@ -1,4 +1,16 @@
-# Shell TAP helpers for the suite scripts: source it, call ok/is/skip_all, end with done_testing.
+# The one TAP library of the shell suites: source it, then
+#   ok RC NAME            passes when RC is 0 (give a command's exit status: ok $? "...")
+#   check NAME CMD...     runs CMD, passes when it exits 0
+#   is GOT WANT NAME      string equality, shows both on failure
+#   like GOT REGEX NAME   bash regex match
+#   skip NAME REASON      one test not run here: "ok N - NAME # SKIP REASON" (counted as skipped)
+#   diag TEXT...          a "# " line of diagnostics
+#   skip_all REASON       the whole suite cannot run here: "1..0 # SKIP REASON", exit 0
+#   need_cmd CMD PACKAGE  skip_all unless CMD is on PATH, naming the Debian package
+#   setup_failed WHAT     a setup step failed: one failed test "setup: WHAT", the plan, exit 1
+#   done_testing          the plan; the exit status says whether every test passed
+# ok, check, is and like return 0 when the test passed, 1 when it failed (for "|| diag ...").
+# A failed setup is a failed test (ok 1 "setup: ..."), never a silent skip or a pass.
 # shellcheck shell=bash
 tap_n=0
 tap_failed=0
@@ -11,6 +23,7 @@ ok() {
 	else
 		echo "not ok $tap_n - $2"
 		tap_failed=$((tap_failed + 1))
+		return 1
 	fi
 }
 
@@ -24,6 +37,7 @@ is() {
 		echo "#   got  '$1'"
 		echo "#   want '$2'"
 		tap_failed=$((tap_failed + 1))
+		return 1
 	fi
 }
 
@@ -37,12 +51,43 @@ like() {
 		echo "#   got  '$1'"
 		echo "#   want match of '$2'"
 		tap_failed=$((tap_failed + 1))
+		return 1
 	fi
+}
+
+# check NAME COMMAND...: one result from the command's exit status.
+check() {
+	local name=$1
+	shift
+	"$@"
+	ok $? "$name"
+}
+
+# skip NAME REASON: one test that cannot run here; run.sh counts it as skipped, not passed.
+skip() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $1 # SKIP $2"
+}
+
+setup_failed() {
+	ok 1 "setup: $*"
+	done_testing
+	exit 1
+}
+
+diag() {
+	echo "# $*"
 }
 
 skip_all() {
 	echo "1..0 # SKIP $*"
 	exit 0
+}
+
+# need_cmd COMMAND PACKAGE: the suite skips, naming the Debian package, unless COMMAND exists.
+need_cmd() {
+	command -v "$1" >/dev/null 2>&1 ||
+		skip_all "needs $1 (Debian package $2; as root, make check-deps installs it)"
 }
 
 done_testing() {
@@ -66,6 +111,23 @@ public_bin() {
 	echo "$d/check_ephemeral"
 }
 
+# broken_pipe CMD...: runs CMD with stdout a pipe whose reader has already exited, and prints
+# CMD's exit status. No sleep: the reader (head -c0) is waited for before CMD starts.
+broken_pipe() {
+	local d w hp rc
+	d=$(mktemp -d)
+	mkfifo "$d/fifo"
+	head -c0 <"$d/fifo" &
+	hp=$!
+	exec {w}>"$d/fifo"
+	wait "$hp"
+	"$@" >&"$w" 2>/dev/null
+	rc=$?
+	exec {w}>&-
+	rm -rf "$d"
+	echo "$rc"
+}
+
 # wait_for FILE TEXT SECONDS: waits (bounded) until FILE contains TEXT.
 wait_for() {
 	local i
@@ -81,15 +143,24 @@ wait_for() {
 # the user may still set that namespace's port range). IN_NS is "root" or "user" there. Skips
 # the suite when neither is possible. Returns at once when already inside.
 enter_netns() {
+	command -v unshare >/dev/null || skip_all "needs unshare (Debian package util-linux)"
+	command -v ip >/dev/null || skip_all "needs ip (Debian package iproute2)"
+	try_netns "$1" ||
+		skip_all "cannot create a network namespace here (needs root or unprivileged user namespaces)"
+}
+
+# try_netns SECONDS: as enter_netns, but returns 1 (and the suite goes on in the host's
+# namespace, asserting only what holds on any host) when no namespace can be made.
+try_netns() {
 	[ -n "${IN_NS:-}" ] && return 0
-	command -v unshare >/dev/null && command -v ip >/dev/null || skip_all "needs unshare and ip"
+	command -v unshare >/dev/null && command -v ip >/dev/null || return 1
 	if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
 		IN_NS=root exec timeout "$1" unshare -n bash "$0"
 	fi
 	if unshare -rn true 2>/dev/null; then
 		IN_NS=user exec timeout "$1" unshare -rn bash "$0"
 	fi
-	skip_all "cannot create a network namespace here (needs root or unprivileged user namespaces)"
+	return 1
 }
 
 # netns_pool LO HI RESERVED: inside the suite's own namespace only: lo up, the namespace's

@@ -1,6 +1,6 @@
 # Helpers for the Windows suites (tests/suite_win_*.sh): cross-build, a fresh wine prefix per
 # suite, and running programs under wine with CRLF stripped. Source after tests/lib.sh.
-# Facts behind the settings: shared/FACTS.md §5.
+# Facts behind the settings: docs/platform-notes.md §5.
 # shellcheck shell=bash
 
 WB=build/win
@@ -19,26 +19,33 @@ win_require() {
 	done
 }
 
-# win_isolate: as root, re-runs the calling suite in a private network namespace with its own
-# small TCP/UDP hash tables, and returns there (WIN_ISOLATED=1, loopback up). Wine reads
-# /proc/net/tcp for every table call, and on a host with a large hash that read walks every
-# bucket (seconds per call, even with no sockets); tcp_child_ehash_entries, set in an outer
-# namespace of our own, gives the inner one a private 1024-bucket table. The host's sysctls
-# and network are never touched. A normal user runs in the host's namespace: slower, and the
-# host's sockets are counted.
+# win_isolate: re-runs the calling suite in a private network namespace with its own small
+# TCP/UDP hash tables, and returns there (WIN_ISOLATED=1, loopback up): as root a plain one, as
+# a normal user one inside a user namespace. Wine reads /proc/net/tcp for every table call, and
+# on a host with a large hash or many sockets that read walks every bucket and row (seconds
+# per call: a busy host made the plugin under wine time out); tcp_child_ehash_entries, set in
+# an outer namespace of our own, gives the inner one a private 1024-bucket table. The host's
+# sysctls and network are never touched. Only where no namespace can be made does the suite
+# run in the host's namespace (slower, and the host's sockets are counted).
 win_isolate() {
 	if [ -n "${WIN_ISOLATED:-}" ]; then
 		command -v ip >/dev/null && ip link set lo up
 		return 0
 	fi
+	local outer=""
 	if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && unshare -n true 2>/dev/null; then
+		outer="-n"
+	elif command -v unshare >/dev/null && unshare -rn true 2>/dev/null; then
+		outer="-rn"
+	fi
+	if [ -n "$outer" ]; then
 		# shellcheck disable=SC2016
-		WIN_ISOLATED=1 exec timeout 400 unshare -n sh -c '
+		WIN_ISOLATED=1 exec timeout 400 unshare $outer sh -c '
 			sysctl -qw net.ipv4.tcp_child_ehash_entries=1024 2>/dev/null
 			sysctl -qw net.ipv4.udp_child_hash_entries=1024 2>/dev/null
 			exec unshare -n bash "$0"' "$0"
 	fi
-	echo "# not root: running in the host's network namespace (slower)"
+	echo "# no network namespace here: running in the host's (slower; the host's sockets count)"
 }
 
 # win_build TARGET...: make in the top directory, quietly; on failure shows the log's tail.

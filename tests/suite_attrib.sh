@@ -7,6 +7,8 @@
 # needs-packages: iproute2 util-linux python3 python3-jsonschema
 set -u
 cd "${TOP:-$(dirname "$0")/..}" || exit 2
+TOP=$PWD
+. "$TOP/tests/lib.sh"
 B="${B:-build/linux}" BIN="${BIN:-check_ephemeral/check_ephemeral}"
 case $B in /*) ;; *) B="$PWD/$B" ;; esac
 case $BIN in /*) ;; *) BIN="$PWD/$BIN" ;; esac
@@ -15,27 +17,18 @@ H="$B/tests/portholder"
 
 if [ -z "${ATTRIB_INNER:-}" ]; then
 	if [ "$(id -u)" != 0 ]; then
-		echo "1..0 # SKIP attrib: the namespace tests of --top and tcp_churn need root"
-		exit 0
+		skip_all "the namespace tests of --top and tcp_churn need root"
 	fi
 	for c in unshare setpriv ip; do
-		command -v "$c" >/dev/null || { echo "1..0 # SKIP attrib: $c is missing"; exit 0; }
+		need_cmd "$c" "$([ "$c" = ip ] && echo iproute2 || echo util-linux)"
 	done
 	if ! unshare -n -p -f --mount-proc true 2>/dev/null; then
-		echo "1..0 # SKIP attrib: cannot create network and PID namespaces here"
-		exit 0
+		skip_all "cannot create network and PID namespaces here"
 	fi
-	[ -x "$H" ] || { echo "1..0 # SKIP attrib: $H is not built (make check-build)"; exit 0; }
+	[ -x "$H" ] || setup_failed "$H is built (make check-build)"
 	exec env ATTRIB_INNER=1 timeout 300 unshare -n -p -f --mount-proc bash "$0"
 fi
 
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-check() { # check NAME COMMAND...: ok when the command succeeds
-	local name=$1; shift
-	if "$@"; then ok "$name"; else nok "$name"; fi
-}
 has() { # has TEXT LINE: TEXT holds LINE exactly as one line
 	grep -qxF -- "$2" <<<"$1" || { echo "# missing line: $2"; return 1; }
 }
@@ -76,16 +69,19 @@ sysctl -qw net.ipv4.tcp_tw_reuse=2 net.ipv4.tcp_timestamps=1
 chmod 755 "$tmp"
 
 # Listeners outside the range: the server ends of the connections do not count.
-start listener "$H" name listener listen 127.0.0.1 5001 listen 127.0.0.1 5002 || exit 1
+start listener "$H" name listener listen 127.0.0.1 5001 listen 127.0.0.1 5002 ||
+	setup_failed "helper listener started"
 # holder_a (root): a listener in the range, 30 ports from 127.0.0.1, 10 from 127.0.0.2.
 start a "$H" name holder_a listen 127.0.0.1 40500 conn 127.0.0.1 127.0.0.1 5001 30 \
-	conn 127.0.0.2 127.0.0.1 5002 10 || exit 1
+	conn 127.0.0.2 127.0.0.1 5002 10 || setup_failed "helper holder_a started"
 A=$pid
 # holder_b (nobody): 20 ports from 127.0.0.2.
-start b $NOBODY "$H" name holder_b conn 127.0.0.2 127.0.0.1 5001 20 || exit 1
+start b $NOBODY "$H" name holder_b conn 127.0.0.2 127.0.0.1 5001 20 ||
+	setup_failed "helper b started"
 Bp=$pid
 # 120 TIME_WAIT sockets from 127.0.0.1: they last 60 s, the tests below take less.
-start tw "$H" name tw_maker listen 127.0.0.1 5003 tw 127.0.0.1 127.0.0.1 5003 120 || exit 1
+start tw "$H" name tw_maker listen 127.0.0.1 5003 tw 127.0.0.1 127.0.0.1 5003 120 ||
+	setup_failed "helper tw started"
 tw_start=$(date +%s)
 
 # Pool 900 (40000-40999 minus 40900-40999): 41/900 = 4.6 %, 20/900 = 2.2 %, 120/900 = 13.3 %.
@@ -152,7 +148,8 @@ churn 2 900 60 fixed"
 	check "--log: a row per local address with its PIDs" eval \
 		'grep -q ",127.0.0.1,151,900,16.8,1,$A,tcp\$" "$tmp/hist.csv" && grep -q ",127.0.0.2,30,900,3.3,0,$lo $hi,tcp\$" "$tmp/hist.csv"'
 else
-	echo "# python3 missing: JSON and log checks skipped"
+	skip "json: the same tables, number by number" "python3 missing (Debian package python3)"
+	skip "--log: a row per local address with its PIDs" "python3 missing (Debian package python3)"
 fi
 
 out=$("$BIN" --top 1)
@@ -188,11 +185,12 @@ if mount -o remount,hidepid=2 /proc 2>/dev/null; then
 	check "hidepid=2: nobody gets the per-user view" has "$out" "tcp:   user root (uid 0): 41 ports (4.6%), 41 sockets"
 	mount -o remount,hidepid=0 /proc
 else
-	echo "# cannot remount /proc with hidepid=2 here: not tested"
+	skip "hidepid=2: nobody gets the per-user view" "cannot remount /proc with hidepid=2 here"
 fi
 
 # Churn with a count that does not divide: 120 + 50 = 170 TIME_WAIT -> 2.83/s.
-start tw2 "$H" name tw_maker2 listen 127.0.0.2 5004 tw 127.0.0.2 127.0.0.2 5004 50 || exit 1
+start tw2 "$H" name tw_maker2 listen 127.0.0.2 5004 tw 127.0.0.2 127.0.0.2 5004 50 ||
+	setup_failed "helper tw2 started"
 out=$("$BIN" --top 5)
 check "churn: tcp_time_wait 170" grep -qF "'tcp_time_wait'=170;;;0" <<<"$out"
 check "churn: tcp_churn = 170/60 = 2.83" grep -qF "'tcp_churn'=2.83;;;0" <<<"$out"
@@ -201,14 +199,17 @@ check "churn: TIME_WAIT still older than 60 s? no: the test ran in time" [ $(( $
 
 # IPv6: a process holding 7 ports from ::1 (when the namespace has IPv6).
 if start v6l "$H" name v6_listener listen ::1 5005 2>/dev/null; then
-	start c "$H" name holder_c conn ::1 ::1 5005 7 || exit 1
+	start c "$H" name holder_c conn ::1 ::1 5005 7 ||
+	setup_failed "helper c started"
 	C=$pid
 	out=$("$BIN" --top 10)
 	check "IPv6: holder_c by PID and name, 7 ports" has "$out" "tcp:   pid $C holder_c: 7 ports (0.8%), 7 sockets"
 	check "IPv6: destination in brackets" has "$out" "tcp:   ::1 -> [::1]:5005: 7 ports (0.8% of the pool)"
 	check "IPv6: ::1 row" has "$out" "tcp:   ::1: 7 of 900 (0.8%), listening 0, PIDs 1"
 else
-	echo "# no IPv6 in the namespace: IPv6 rows not tested"
+	for t in "holder_c by PID and name, 7 ports" "destination in brackets" "::1 row"; do
+		skip "IPv6: $t" "no IPv6 in the namespace"
+	done
 fi
 
 # -t holds while the search is slow: about 500 000 descriptors in processes started last
@@ -219,9 +220,11 @@ per=$(( $(ulimit -n) - 64 ))
 hogs=$(( 500000 / per + 1 ))
 [ "$hogs" -gt 50 ] && hogs=50
 for i in $(seq 1 $((hogs - 1))); do
-	start "hog$i" "$H" name fd_hog fds "$per" || exit 1
+	start "hog$i" "$H" name fd_hog fds "$per" ||
+	setup_failed "helper hog$i started"
 done
-start hog "$H" name fd_hog fds "$per" conn 127.0.0.1 127.0.0.1 5001 1 || exit 1
+start hog "$H" name fd_hog fds "$per" conn 127.0.0.1 127.0.0.1 5001 1 ||
+	setup_failed "helper hog started"
 t0=$(date +%s%N)
 out=$("$BIN" --top 5 -t 3); rc=$?
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
@@ -235,5 +238,4 @@ else
 fi
 
 grep -E "process search|top (users|processes)" <<<"$out" | sed 's/^/# /'
-echo "1..$n"
-[ "$failed" = 0 ]
+done_testing

@@ -12,8 +12,12 @@ cd "$TOP" || exit 2
 
 [ "$(id -u)" = 0 ] || skip_all "bench/run.sh needs root (it creates a network namespace)"
 unshare -n true 2>/dev/null || skip_all "cannot create a network namespace here"
-command -v ss >/dev/null || skip_all "needs ss (iproute2)"
-[ -x "$TOP/$BIN" ] || skip_all "$BIN is not built"
+need_cmd ss iproute2
+[ -x "$TOP/$BIN" ] || setup_failed "$BIN is built (make)"
+# make asan runs every suite against the sanitizer build; its timings say nothing.
+if nm "$TOP/$BIN" 2>/dev/null | grep -q '__asan_init\|__ubsan_handle'; then
+	skip_all "$BIN is a sanitizer build (make check runs the benchmark smoke)"
+fi
 
 work=$(mktemp -d /tmp/eph-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT

@@ -11,9 +11,10 @@ set -u
 
 if [ -z "${IN_NS:-}" ]; then
 	[ "$(id -u)" = 0 ] || skip_all "fault tests need root (unshare -n -m)"
-	command -v unshare >/dev/null && command -v ip >/dev/null || skip_all "needs unshare and ip"
+	need_cmd unshare util-linux
+	need_cmd ip iproute2
 	unshare -n -m true 2>/dev/null || skip_all "cannot create network and mount namespaces here"
-	[ -f "$TOP/$B/tests/faultshim.so" ] || skip_all "$B/tests/faultshim.so not built (make check-build)"
+	[ -f "$TOP/$B/tests/faultshim.so" ] || setup_failed "$B/tests/faultshim.so is built (make check-build)"
 	IN_NS=1 exec timeout 300 unshare -n -m --propagation private bash "$0"
 fi
 
@@ -160,7 +161,7 @@ if command -v python3 >/dev/null; then
 	msg=$(python3 "$TOP/tests/json_schema.py" "$TOP/docs/check_ephemeral.schema.json" "$work/timeout.json" 2>&1)
 	src=$?
 	if [ "$src" = 2 ]; then
-		ok 0 "# SKIP python3-jsonschema is not installed"
+		skip "timeout, -o json: follows docs/check_ephemeral.schema.json" "python3-jsonschema is not installed (Debian package python3-jsonschema)"
 	else
 		is "$src:$msg" "0:" "timeout, -o json: follows docs/check_ephemeral.schema.json"
 	fi
@@ -232,6 +233,6 @@ if [ $have_nobody = 1 ]; then
 	proc_case $S '\n' 000 nobody "unreadable reserved ports, as nobody" \
 		"reading the port range: cannot read $S: Permission denied"
 else
-	ok 0 "# SKIP no user nobody or no setpriv: unreadable-file cases"
+	skip "unreadable /proc files, as nobody" "no user nobody or no setpriv"
 fi
 done_testing

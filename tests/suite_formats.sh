@@ -3,8 +3,8 @@
 # 40000-40099, 40090-40099 reserved: 90 ports): 10 ESTABLISHED and 5 TIME_WAIT toward
 # 127.0.0.1:5000, 4 bound-only sockets, a listener on 40050, 3 UDP sockets, all IPv4, so every
 # number is exact: TCP 20 ports (22.2 %), busiest destination 15 (16.7 %), UDP 3.
-#   - solarwinds: exact text, the SAM rules (FACTS.md 6) in every state, exit codes with and
-#     without --sam-status, a failed measurement;
+#   - solarwinds: exact text, the SAM rules (docs/platform-notes.md §6) in every state, exit
+#     codes with and without --sam-status, a failed measurement;
 #   - json: parsed by python3 and compared number by number, valid for hostile input too;
 #   - prometheus: exact text, `promtool check metrics` (Debian's prometheus package);
 #   - --output-file: atomic replace, mode, failure keeps the old file;
@@ -13,7 +13,7 @@
 set -u
 . "$TOP/tests/lib.sh"
 
-command -v python3 >/dev/null || skip_all "needs python3 to parse the JSON output"
+need_cmd python3 python3
 enter_netns 200
 
 netns_pool 40000 40099 40090-40099
@@ -51,7 +51,8 @@ out=$(run -o solarwinds -p all)
 is "$?" 0 "solarwinds OK: exit 0"
 is "$out" "$(cat "$DATA/solarwinds-all.txt")" "solarwinds -p all: exact text"
 
-# sam_check TEXT: the rules of FACTS.md 6; prints the names, one line, or "INVALID: why".
+# sam_check TEXT: the rules of docs/platform-notes.md §6; prints the names, one line, or
+# "INVALID: why".
 sam_check() {
 	awk '
 	function bad(why) { print "INVALID: " why; failed = 1; exit }
@@ -191,7 +192,7 @@ done
 msg=$(python3 "$TOP/tests/json_schema.py" "$TOP/docs/check_ephemeral.schema.json" "$work"/json/*.json 2>&1)
 rc=$?
 if [ "$rc" = 2 ]; then
-	ok 0 "# SKIP python3-jsonschema is not installed"
+	skip "every JSON output follows docs/check_ephemeral.schema.json" "python3-jsonschema is not installed (Debian package python3-jsonschema)"
 else
 	ok "$rc" "json: $(ls "$work/json" | wc -l) outputs follow docs/check_ephemeral.schema.json"
 	[ -n "$msg" ] && sed 's/^/#   /' <<<"$msg" | head -n 10
@@ -210,7 +211,7 @@ python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); del j["protocols"][
 python3 "$TOP/tests/json_schema.py" "$TOP/docs/check_ephemeral.schema.json" "$work/broken.json" >/dev/null 2>&1
 rc=$?
 if [ "$rc" = 2 ]; then
-	ok 0 "# SKIP python3-jsonschema is not installed"
+	skip "the schema check refuses a broken document" "python3-jsonschema is not installed (Debian package python3-jsonschema)"
 else
 	ok $(( rc != 1 )) "json schema: an output without protocols.tcp.churn is refused (the check is real)"
 fi
@@ -237,9 +238,10 @@ if command -v promtool >/dev/null; then
 	msg=$(promtool check rules "$TOP/contrib/prometheus/ephemeral.rules.yml" 2>&1)
 	ok $? "promtool check rules: the shipped alerting rules${msg:+ ($(tail -n 1 <<<"$msg"))}"
 else
-	ok 0 "# SKIP promtool not installed (Debian package prometheus)"
-	ok 0 "# SKIP promtool not installed (Debian package prometheus)"
-	ok 0 "# SKIP promtool not installed (Debian package prometheus)"
+	for t in "promtool check metrics" "promtool check metrics on the error output" \
+		"promtool check rules"; do
+		skip "$t" "promtool not installed (Debian package prometheus)"
+	done
 fi
 # Every ephemeral_* metric the shipped rules use is one the plugin writes.
 missing=""
@@ -307,9 +309,9 @@ if [ "$IN_NS" = root ] || ! touch "$work/tf/x" 2>/dev/null; then
 	ok $? "--output-file unwritable: the old file is untouched"
 else
 	rm -f "$work/tf/x"
-	ok 0 "# SKIP read-only directory test: the user namespace's root ignores modes"
-	ok 0 "# SKIP"
-	ok 0 "# SKIP"
+	for t in "exit 3" "the reason on stdout" "the old file is untouched"; do
+		skip "--output-file in a read-only directory: $t" "the user namespace's root ignores modes"
+	done
 fi
 chmod 755 "$work/tf"
 out=$(run --output-file "$work/nodir/x.prom")
@@ -380,8 +382,8 @@ if [ "$IN_NS" = root ]; then
 	is "$?" 3 "--log not writable by the user: UNKNOWN"
 	like "$out" "cannot open the log $log: Permission denied" "--log not writable: the reason"
 else
-	ok 0 "# SKIP permission test needs root"
-	ok 0 "# SKIP"
+	skip "--log not writable by the user: UNKNOWN" "needs root (a second user)"
+	skip "--log not writable: the reason" "needs root (a second user)"
 fi
 
 done_testing

@@ -11,17 +11,21 @@
 #   does not defeat -t or the stop; SIGTERM, SIGINT and SIGHUP during a stalled run end it
 #   with the format's error in stdout and in --output-file, and no temporary file remains;
 #   an ignored SIGHUP (nohup) stays ignored;
+# - a log that cannot be written (stalled past -t, stopped by a signal, locked, refused) never
+#   turns a known CRITICAL into UNKNOWN: the state, its perfdata and a note, in every format and
+#   in --output-file; an OK run with such a log is UNKNOWN;
 # - the forecast's lock file is created 0640 and, planted as a symbolic link or a FIFO, is
 #   refused without being followed or blocking: the forecast is off with a note, never UNKNOWN.
 # Stalls come from tests/helper/faultshim.c (LD_PRELOAD, test-only).
-# needs-packages: iproute2 util-linux perl
+# needs-packages: iproute2 util-linux perl python3-jsonschema
 set -u
 . "$TOP/tests/lib.sh"
 
 if [ -z "${IN_NS:-}" ]; then
-	command -v unshare >/dev/null && command -v ip >/dev/null || skip_all "needs unshare and ip"
-	command -v perl >/dev/null || skip_all "needs perl (to start the plugin with a signal mask)"
-	[ -f "$TOP/$B/tests/faultshim.so" ] || skip_all "$B/tests/faultshim.so not built (make check-build)"
+	need_cmd unshare util-linux
+	need_cmd ip iproute2
+	need_cmd perl perl
+	[ -f "$TOP/$B/tests/faultshim.so" ] || setup_failed "$B/tests/faultshim.so is built (make check-build)"
 	if [ "$(id -u)" = 0 ] && unshare -n -m true 2>/dev/null; then
 		IN_NS=root exec timeout 300 unshare -n -m --propagation private bash "$0"
 	fi
@@ -109,7 +113,7 @@ if [ "$IN_NS" = root ] && mount -t tmpfs -o mode=755 tmpfs /dev; then
 		"as root, -o prometheus --output-file /dev/null: refused before anything runs"
 	umount /dev
 else
-	ok 0 "# SKIP the private /dev needs root (mknod): /dev/null and /dev/stdout cases"
+	skip "--output-file on /dev/null and /dev/stdout (a private /dev)" "needs root (mknod)"
 fi
 
 # --- 3. --log: no links, no FIFOs, nothing but a regular file --------------------------
@@ -232,10 +236,11 @@ no_temp x.sam "SIGTERM, -o solarwinds"
 
 # --- 5. every stage names what runs: a stalled log, a stalled write of the output -----------
 # --log makes the owner search for the log's rows after the output is built; the log's write
-# came after it under the owner stage's name.
+# came after it under the owner stage's name. The state is OK here: a log that is not written
+# is an UNKNOWN, worse than OK (section 10 has a CRITICAL state).
 out=$(EPH_FAULT=stalllog LD_PRELOAD="$SHIM" "$P" -t 1 --log "$work/stall.csv" 2>&1)
 is "$?/$out" "3/EPHEMERAL UNKNOWN - timed out after 1 s while writing the log (raise -t)" \
-	"the log's file system hangs: the timeout names the log"
+	"the log's file system hangs, OK state: UNKNOWN, the timeout names the log"
 out=$(EPH_FAULT=stalllog LD_PRELOAD="$SHIM" "$P" -t 1 -o json --log "$work/stall.csv" 2>&1)
 like "$out" '"error": \{"stage": "writing the log", "message": "timed out after 1 s while writing the log \(raise -t\)"\}' \
 	"the log's file system hangs, -o json: the stage is the log's"
@@ -301,7 +306,102 @@ kill -HUP "$pid"
 wait "$pid"
 is "$?/$(cat "$work/hup.out")" "3/EPHEMERAL UNKNOWN - timed out after 2 s while reading the socket table (raise -t)" \
 	"SIGHUP ignored by the parent (nohup): stays ignored, -t ends the run"
-# --- 9. the forecast's lock file: no links, nothing but a regular file, created 0640 --------
+
+# --- 10. a known CRITICAL is never lost to the log -----------------------------------------
+# The pool (100 ports) filled: CRITICAL. A log that cannot be written is an UNKNOWN, and
+# CRITICAL is worse: the state stands, with a note that the log was not written.
+"$TOP/$B/tests/sockpop" -l 120 server,127.0.0.1,5000 fill,127.0.0.1,5000 >"$work/pop" 2>"$work/pop.err" &
+pop=$!
+pids="$pids $pop"
+wait_for "$work/pop" '^ready' 20 || echo "# sockpop: $(cat "$work/pop.err")"
+run -t 5
+like "$rc/$first" "^2/EPHEMERAL CRITICAL - tcp 100 of 100 ports in use \(100\.0%\)" "the pool filled: CRITICAL"
+crit_head=${first%% |*}
+# stalled LOG [ARGS]: a run whose flock() on LOG hangs; sets rc, out, first, ms.
+stalled() {
+	local log=$1 t0
+	shift
+	t0=$(date +%s%N)
+	out=$(EPH_FAULT=stalllog LD_PRELOAD="$SHIM" "$P" --log "$log" "$@" 2>&1)
+	rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	first=${out%%$'\n'*}
+}
+stalled "$work/crit.csv" -t 2 --output-file "$work/crit.txt"
+is "$rc/${first%% |*}" "2/$crit_head, the log was not written" \
+	"the log hangs past -t, CRITICAL: still CRITICAL (exit 2), a short note on the status line"
+like "$first" "'tcp_used'=100;" "with its perfdata"
+like "$out" $'\nnote: the log was not written: timed out after 2 s while writing the log '"$work/crit.csv"' \(raise -t or check the file\)' \
+	"the long output says why and what to do"
+like "$out" "top processes" "the owner tables are kept"
+is "$(cat "$work/crit.txt")" "$out" "--output-file has the same output"
+[ "$ms" -lt 2600 ]
+ok $? "ended at -t 2 ($ms ms)"
+no_temp crit.txt "the log hangs, CRITICAL"
+stalled "$work/crit.csv" -t 2 -o json
+is "$rc" 2 "-o json, the log hangs: CRITICAL, exit 2"
+like "$out" '"state": "CRITICAL", "exit_code": 2, .*"notes": \[[^]]*"the log was not written: timed out after 2 s while writing the log' \
+	"-o json: the state, and the note among the notes"
+like "$out" '"error": null' "-o json: no error object"
+if python3 -c 'import jsonschema' 2>/dev/null; then
+	printf '%s\n' "$out" >"$work/crit.json"
+	msg=$(python3 "$TOP/tests/json_schema.py" "$TOP/docs/check_ephemeral.schema.json" "$work/crit.json" 2>&1)
+	is "$?:$msg" "0:" "-o json: the output follows docs/check_ephemeral.schema.json"
+else
+	echo "# python3-jsonschema missing: the JSON output is not checked against the schema"
+fi
+stalled "$work/crit.csv" -t 2 -o prometheus --output-file "$work/crit.prom"
+is "$rc/$(grep -E '^ephemeral_check_(state|success) ' "$work/crit.prom" | tr '\n' ' ')" \
+	"2/ephemeral_check_state 2 ephemeral_check_success 1 " \
+	"-o prometheus, the log hangs: state 2, success 1 (the ports were measured)"
+grep -q "^# check_ephemeral note: the log was not written: timed out after 2 s while writing the log $work/crit.csv" "$work/crit.prom"
+ok $? "-o prometheus: a comment says the log was not written"
+if command -v promtool >/dev/null; then
+	msg=$(promtool check metrics <"$work/crit.prom" 2>&1)
+	ok $? "-o prometheus: promtool check metrics clean${msg:+ ($msg)}"
+fi
+stalled "$work/crit.csv" -t 2 -o solarwinds --sam-status
+like "$rc/$out" "^3/Statistic.state: 2"$'\n'"Message.state: CRITICAL - tcp 100 of 100 ports in use .*, the log was not written: timed out after 2 s" \
+	"-o solarwinds --sam-status, the log hangs: SAM's Critical (3), the message says why"
+
+# SIGTERM (the monitoring system's own timeout) while the log hangs: the state, and the signal.
+rm -f "$work/fault.log"
+EPH_FAULT=stalllog EPH_FAULT_LOG="$work/fault.log" LD_PRELOAD="$SHIM" \
+	"$P" -t 10 --log "$work/crit.csv" --output-file "$work/term.txt" >"$work/term.out" 2>&1 &
+pid=$!
+pids="$pids $pid"
+wait_for "$work/fault.log" stalllog 5 || echo "# the run did not reach the stalled log"
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+out=$(cat "$work/term.out")
+is "$rc/${out%% |*}" "2/$crit_head, the log was not written" \
+	"SIGTERM while the log hangs, CRITICAL: still CRITICAL (exit 2), with the note"
+like "$out" $'\nnote: the log was not written: terminated by SIGTERM while writing the log '"$work/crit.csv"' \(if the monitoring system' \
+	"SIGTERM: the note names the signal"
+is "$(cat "$work/term.txt")" "$out" "SIGTERM: --output-file has the same"
+no_temp term.txt "SIGTERM while the log hangs"
+
+# A log locked by another process (waited about 1 s), and a refused one (a FIFO).
+log="$work/locked.csv"
+: >"$log"
+perl -MFcntl=:flock -e 'open(my $f, "<", $ARGV[0]) or die; flock($f, LOCK_EX) or die; $| = 1; print "locked\n"; sleep 30' "$log" >"$work/lock.out" &
+holder=$!
+pids="$pids $holder"
+wait_for "$work/lock.out" locked 5 || echo "# the lock holder did not start"
+run -t 10 --log "$log"
+is "$rc/${first%% |*}" "2/$crit_head, the log was not written" \
+	"log locked by another process, CRITICAL: still CRITICAL, a short note on the status line"
+like "$out" $'\nnote: the log was not written: the log '"$log"' is locked by another process \(waited [0-9]+ ms\); find it with lslocks' \
+	"the long output gives the reason"
+kill "$holder"
+wait "$holder" 2>/dev/null
+run -t 5 --log "$work/fifo" -o json
+like "$rc/$out" '^2/.*"state": "CRITICAL", .*"notes": \[[^]]*"the log was not written: the log '"$work"'/fifo is a FIFO, not a regular file' \
+	"a refused log (a FIFO), CRITICAL, -o json: CRITICAL, the reason among the notes"
+kill "$pop"
+wait "$pop" 2>/dev/null
+# --- 11. the forecast's lock file: no links, nothing but a regular file, created 0640 -------
 # A lock file planted as a symbolic link is not followed: the forecast is off with a note that
 # says so (-v), and the run is OK, never UNKNOWN.
 sd="$work/state"

@@ -14,7 +14,7 @@ set -u
 
 ICINGA2=$(command -v icinga2 || echo /usr/sbin/icinga2)
 [ -x "$ICINGA2" ] || skip_all "icinga2 not installed (Debian package icinga2)"
-command -v python3 >/dev/null || skip_all "needs python3 to read the Icinga 2 state file"
+need_cmd python3 python3
 integ_enter_ns
 
 integ_populate || { ok 1 "population built"; done_testing; exit 1; }

@@ -11,7 +11,8 @@ set -u
 
 if [ -z "${IN_NS:-}" ]; then
 	[ "$(id -u)" = 0 ] || skip_all "limit tests need root (unshare -n)"
-	command -v unshare >/dev/null && command -v ip >/dev/null || skip_all "needs unshare and ip"
+	need_cmd unshare util-linux
+	need_cmd ip iproute2
 	unshare -n true 2>/dev/null || skip_all "cannot create a network namespace here"
 	IN_NS=1 exec timeout 600 unshare -n bash "$0"
 fi
@@ -76,7 +77,7 @@ used=$(cat "$work"/conns*.out | awk '$1=="sock" && $3=="est" && $5>=40000 && $5<
 is "$n" 20000 "20 000 connections built ($used distinct ports: connect() shares them across destinations)"
 for limits in "true" "ulimit -n 8" "ulimit -v 16384" "ulimit -n 8 && ulimit -v 16384"; do
 	if [ $asan = 1 ] && [[ "$limits" == *-v* ]]; then
-		ok 0 "# SKIP $limits: not with the ASan build"
+		skip "$limits" "not with the ASan build"
 		continue
 	fi
 	run "$limits" --metric used -w 30000 -c 30000 -v
@@ -106,7 +107,7 @@ ports=$(cat "$work"/dests*.out | awk '$1=="sock" && $3=="est" && $5>=40000 && $5
 is "$n" 20000 "20 000 connections to 20 000 distinct destinations built ($ports distinct ports)"
 for limits in "true" "ulimit -n 8" "ulimit -v 16384"; do
 	if [ $asan = 1 ] && [[ "$limits" == *-v* ]]; then
-		ok 0 "# SKIP $limits: not with the ASan build"
+		skip "$limits" "not with the ASan build"
 		continue
 	fi
 	run "$limits" --metric used -w 30000 -c 30000
@@ -124,7 +125,7 @@ if [ $have_time = 1 ] && [ $asan = 0 ]; then
 	[ $((rss2 - rss0)) -lt 4096 ]
 	ok $? "peak RSS: 20 000 destinations add $((rss2 - rss0)) KiB (< 4 MiB, tables capped)"
 else
-	ok 0 "# SKIP peak RSS: no /usr/bin/time or an ASan build"
+	skip "peak RSS" "no /usr/bin/time (Debian package time) or an ASan build"
 fi
 kill $pids 2>/dev/null
 wait 2>/dev/null
@@ -151,6 +152,6 @@ if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
 	is "$?" 2 "exhausted range, as nobody under ulimit -n 8: CRITICAL"
 	like "$out" "tcp 100 of 100 ports in use" "exhausted range, as nobody: 100 of 100"
 else
-	ok 0 "# SKIP no user nobody or setpriv"
+	skip "exhausted range, as nobody" "no user nobody or setpriv"
 fi
 done_testing

@@ -10,8 +10,9 @@ set -u
 . "$TOP/tests/lib.sh"
 
 [ "$(id -u)" = 0 ] || skip_all "needs root: the suite makes namespaces and the plugin enters them"
-command -v unshare >/dev/null && command -v ip >/dev/null || skip_all "needs unshare and ip"
-command -v python3 >/dev/null || skip_all "needs python3 to read the JSON output"
+need_cmd unshare util-linux
+need_cmd ip iproute2
+need_cmd python3 python3
 if [ -z "${IN_MNT:-}" ]; then
 	unshare -m -p -f --mount-proc --propagation private true 2>/dev/null ||
 		skip_all "cannot make a mount and PID namespace"

@@ -131,7 +131,7 @@ ok $? "-p udp: no TCP labels"
 
 # The same as an unprivileged user (NRPE runs plugins as nagios): inet_diag dumps for anyone.
 if [ "$IN_NS" = user ]; then
-	ok 0 "# SKIP this whole run is unprivileged already (user namespace)"
+	skip "as nobody" "this whole run is unprivileged already (user namespace)"
 elif id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
 	asuser() { setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups "$PLUGIN" "$@"; }
 	out=$(asuser -p all)
@@ -142,7 +142,7 @@ elif id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
 	asuser --metric dest -w 10 -c 16 >/dev/null
 	is "$?" 2 "as nobody: thresholds apply the same"
 else
-	ok 0 "# SKIP no user nobody or setpriv"
+	skip "as nobody" "no user nobody or setpriv"
 fi
 
 # Exhaustion: fill the pool toward one destination until connect() fails. The plugin opens

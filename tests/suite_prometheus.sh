@@ -14,7 +14,7 @@ set -u
 C="$TOP/contrib/prometheus"
 EXPORTER=$(command -v prometheus-node-exporter || command -v node_exporter)
 [ -n "$EXPORTER" ] || skip_all "node_exporter not installed (Debian package prometheus-node-exporter)"
-command -v python3 >/dev/null || skip_all "needs python3 to scrape the exporter"
+need_cmd python3 python3
 [ "$(id -u)" = 0 ] || skip_all "needs root (the unit runs as root without capabilities; user prometheus is tried too)"
 id prometheus >/dev/null 2>&1 || skip_all "no user prometheus (Debian package prometheus-node-exporter)"
 enter_netns 120
@@ -45,8 +45,8 @@ if command -v systemd-analyze >/dev/null; then
 	msg=$(cd "$work/units" && systemd-analyze verify --man=no ./check-ephemeral-textfile.timer 2>&1)
 	like "$msg" "Unknown key" "systemd-analyze verify complains about a broken copy (the check is real)"
 else
-	ok 0 "# SKIP systemd-analyze not installed (Debian package systemd)"
-	ok 0 "# SKIP systemd-analyze not installed (Debian package systemd)"
+	skip "systemd-analyze verify: the service and timer" "systemd-analyze not installed (Debian package systemd)"
+	skip "systemd-analyze verify complains about a broken copy" "systemd-analyze not installed (Debian package systemd)"
 fi
 grep -q '^OnCalendar=minutely$' "$C/check-ephemeral-textfile.timer"
 ok $? "the timer runs the service every minute"
@@ -123,8 +123,8 @@ if command -v promtool >/dev/null; then
 	(cd "$work/rules" && promtool test rules ephemeral.rules.test.yml >/dev/null 2>&1)
 	ok $(( ! $? )) "promtool test rules fails on a changed rule (the tests are real)"
 else
-	ok 0 "# SKIP promtool not installed (Debian package prometheus)"
-	ok 0 "# SKIP promtool not installed (Debian package prometheus)"
+	skip "promtool test rules: the shipped rules" "promtool not installed (Debian package prometheus)"
+	skip "promtool test rules fails on a changed rule" "promtool not installed (Debian package prometheus)"
 fi
 
 done_testing

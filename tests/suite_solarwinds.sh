@@ -66,7 +66,9 @@ ok $? "PowerShell script (content only, no PowerShell here): the installer's pat
 # --- VBScript under wine's cscript --------------------------------------------------------------
 . "$TOP/tests/lib_win.sh"
 if ! command -v wine >/dev/null || ! command -v x86_64-w64-mingw32-gcc >/dev/null; then
-	for _ in 1 2 3 4; do ok 0 "# SKIP needs wine and mingw-w64 (Debian: wine wine64 gcc-mingw-w64-x86-64)"; done
+	for t in "waits for the plugin" "without the exe" "with the exe: the pairs" "with the exe: the exit code"; do
+		skip "VBScript under wine: $t" "needs wine and mingw-w64 (Debian packages wine wine64 gcc-mingw-w64-x86-64)"
+	done
 	done_testing
 	exit
 fi
@@ -83,8 +85,9 @@ is "$?:$(tr -d '\r' <<<"$out")" "4:Statistic.state: 3"$'\n'"Message.state: UNKNO
 # and said so (the branch above shows cscript parses and runs the file).
 printf 'Set ex = CreateObject("WScript.Shell").Exec("cmd.exe /c echo probe-ok")\r\nWScript.Echo ex.StdOut.ReadAll()\r\n' >"$work/probe.vbs"
 if [[ "$(wrun cscript.exe //nologo "$(unix_to_win "$work/probe.vbs")")" != *probe-ok* ]]; then
-	ok 0 "# SKIP this wine ($(wine --version)) cannot read an Exec'd program's output (ReadAll is a stub)"
-	ok 0 "# SKIP this wine cannot read an Exec'd program's output"
+	why="this wine ($(wine --version)) cannot read an Exec'd program's output (ReadAll is a stub)"
+	skip "VBScript with the exe: the pairs" "$why"
+	skip "VBScript with the exe: the exit code" "$why"
 	done_testing
 	exit
 fi

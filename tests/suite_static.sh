@@ -47,7 +47,7 @@ if command -v cppcheck >/dev/null; then
 	# their compiler checks (vadefs.h: "#error VARARGS not implemented for this compiler");
 	# --library=windows tells it what the Windows API calls do.
 	if [ -n "$win_skip" ]; then
-		ok 0 "# SKIP cppcheck of the Windows backend: $win_skip"
+		skip "cppcheck of the Windows backend" "$win_skip"
 	else
 		# shellcheck disable=SC2086
 		cppcheck --enable=warning,performance,portability --error-exitcode=1 --std=c11 -q \
@@ -58,8 +58,8 @@ if command -v cppcheck >/dev/null; then
 		[ $rc = 0 ] || sed 's/^/#   /' "$log/cppcheck-win" | head -n 40
 	fi
 else
-	ok 0 "# SKIP cppcheck not installed"
-	ok 0 "# SKIP cppcheck not installed (Windows backend)"
+	skip "cppcheck" "cppcheck not installed (Debian package cppcheck)"
+	skip "cppcheck of the Windows backend" "cppcheck not installed (Debian package cppcheck)"
 fi
 
 if command -v clang-tidy >/dev/null; then
@@ -68,7 +68,7 @@ if command -v clang-tidy >/dev/null; then
 	ok $rc "clang-tidy (.clang-tidy: bugprone, cert, clang-analyzer): no findings"
 	[ $rc = 0 ] || grep -E 'warning:|error:' "$log/tidy" | sed 's/^/#   /' | head -n 40
 	if [ -n "$tidy_win_skip" ]; then
-		ok 0 "# SKIP clang-tidy of the Windows backend: $tidy_win_skip"
+		skip "clang-tidy of the Windows backend" "$tidy_win_skip"
 	else
 		# shellcheck disable=SC2086
 		clang-tidy --quiet $win_srcs -- -std=c11 --target=x86_64-w64-mingw32 -isystem "$win_inc" \
@@ -78,20 +78,21 @@ if command -v clang-tidy >/dev/null; then
 		[ $rc = 0 ] || grep -E 'warning:|error:' "$log/tidy-win" | sed 's/^/#   /' | head -n 40
 	fi
 else
-	ok 0 "# SKIP clang-tidy not installed"
-	ok 0 "# SKIP clang-tidy not installed (Windows backend)"
+	skip "clang-tidy" "clang-tidy not installed (Debian package clang-tidy)"
+	skip "clang-tidy of the Windows backend" "clang-tidy not installed (Debian package clang-tidy)"
 fi
 
 # Fresh build directories of their own, so the run does not depend on what was built before.
 for cc in gcc clang; do
 	if ! command -v $cc >/dev/null; then
-		ok 0 "# SKIP $cc not installed"
+		skip "-Werror build with $cc" "$cc not installed"
 		continue
 	fi
 	b=build/static-$cc
 	rm -rf "$b"
-	make -s -j2 CC=$cc B=$b BIN=$b/check_ephemeral.bin WERROR=-Werror $b/check_ephemeral.bin \
-		>"$log/$cc" 2>&1
+	# Without the caller's make variables: under make asan they carry sanitizer CFLAGS.
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -j2 CC=$cc B=$b BIN=$b/check_ephemeral.bin \
+		WERROR=-Werror $b/check_ephemeral.bin >"$log/$cc" 2>&1
 	rc=$?
 	ok $rc "$cc -Wall -Wextra -Werror build"
 	[ $rc = 0 ] || grep -E 'error|warning' "$log/$cc" | sed 's/^/#   /' | head -n 20

@@ -6,12 +6,15 @@
 set -u
 . "$TOP/tests/lib.sh"
 cd "$TOP" || exit 2
-command -v valgrind >/dev/null || skip_all "valgrind is not installed"
+need_cmd valgrind valgrind
 # Valgrind cannot run a sanitizer build (make asan runs every suite against one).
 if nm "$TOP/$BIN" 2>/dev/null | grep -q '__asan_init\|__ubsan_handle' ||
 	ldd "$TOP/$BIN" 2>/dev/null | grep -q 'libasan\|libubsan'; then
 	skip_all "$BIN is a sanitizer build"
 fi
+# In a network namespace of its own when one can be made (as root, or in a user namespace), so
+# that the runs on a known population below can assert exact figures; otherwise on this host.
+try_netns 900
 log=$(mktemp -d)
 pop=""
 cleanup() {
@@ -21,10 +24,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# IN_NS=(nsenter ...): the runs that follow happen in the population's namespace (below).
-IN_NS=()
 memcheck() {
-	"${IN_NS[@]}" valgrind -q --error-exitcode=99 --leak-check=full \
+	valgrind -q --error-exitcode=99 --leak-check=full \
 		--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
 		--track-origins=yes --log-file="$log/vg" "$TOP/$BIN" "$@"
 }
@@ -63,26 +64,20 @@ vg 3 "100 KB argument" -w "$(head -c 102400 /dev/zero | tr '\0' 9)"
 FULL=1 vg 3 "stdout on /dev/full: the line cannot be written, UNKNOWN" -w 99 -c 100
 
 # The output formats, the files and --top, where the renderers and the owner search have rows
-# to walk: as root, in a network namespace of their own holding a known population (20 TCP
-# ports: 10 ESTABLISHED and 5 TIME_WAIT toward 127.0.0.1:5000, 4 bound-only, a listener on
-# 40050; 3 UDP), in the range 40000-40099. Elsewhere they run on this host, whose tables may
-# be empty; the exit codes are the same.
+# to walk: in the suite's own network namespace, a known population (20 TCP ports: 10
+# ESTABLISHED and 5 TIME_WAIT toward 127.0.0.1:5000, 4 bound-only, a listener on 40050; 3 UDP)
+# in the range 40000-40099. Without a namespace they run on this host, whose tables may hold
+# anything; the exit codes are the same.
 where="on this host"
-if [ "$(id -u)" = 0 ] && command -v nsenter >/dev/null && unshare -n true 2>/dev/null &&
-	[ -x "$TOP/$B/tests/sockpop" ]; then
-	# unshare execs bash, which execs sockpop: $pop is the holder, and its namespace the test's.
-	unshare -n bash -c 'ip link set lo up &&
-		echo "40000 40099" >/proc/sys/net/ipv4/ip_local_port_range && exec "$@"' sh \
-		"$TOP/$B/tests/sockpop" -l 300 server,127.0.0.1,5000 listen,127.0.0.1,40050 \
+if [ -n "${IN_NS:-}" ]; then
+	[ -x "$TOP/$B/tests/sockpop" ] || setup_failed "$B/tests/sockpop is built (make check-build)"
+	netns_pool 40000 40099 ""
+	"$TOP/$B/tests/sockpop" -l 300 server,127.0.0.1,5000 listen,127.0.0.1,40050 \
 		est,127.0.0.1,5000,10 tw,127.0.0.1,5000,5 bound,127.0.0.1,4 udp,127.0.0.1,3 \
 		>"$log/pop" 2>&1 &
 	pop=$!
-	if wait_for "$log/pop" '^ready' 20; then
-		IN_NS=(nsenter --net="/proc/$pop/ns/net" --)
-		where="on a known population"
-	else
-		echo "# sockpop did not start: $(head -n 3 "$log/pop")"
-	fi
+	wait_for "$log/pop" '^ready' 20 || setup_failed "sockpop ready: $(head -n 3 "$log/pop")"
+	where="on a known population"
 fi
 echo "# the following runs are $where"
 vg 0 "-o json" -o json -w 99 -c 100
@@ -98,8 +93,12 @@ vg 2 "critical, no --top: the default owner search of a non-OK run" --metric fre
 vg 0 "--output-file FILE" --output-file "$log/out.txt" -w 99 -c 100
 like "$(head -n 1 "$log/out.txt" 2>/dev/null)" '^EPHEMERAL OK - tcp ' "--output-file: the file holds the status line"
 vg 0 "--log FILE -p all" --log "$log/hist.csv" -p all -w 99 -c 100
-# A line per protocol for the host, and on the population one more for 127.0.0.1.
-want=3
-[ ${#IN_NS[@]} -gt 0 ] && want=5
-is "$(grep -c '' "$log/hist.csv" 2>/dev/null)" "$want" "--log: the header and $((want - 1)) lines (-p all)"
+# The header and a line per protocol; per local address one more line, for 127.0.0.1 on the
+# population (tcp and udp). A host may have sockets on any number of addresses.
+lines=$(grep -c '' "$log/hist.csv" 2>/dev/null)
+if [ "$where" = "on a known population" ]; then
+	is "$lines" 5 "--log: the header and 4 lines (-p all)"
+else
+	ok "$([ "${lines:-0}" -ge 3 ]; echo $?)" "--log: the header and at least 2 lines (-p all; $lines in all)"
+fi
 done_testing

@@ -257,8 +257,9 @@ if [ -f "$SHIM" ]; then
 	like "$first" "^EPHEMERAL CRITICAL - tcp 950 of 1000 ports in use \(95\.0%\)" "with the state's first line"
 	like "$first" "'tcp_used'=950;" "and its perfdata"
 	like "$out" "owners were not listed" "and a note that owners were not listed"
-	[ "$ms" -lt 2600 ]
-	ok $? "within -t (${ms} ms)"
+	# The stall never ends by itself: only -t ends the run. The bound is loose (a busy host).
+	[ "$ms" -lt 6000 ]
+	ok $? "ended by -t, not by the stall (${ms} ms)"
 	# The same in JSON: the state, and the note among the protocol's notes; schema-valid.
 	LD_PRELOAD="$SHIM" EPH_FAULT=stall EPH_FAULT_AFTER=1 "$PLUGIN" -w 10 -c 20 -t 2 -o json \
 		>"$work/fallback.json"
@@ -275,8 +276,26 @@ if [ -f "$SHIM" ]; then
 	is "$rc" 2 "a slow first read: CRITICAL, no second read tried"
 	like "$out" "note: owners were not listed: a second read of the socket table would not fit" \
 		"and the note says why"
-	[ "$ms" -lt 1000 ]
-	ok $? "within -t 1 (${ms} ms)"
+	# Loose: -t ends the run at 1 s anyway; the note above is what shows no second read ran.
+	[ "$ms" -lt 5000 ]
+	ok $? "ended by -t 1 at the latest (${ms} ms)"
+	# SIGTERM (Nagios' and NRPE's own timeout) while the owner read hangs: still CRITICAL.
+	rm -f "$work/fault.log"
+	LD_PRELOAD="$SHIM" EPH_FAULT=stall EPH_FAULT_AFTER=1 EPH_FAULT_LOG="$work/fault.log" \
+		"$PLUGIN" -w 10 -c 20 -t 20 >"$work/term.out" 2>&1 &
+	tpid=$!
+	if wait_for "$work/fault.log" stall 10; then
+		kill -TERM "$tpid"
+		wait "$tpid"
+		trc=$?
+		is "$trc" 2 "SIGTERM while the owner read hangs: still CRITICAL (exit 2), not UNKNOWN"
+		like "$(cat "$work/term.out")" $'\nnote: owners were not listed: terminated by SIGTERM while they were searched' \
+			"and the note names the signal"
+	else
+		kill "$tpid" 2>/dev/null
+		wait "$tpid"
+		ok 1 "the run reached the hanging owner read (setup)"
+	fi
 else
 	echo "# $SHIM not built: the hanging owner read is not tested"
 fi

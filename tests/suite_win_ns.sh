@@ -2,7 +2,7 @@
 # check_ephemeral.exe under wine against a known socket population: a private network
 # namespace (root only) with the range 40000-40099, sockpop's sockets, and a fresh wine
 # prefix whose wineserver starts inside the namespace, so wine's iphlpapi tables show exactly
-# these sockets (shared/FACTS.md §5). Every count is asserted exactly. Wine builds its tables
+# these sockets (docs/platform-notes.md §5). Every count is asserted exactly. Wine builds its tables
 # from /proc/net, which lists no bound-only socket: tcp_bound is 0 there and the long output
 # says so.
 # needs-packages: gcc-mingw-w64-x86-64 wine wine64 iproute2 util-linux

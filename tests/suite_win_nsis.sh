@@ -2,7 +2,8 @@
 # The installer under wine: build it, install silently, check files, the Add/Remove Programs
 # key and PATH (/ADDTOPATH), run the installed plugin, uninstall silently and check that
 # everything added is gone; and that a PATH too long for NSIS's strings is left alone. The
-# uninstaller works asynchronously, so every step waits for wineserver -w (FACTS §5).
+# uninstaller works asynchronously, so every step waits for wineserver -w
+# (docs/platform-notes.md §5).
 # needs-packages: gcc-mingw-w64-x86-64 wine wine64 nsis
 set -u
 . "$TOP/tests/lib.sh"

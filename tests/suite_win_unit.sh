@@ -51,9 +51,10 @@ Translation=0409 1200"
 	python3 tests/pe_version.py "$WB/tests/helper/crash.exe" >/dev/null
 	ok $(( $? != 1 )) "the version reader finds nothing in an exe without a resource (the check is real)"
 else
-	ok 0 "# SKIP needs python3 to read the version resource"
-	ok 0 "# SKIP needs python3"
-	ok 0 "# SKIP needs python3"
+	for t in "version resource strings" "numeric FILEVERSION and PRODUCTVERSION" \
+		"the version reader finds nothing in an exe without a resource"; do
+		skip "check_ephemeral.exe: $t" "needs python3 to read the version resource (Debian package python3)"
+	done
 fi
 
 # The static build needs no mingw runtime DLL (libgcc_s, libwinpthread, libstdc++): every DLL

@@ -14,7 +14,8 @@
 #include "histlog.h"
 #include "tap.h"
 
-static volatile sig_atomic_t stage; /* where the run says it is */
+static volatile sig_atomic_t stage;    /* where the run says it is */
+static volatile sig_atomic_t fallback; /* the run's fallback_ready */
 
 /* What the fake OS does and what it saw. */
 static struct {
@@ -22,6 +23,7 @@ static struct {
 	int fail_read_at; /* the n-th socket read (1-based) fails; 0: none */
 	int reads, pid_searches;
 	int stage_at_tw, stage_at_append; /* the run's stage when the fake was called */
+	int armed_at_append;              /* the run's fallback_ready then */
 	int range_reads, reserved_reads;
 	char log[8192];
 	char header[256];
@@ -200,6 +202,7 @@ static int fake_append(const char *path, const char *header, const char *lines, 
 		       struct eph_err *err)
 {
 	os.stage_at_append = stage;
+	os.armed_at_append = fallback;
 	if (os.fail_append) {
 		eph_err_set(err, "fake: %s is read-only", path);
 		return -1;
@@ -293,8 +296,10 @@ static void copy_state(struct forecast_state *to, const struct forecast_state *f
 {
 	forecast_free(to);
 	to->s = calloc(from->n + 1, sizeof(*to->s));
-	if (to->s && from->n) { /* memcpy from NULL is undefined even for 0 bytes (UBSan) */
-		memcpy(to->s, from->s, from->n * sizeof(*to->s));
+	if (to->s) {
+		if (from->n) { /* from->s is NULL when nothing was recorded */
+			memcpy(to->s, from->s, from->n * sizeof(*to->s));
+		}
 		to->n = to->cap = from->n;
 	}
 }
@@ -341,8 +346,6 @@ static struct eph_err err;
 
 /* Runs the check with the command line args (NULL-terminated, program name first). Returns
  * check_run's result; the fake's counters start at zero, its failure switches stay. */
-static volatile sig_atomic_t fallback; /* the run's fallback_ready */
-
 static int run_with(char **args)
 {
 	struct strbuf out = { 0 };
@@ -433,14 +436,23 @@ static void test_owner_time(void)
 							 "second read of the socket table would "
 							 "not fit") != NULL,
 	   "the output says why owners are missing");
-	ok(strncmp(sb_str(&run.fallback), "EPHEMERAL CRITICAL - tcp 7 of 90 ports in use ", 46) == 0 &&
-		   strstr(sb_str(&run.fallback), "\nnote: owners were not listed: the time -t leaves "
-						  "ran out") != NULL &&
+	ok(strncmp(sb_str(&run.fallback[SYS_STOP_TIMEOUT]),
+		   "EPHEMERAL CRITICAL - tcp 7 of 90 ports in use ", 46) == 0 &&
+		   strstr(sb_str(&run.fallback[SYS_STOP_TIMEOUT]),
+			  "\nnote: owners were not listed: the time -t leaves ran out") != NULL &&
 		   run.fallback_code == 2,
 	   "the fallback for a timeout: the state, its perfdata and a note");
 	if (tap_failed) {
-		printf("# fallback: %s", sb_str(&run.fallback));
+		printf("# fallback: %s", sb_str(&run.fallback[SYS_STOP_TIMEOUT]));
 	}
+	ok(strncmp(sb_str(&run.fallback[SYS_STOP_TERM]), "EPHEMERAL CRITICAL - tcp 7 of 90 ", 33) ==
+		   0 &&
+		   strstr(sb_str(&run.fallback[SYS_STOP_TERM]),
+			  "\nnote: owners were not listed: terminated by SIGTERM while they were "
+			  "searched") != NULL,
+	   "the fallback for SIGTERM (a monitoring system's own timeout): the state and a note");
+	ok(strstr(sb_str(&run.fallback[SYS_STOP_HUP]), "terminated by SIGHUP") != NULL,
+	   "and for SIGHUP");
 	is_int(fallback, 0, "disarmed once the owner part is over");
 	os.read_ms = 100;
 	is_int(run_with(args), 0, "a fast first read");
@@ -488,6 +500,85 @@ static void test_log(void)
 	is_int(run_with(log0), 0, "--log --top 0 succeeds");
 	ok(os.pid_searches == 0 && strstr(os.log, "127.0.0.1") == NULL,
 	   "--top 0 turns the log's address rows off");
+}
+
+/* The log's failure is an UNKNOWN merged with the state: a CRITICAL stands, with the reason; from
+ * the log step on, every stop has that state to print; an OK run still fails (test_failures). */
+static void test_log_fails(void)
+{
+	char *crit[] = { "p", "-w", "5", "-c", "6", "-t", "7", "--log", "h.csv", NULL };
+	char *json[] = { "p", "-w", "5", "-c", "6", "--log", "h.csv", "-o", "json", NULL };
+	char *prom[] = { "p", "-w", "5", "-c", "6", "--log", "h.csv", "-o", "prometheus", NULL };
+	char *sam[] = { "p", "-w", "5", "--log", "h.csv",
+			"-o", "solarwinds", "--sam-status", NULL };
+	char *good[] = { "p", "--log", "h.csv", NULL };
+	const char *s;
+
+	is_int(run_with(crit), 0, "CRITICAL, the log written: the run succeeds");
+	is_int(os.armed_at_append, 1, "while the log is written, a stop has the state to print");
+	is_int(fallback, 0, "disarmed after it");
+	ok(run.res.log_note == NULL && strstr(sb_str(&run.out), "log was not written") == NULL,
+	   "a written log: no note");
+	s = sb_str(&run.fallback[SYS_STOP_TIMEOUT]);
+	ok(strncmp(s, "EPHEMERAL CRITICAL - tcp 7 of 90 ports in use (7.8%), worst destination 5 "
+		      "ports to 10.0.0.1:443, the log was not written | 'tcp_used'=7;",
+		   110) == 0,
+	   "the timeout's fallback: the state, a short note on the status line, the perfdata");
+	ok(strstr(s, "\nnote: the log was not written: timed out after 7 s while writing the log "
+		     "h.csv (raise -t or check the file)\n") != NULL,
+	   "and the reason in the long output");
+	ok(strstr(s, "tcp:   pid 4242 proc4242: 5 ports") != NULL, "with the owner tables");
+	if (tap_failed) {
+		printf("# fallback: %s", s);
+	}
+	ok(strstr(sb_str(&run.fallback[SYS_STOP_TERM]),
+		  "\nnote: the log was not written: terminated by SIGTERM while writing the log "
+		  "h.csv (if the monitoring system") != NULL,
+	   "SIGTERM's fallback names the signal");
+	s = sb_str(&run.fallback[SYS_STOP_HUP]);
+	ok(strstr(s, "terminated by SIGHUP while writing") != NULL, "SIGHUP's too");
+	is_int(run.fallback_code, 2, "the fallbacks exit with the state's code");
+
+	os.fail_append = 1;
+	is_int(run_with(crit), 0, "CRITICAL, the log refused: the run still succeeds");
+	is_int(run.code, 2, "exit code 2");
+	is_str(run.failed, "", "no failed stage");
+	ok(strncmp(first_line(), "EPHEMERAL CRITICAL - tcp 7 of 90 ports in use (7.8%), worst "
+				 "destination 5 ports to 10.0.0.1:443, the log was not written | ",
+		   106) == 0,
+	   "the status line says the log was not written (%s)", first_line());
+	s = sb_str(&run.out);
+	ok(strstr(s, "\nnote: the log was not written: fake: h.csv is read-only\n") != NULL,
+	   "the long output says why");
+	ok(strstr(sb_str(&run.out), "tcp:   pid 4242 proc4242: 5 ports") != NULL,
+	   "and keeps the owner tables");
+	is_int(stage, CHECK_OUTPUT, "the run ends in the output stage");
+	is_int(fallback, 0, "disarmed");
+
+	is_int(run_with(json), 0, "-o json, the log refused: the run succeeds");
+	s = sb_str(&run.out);
+	ok(strstr(s, "\"state\": \"CRITICAL\", \"exit_code\": 2") != NULL &&
+		   strstr(s, "\"notes\": [\"the log was not written: fake: h.csv is "
+			     "read-only\"]") != NULL,
+	   "-o json: CRITICAL, the reason among the notes");
+	is_int(run_with(prom), 0, "-o prometheus, the log refused: the run succeeds");
+	s = sb_str(&run.out);
+	ok(strncmp(s, "# check_ephemeral note: the log was not written: fake: h.csv is read-only\n",
+		   74) == 0 &&
+		   strstr(s, "\nephemeral_check_state 2\n") != NULL &&
+		   strstr(s, "\nephemeral_check_success 1\n") != NULL,
+	   "-o prometheus: a comment says why; state 2, success 1 (the ports were measured)");
+	is_int(run_with(sam), 0, "-o solarwinds, the log refused: the run succeeds");
+	ok(strstr(sb_str(&run.out), "Message.state: WARNING - tcp 7 of 90 ports in use (7.8%), "
+				    "worst destination 5 ports to 10.0.0.1:443, the log was not "
+				    "written: fake: h.csv is read-only\n") != NULL &&
+		   run.code == 2,
+	   "-o solarwinds: WARNING (SAM's 2), the message gives the reason");
+
+	is_int(run_with(good), -1, "OK, the log refused: the run fails (an admin must see it)");
+	is_str(run.failed, "writing the log", "naming the log's stage");
+	is_int(os.armed_at_append, 0, "an OK run prepares no fallback for the log");
+	os.fail_append = 0;
 }
 
 static void test_protocols(void)
@@ -844,6 +935,7 @@ int main(void)
 	test_owner_time();
 	test_top();
 	test_log();
+	test_log_fails();
 	test_protocols();
 	test_failures();
 	test_first_line_limit();

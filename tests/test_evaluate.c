@@ -23,10 +23,10 @@ static void config(enum eph_metric m, const char *w, const char *c)
 	cfg.timeout = 10;
 	cfg.output = "nagios";
 	if (w && threshold_parse(w, &cfg.warn) != THRESHOLD_OK) {
-		printf("# setup: -w %s\n", w);
+		ok(0, "setup: -w %s parses", w);
 	}
 	if (c && threshold_parse(c, &cfg.crit) != THRESHOLD_OK) {
-		printf("# setup: -c %s\n", c);
+		ok(0, "setup: -c %s parses", c);
 	}
 }
 
@@ -67,7 +67,7 @@ static enum eph_status judge(struct proto_result *pr, const struct tally *t)
 	struct eph_err err = { "" };
 
 	if (evaluate_proto(&cfg, &pool, t, &pinfo, &sinfo, pr, &err) < 0) {
-		printf("# evaluate_proto failed: %s\n", err.msg);
+		ok(0, "setup: evaluate_proto: %s", err.msg);
 		return EPH_UNKNOWN;
 	}
 	return pr->state;

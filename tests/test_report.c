@@ -94,7 +94,7 @@ static const char *render(struct strbuf *sb)
 	if (evaluate_proto(&cfg, &pool, &tcp, &pinfo, &sinfo, &res.p[EPH_TCP], &err) < 0 ||
 	    (cfg.proto[EPH_UDP] &&
 	     evaluate_proto(&cfg, &pool, &udp, &pinfo, &sinfo, &res.p[EPH_UDP], &err) < 0)) {
-		printf("# evaluate failed: %s\n", err.msg);
+		ok(0, "setup: evaluate: %s", err.msg);
 	}
 	evaluate_merge(&res);
 	sb_reset(sb);

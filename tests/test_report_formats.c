@@ -153,7 +153,7 @@ static void test_json_escape(void)
 	}
 }
 
-/* The SAM rules of FACTS.md section 6, checked on a rendering: pairs in order, NAME of
+/* The SAM rules of docs/platform-notes.md §6, checked on a rendering: pairs in order, NAME of
  * [A-Za-z0-9_], an integer statistic, at most 10 pairs. Returns the names, "|"-joined. */
 static int sam_valid(const char *text, char *names, size_t size)
 {

@@ -37,7 +37,7 @@ static struct sock_rec rec(enum eph_proto proto, uint8_t family, enum eph_state 
 static void add(const struct sock_rec *r)
 {
 	if (tally_add(&t, r) != 0) {
-		printf("# tally_add failed\n");
+		ok(0, "setup: tally_add");
 	}
 }
 

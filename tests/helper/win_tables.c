@@ -1,7 +1,7 @@
 /* win_tables: the Windows socket-table reader (lib/win_tables.c) against tables that grow
- * between the sizing call and the read, the ERROR_INSUFFICIENT_BUFFER race of FACTS §4, and
- * against rows that wine's real tables never contain: BOUND (MIB state 100, FACTS §2),
- * DELETE_TCB, owner PID 0, IPv6. A test-only build: this file includes win_tables.c with
+ * between the sizing call and the read, the ERROR_INSUFFICIENT_BUFFER race of
+ * docs/platform-notes.md §4, and against rows that wine's real tables never contain: BOUND (MIB
+ * state 100, docs/platform-notes.md §2), DELETE_TCB, owner PID 0, IPv6. A test-only build: this file includes win_tables.c with
  * GetExtendedTcpTable and GetExtendedUdpTable replaced by fakes; the shipped plugin calls the
  * real ones. Run under wine by tests/suite_win_faults.sh; prints TAP. */
 #define COBJMACROS
