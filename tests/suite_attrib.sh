@@ -229,7 +229,10 @@ t0=$(date +%s%N)
 out=$("$BIN" --top 5 -t 3); rc=$?
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 echo "# -t 3 with $hogs processes of $per descriptors: ${ms} ms, exit $rc"
-check "-t 3: ends within 3 s with the result, not a timeout" eval '[ "$rc" = 0 ] && [ "$ms" -lt 3000 ]'
+# The search's own deadline ends it before -t: the result, with no timeout note (a -t that fired
+# in the owner part would still exit 0, with "the time -t leaves ran out"). No clock bound: a
+# busy host may be slow to start the plugin.
+check "-t 3: the search stops itself, not -t" eval '[ "$rc" = 0 ] && ! grep -q "timed out\|ran out" <<<"$out"'
 if grep -q "process search stopped" <<<"$out"; then
 	# root: holder_a 41, fd_hog 1, and holder_c 7 when IPv6 ran
 	check "-t 3: stopped search falls back to users" grep -qE "^tcp:   user root \(uid 0\): (42 ports \(4.7%\), 42|49 ports \(5.4%\), 49) sockets$" <<<"$out"

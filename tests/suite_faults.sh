@@ -131,7 +131,9 @@ unknown "fallback, /proc/net/tcp without its header" "reading the socket table: 
 EPH_FAULT_PROCNET="$work/tcp-empty" fault nlsocket
 unknown "fallback, empty /proc/net/tcp" "reading the socket table: /proc/net/tcp: .*empty"
 
-# Stalls: -t is honoured, the message names the stage, within 0.5 s of the deadline.
+# Stalls: -t is honoured and the message names the stage. A stall lasts 600 s, so an end after
+# the 1 s deadline and well before the stall's shows -t at work; the upper bound is loose, as a
+# busy host may be slow to start the plugin.
 stall() { # stall SPEC STAGE-REGEX NAME
 	local t0 t1 ms
 	t0=$(date +%s%N)
@@ -139,8 +141,8 @@ stall() { # stall SPEC STAGE-REGEX NAME
 	t1=$(date +%s%N)
 	ms=$(((t1 - t0) / 1000000))
 	unknown "$3" "timed out after 1 s while $2 \\(raise -t\\)"
-	[ "$ms" -ge 500 ] && [ "$ms" -le 1500 ]
-	ok $? "$3: ended after $ms ms (1000 +- 500)"
+	[ "$ms" -ge 900 ] && [ "$ms" -le 10000 ]
+	ok $? "$3: ended by -t 1, after $ms ms (not before 1 s, long before the stall)"
 }
 stall stall "reading the socket table" "netlink dump stalls"
 stall stallrange "reading the port range" "read of ip_local_port_range stalls"
