@@ -198,14 +198,20 @@ csd="$work/concurrent"
 mkdir "$csd"
 cpids=""
 for i in 1 2 3 4 5 6 7 8; do
-	"$PLUGIN" --state-dir "$csd" >"$work/c$i.out" 2>&1 &
+	"$PLUGIN" -v --state-dir "$csd" >"$work/c$i.out" 2>&1 &
 	cpids="$cpids $!"
 done
 crc=0
 for p in $cpids; do wait "$p" || crc=1; done
 is "$crc" 0 "8 concurrent runs: all OK"
 csf=$(ls "$csd"/*.state)
-is "$(samples "$csf" | wc -l)" 8 "8 concurrent runs: the file holds 8 samples"
+# A run waits for the lock a bounded time and then does not record, saying so; on a busy host
+# (slow fsync) that can happen. No sample may be lost otherwise: the file holds exactly one
+# sample for each run that did not say so.
+notrec=$(grep -l "this run's sample is not recorded" "$work"/c[1-8].out 2>/dev/null | wc -l)
+diag "8 concurrent runs: $notrec did not get the lock in time"
+is "$(samples "$csf" | wc -l)" "$((8 - notrec))" "8 concurrent runs: one sample for each run that recorded (no update lost)"
+ok "$([ "$notrec" -lt 8 ] && echo 0 || echo 1)" "8 concurrent runs: at least one recorded"
 is "$(samples "$csf" | awk '{print $2, $3, $4}' | sort -u)" "- $used -" "each sample whole: $used TCP ports"
 out=$("$PLUGIN" --state-dir "$csd" -v)
 ok "$([[ "$out" != *"was ignored"* ]] && echo 0 || echo 1)" "the file left by concurrent runs reads back valid"
