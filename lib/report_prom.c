@@ -101,68 +101,26 @@ static void per_proto(struct strbuf *sb, const struct series *all, size_t n, con
 	}
 }
 
-/* One getter per family, all alike (duplicates lists them as one shape): kept so, because each
- * reads its field with its own type; a table of field offsets would be shorter but would trust
- * every row to name a field of the type it reads. */
-static double get_range(const struct ns_proto *p)
-{
-	return (double)p->range_size;
-}
+/* One getter per family: each reads its field with the field's own type, which a table of
+ * field offsets could not check; the macro keeps them one line each. */
+#define PROM_GETTER(name, expr)                                                                    \
+	static double get_##name(const struct ns_proto *p)                                         \
+	{                                                                                          \
+		return (double)(expr);                                                             \
+	}
 
-static double get_reserved(const struct ns_proto *p)
-{
-	return (double)p->reserved;
-}
-
-static double get_size(const struct ns_proto *p)
-{
-	return (double)p->size;
-}
-
-static double get_used(const struct ns_proto *p)
-{
-	return (double)p->used;
-}
-
-static double get_free(const struct ns_proto *p)
-{
-	return (double)p->free;
-}
-
-static double get_ratio(const struct ns_proto *p)
-{
-	return (double)p->used / (double)p->size;
-}
-
-static double get_sockets(const struct ns_proto *p)
-{
-	return (double)p->sockets;
-}
-
-static double get_dest(const struct ns_proto *p)
-{
-	return (double)p->dest_max;
-}
-
-static double get_dest_ratio(const struct ns_proto *p)
-{
-	return (double)p->dest_max / (double)p->size;
-}
-
-static double get_eta(const struct ns_proto *p)
-{
-	return (double)p->eta;
-}
-
-static double get_churn(const struct ns_proto *p)
-{
-	return p->churn;
-}
-
-static double get_churn_sustainable(const struct ns_proto *p)
-{
-	return p->churn_sustainable;
-}
+PROM_GETTER(range, p->range_size)
+PROM_GETTER(reserved, p->reserved)
+PROM_GETTER(size, p->size)
+PROM_GETTER(used, p->used)
+PROM_GETTER(free, p->free)
+PROM_GETTER(ratio, (double)p->used / (double)p->size)
+PROM_GETTER(sockets, p->sockets)
+PROM_GETTER(dest, p->dest_max)
+PROM_GETTER(dest_ratio, (double)p->dest_max / (double)p->size)
+PROM_GETTER(eta, p->eta)
+PROM_GETTER(churn, p->churn)
+PROM_GETTER(churn_sustainable, p->churn_sustainable)
 
 static double get_state(const struct ns_proto *p)
 {
