@@ -13,15 +13,9 @@ enter_netns 300
 
 netns_pool 40000 40099 40090-40099
 SOCKPOP="$TOP/$B/tests/sockpop"
-PLUGIN=$(public_bin)
-[ -x "$SOCKPOP" ] || { echo "# $SOCKPOP is missing: run make check-build"; ok 1 "sockpop built"; done_testing; exit 1; }
-work=$(mktemp -d)
-chmod 755 "$work"
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	rm -rf "$work" "$(dirname "$PLUGIN")"
-}
+[ -x "$SOCKPOP" ] || setup_failed "$SOCKPOP is built (make check-build)"
+plugin_copy
+work_dir 755
 trap cleanup EXIT
 unset NAGIOS_PLUGIN_STATE_DIRECTORY
 
@@ -29,13 +23,8 @@ unset NAGIOS_PLUGIN_STATE_DIRECTORY
 start() {
 	local name=$1
 	shift
-	"$SOCKPOP" -l 240 "$@" >"$work/$name.out" 2>"$work/$name.err" &
-	pids="$pids $!"
-	eval "pid_$name=$!"
-	if ! wait_for "$work/$name.out" '^ready' 20; then
-		echo "# sockpop $name did not get ready: $(cat "$work/$name.err")"
-		return 1
-	fi
+	start_helper "$name" 20 "$SOCKPOP" -l 240 "$@" || return 1
+	eval "pid_$name=\$pid"
 }
 
 # samples FILE: the sample lines of a state file.
