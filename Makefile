@@ -87,7 +87,7 @@ $(B)/tests/%: tests/%.c $(LIBA) $(B)/check_ephemeral/cli.o tests/tap.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests $(WARN) $(CFLAGS) -o $@ $< $(B)/check_ephemeral/cli.o $(LIBA) $(LDLIBS)
 
-$(B)/tests/sockpop: tests/helper/sockpop.c
+$(B)/tests/sockpop: tests/helper/sockpop.c tests/helper/helper.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $<
 
