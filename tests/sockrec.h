@@ -11,8 +11,9 @@
 /* sockrec PROTO FAMILY STATE LPORT LADDR RADDR RPORT: a socket with the IPv4 addresses LADDR and
  * RADDR as numbers (0x0a000001 is 10.0.0.1); with FAMILY 6 the same numbers at the end of the
  * IPv6 addresses (::a.b.c.d). Owned by uid 1000, no process known. */
-static inline struct sock_rec sockrec(enum eph_proto proto, uint8_t family, enum eph_state state,
-				      uint16_t lport, uint32_t laddr, uint32_t raddr, uint16_t rport)
+static inline struct sock_rec sockrec(enum eph_proto proto, uint8_t family,
+				      enum eph_state state, uint16_t lport, uint32_t laddr,
+				      uint32_t raddr, uint16_t rport)
 {
 	struct sock_rec r;
 

@@ -12,9 +12,9 @@ set -u
 enter_root_ns 300 "fault tests" -n -m --propagation private
 
 # From here on: our own network and mount namespaces. Nothing below touches the host.
-[ -f "$TOP/$B/tests/faultshim.so" ] || setup_failed "$B/tests/faultshim.so is built (make check-build)"
-netns_pool 40000 40099 ""
 SHIM="$TOP/$B/tests/faultshim.so"
+[ -f "$SHIM" ] || setup_failed "$B/tests/faultshim.so is built (make check-build)"
+netns_pool 40000 40099 ""
 # With make asan the plugin is an ASan build: the shim is preloaded ahead of its runtime.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 plugin_copy
@@ -24,7 +24,8 @@ trap cleanup EXIT
 start_helper pop 20 "$TOP/$B/tests/sockpop" -l 240 server,127.0.0.1,5000 server,::1,5000 \
 	listen,127.0.0.1,40050 est,127.0.0.1,5000,12 tw,127.0.0.1,5000,4 est,::1,5000,3
 ready=$?
-used=$(awk '$1=="sock" && $2=="tcp" && $5>=40000 && $5<=40099 {print $5}' "$work/pop.out" | sort -u | wc -l)
+used=$(awk '$1=="sock" && $2=="tcp" && $5>=40000 && $5<=40099 {print $5}' "$work/pop.out" |
+	sort -u | wc -l)
 [ "$ready" = 0 ] && [ "$used" -gt 15 ]
 ok $? "population built ($used TCP ports of 40000-40099 in use)"
 

@@ -72,7 +72,8 @@ static int fake_reserved(enum eph_proto proto, struct portpool *pool, struct sys
 static struct sock_rec sock(enum eph_proto proto, enum eph_state st, uint16_t lport, uint8_t r4,
 			    uint16_t rport, uint64_t inode)
 {
-	struct sock_rec r = sockrec(proto, 4, st, lport, 0x7f000001, r4 ? 0x0a000000u | r4 : 0, rport);
+	uint32_t raddr = r4 ? 0x0a000000u | r4 : 0;
+	struct sock_rec r = sockrec(proto, 4, st, lport, 0x7f000001, raddr, rport);
 
 	r.inode = inode;
 	return r;

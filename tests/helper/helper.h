@@ -26,7 +26,8 @@ static inline void helper_die(const char *what)
 /* helper_usage MSG: a usage error, pointing to the helper's header comment; exit 1. */
 static inline void helper_usage(const char *msg)
 {
-	fprintf(stderr, HELPER_NAME ": %s (see the header of tests/helper/" HELPER_NAME ".c)\n", msg);
+	fprintf(stderr, HELPER_NAME ": %s (see the header of tests/helper/" HELPER_NAME ".c)\n",
+		msg);
 	exit(1);
 }
 
