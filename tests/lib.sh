@@ -120,8 +120,13 @@ public_bin() {
 #   track_pid PID...      cleanup (or stop_tracked) kills these processes, by PID
 #   stop_tracked          kills the tracked processes now, waits for them, forgets them
 #   start_helper NAME SECONDS CMD...: see below
+#   need_sockpop          $SOCKPOP: the population helper (a failed setup when it is not built)
 pids=""
 cleanup_dirs=()
+need_sockpop() {
+	SOCKPOP="$TOP/$B/tests/sockpop"
+	[ -x "$SOCKPOP" ] || setup_failed "$SOCKPOP is built (make check-build)"
+}
 work_dir() {
 	work=$(mktemp -d) || setup_failed "mktemp -d"
 	cleanup_dirs+=("$work")

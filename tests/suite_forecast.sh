@@ -12,8 +12,7 @@ set -u
 enter_netns 300
 
 netns_pool 40000 40099 40090-40099
-SOCKPOP="$TOP/$B/tests/sockpop"
-[ -x "$SOCKPOP" ] || setup_failed "$SOCKPOP is built (make check-build)"
+need_sockpop
 plugin_copy
 work_dir 755
 trap cleanup EXIT

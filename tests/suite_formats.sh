@@ -17,9 +17,8 @@ need_cmd python3 python3
 enter_netns 200
 
 netns_pool 40000 40099 40090-40099
-SOCKPOP="$TOP/$B/tests/sockpop"
+need_sockpop
 DATA="$TOP/tests/data/formats"
-[ -x "$SOCKPOP" ] || setup_failed "$SOCKPOP is built (make check-build)"
 plugin_copy
 work_dir 755
 trap cleanup EXIT

@@ -12,7 +12,7 @@ set -u
 enter_root_ns 600 "limit tests" -n
 
 netns_pool 40000 60999 ""
-SOCKPOP="$TOP/$B/tests/sockpop"
+need_sockpop
 plugin_copy
 work_dir
 trap cleanup EXIT

@@ -11,8 +11,7 @@ enter_netns 300
 
 # From here on: inside our own network namespace. Nothing below touches the host's network.
 netns_pool 40000 40099 40090-40099
-SOCKPOP="$TOP/$B/tests/sockpop"
-[ -x "$SOCKPOP" ] || setup_failed "$SOCKPOP is built (make check-build)"
+need_sockpop
 plugin_copy
 work_dir
 trap cleanup EXIT

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #ifndef HELPER_NAME
 #error "define HELPER_NAME before including helper.h"
@@ -68,6 +69,19 @@ static inline socklen_t helper_sockaddr(const char *addr, unsigned port,
 	}
 	helper_usage("bad address");
 	return 0;
+}
+
+/* helper_connect FD SA LEN: connects FD; returns FD, or -1 with connect's errno (FD closed). */
+static inline int helper_connect(int fd, const struct sockaddr_storage *sa, socklen_t len)
+{
+	if (connect(fd, (const struct sockaddr *)sa, len) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
 }
 
 #endif

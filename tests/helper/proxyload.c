@@ -128,14 +128,7 @@ static int connect_one(const struct sockaddr_storage *sa, socklen_t len)
 	if (fd < 0) {
 		helper_die("socket");
 	}
-	if (connect(fd, (const struct sockaddr *)sa, len) < 0) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	return fd;
+	return helper_connect(fd, sa, len);
 }
 
 static const char *errname(int e)

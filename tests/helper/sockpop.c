@@ -140,14 +140,7 @@ static int connect_one(const struct sockaddr_storage *sa, socklen_t len, const c
 			helper_die("bind source");
 		}
 	}
-	if (connect(fd, (const struct sockaddr *)sa, len) < 0) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	return fd;
+	return helper_connect(fd, sa, len);
 }
 
 static unsigned parse_n(const char *s)
