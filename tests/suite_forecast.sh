@@ -205,6 +205,16 @@ out=$("$PLUGIN" --state-dir "$csd" -v)
 ok "$([[ "$out" != *"was ignored"* ]] && echo 0 || echo 1)" "the file left by concurrent runs reads back valid"
 is "$(ls -A "$csd" | grep -vc '\.state\(\.lock\)\?$')" 0 "no temporary files left behind"
 
+# --- A run that overlapped this one, took its time a few seconds later and recorded first: its
+# sample is kept, and this run's goes before it (the file stays in time order). Before, the
+# later sample was taken for a clock set back and dropped: a lost update under concurrency.
+history "$sf" "100 20 -" "-5 25 -"
+"$PLUGIN" --state-dir "$sd" >/dev/null
+is "$(samples "$sf" | wc -l)" 3 "a concurrent run's later sample is kept beside this run's"
+is "$(samples "$sf" | awk '{print $3}' | tail -n 1)" 25 "and stays last: the file is in time order"
+out=$("$PLUGIN" --state-dir "$sd" -v)
+ok "$([[ "$out" != *"was ignored"* ]] && echo 0 || echo 1)" "that file reads back valid"
+
 # --- A corrupt file and a foreign one: ignored with a note, replaced, never UNKNOWN.
 printf 'check_ephemeral forecast 1\nkey proto=tcp families=ipv4,ipv6 range=os\n17x 1 2\n' >"$sf"
 out=$("$PLUGIN" --state-dir "$sd" -v)
