@@ -165,7 +165,20 @@ Section "Uninstall"
   Delete "$INSTDIR\check_ephemeral.exe"
   Delete "$INSTDIR\README.txt"
   Delete "$INSTDIR\nsclient-check_ephemeral.ini"
-  Delete "$INSTDIR\uninstall.exe"
+  ; The uninstaller runs from a copy in %TEMP% and the original, which started it, may not have
+  ; exited yet: its file cannot be deleted while it runs. Try again for up to 5 s.
+  StrCpy $1 0
+  ${Do}
+    Delete "$INSTDIR\uninstall.exe"
+    ${IfNot} ${FileExists} "$INSTDIR\uninstall.exe"
+      ${Break}
+    ${EndIf}
+    IntOp $1 $1 + 1
+    ${If} $1 >= 50
+      ${Break}
+    ${EndIf}
+    Sleep 100
+  ${Loop}
   ; Not /r: files the user put there stay, and so does the folder then.
   RMDir "$INSTDIR"
   DeleteRegKey HKLM "${ARP}"
