@@ -114,7 +114,7 @@ static void churn_line(const char *n, const struct proto_result *p, struct strbu
 	} else {
 		sb_puts(sb, "); no connection toward any destination now; each one");
 	}
-	sb_printf(sb, " sustains %s/s (%zu ports / %s s",
+	sb_printf(sb, " sustains about %s/s (%zu ports / %s s",
 		  num_format(p->churn_sustainable, 2, b, sizeof(b)), p->size,
 		  secs(p->churn_window, c, sizeof(c)));
 	if (!p->tw_info.reuse_model) {

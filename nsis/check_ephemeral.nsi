@@ -15,7 +15,7 @@
   !define OUTFILE "build/win/check_ephemeral-${VERSION}-setup.exe"
 !endif
 
-; The 32-bit stub does nothing under 64-bit-only wine and still exits 0 (shared/FACTS.md §5).
+; The 32-bit stub does nothing under 64-bit-only wine and still exits 0 (docs/platform-notes.md §5).
 Target amd64-unicode
 Unicode true
 

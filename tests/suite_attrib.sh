@@ -104,7 +104,7 @@ check "root: destination 4" has "$out" "tcp:   127.0.0.2 -> 127.0.0.1:5002: 10 p
 check "root: local address table header" has "$out" "tcp: local addresses (2 of them): in use, of pool, %, listening, PIDs"
 check "root: 127.0.0.1 row" has "$out" "tcp:   127.0.0.1: 151 of 900 (16.8%), listening 1, PIDs 1"
 check "root: 127.0.0.2 row" has "$out" "tcp:   127.0.0.2: 30 of 900 (3.3%), listening 0, PIDs 2"
-check "root: churn line" has "$out" "tcp: churn 2 connections closed/s (120 in TIME_WAIT / 60 s, the lifetime fixed by the OS); the busiest destination 127.0.0.1 -> 127.0.0.1:5003 closes 2/s (120 in TIME_WAIT / 60 s) and sustains 900/s (900 ports / 1 s reuse delay: tcp_tw_reuse 2 reuses TIME_WAIT toward loopback): now at 0.2% of it; each destination has a budget of its own"
+check "root: churn line" has "$out" "tcp: churn 2 connections closed/s (120 in TIME_WAIT / 60 s, the lifetime fixed by the OS); the busiest destination 127.0.0.1 -> 127.0.0.1:5003 closes 2/s (120 in TIME_WAIT / 60 s) and sustains about 900/s (900 ports / 1 s reuse delay: tcp_tw_reuse 2 reuses TIME_WAIT toward loopback): now at 0.2% of it; each destination has a budget of its own"
 check "root: TIME_WAIT with no process toward it now" has "$out" "tcp:   120 in TIME_WAIT toward 127.0.0.1:5003: no process talks to it now"
 
 # The same tables in JSON, and per local address in the history log.
@@ -194,7 +194,7 @@ start tw2 "$H" name tw_maker2 listen 127.0.0.2 5004 tw 127.0.0.2 127.0.0.2 5004 
 out=$("$BIN" --top 5)
 check "churn: tcp_time_wait 170" grep -qF "'tcp_time_wait'=170;;;0" <<<"$out"
 check "churn: tcp_churn = 170/60 = 2.83" grep -qF "'tcp_churn'=2.83;;;0" <<<"$out"
-check "churn: the busiest destination's own rate, against its reuse-aware budget" has "$out" "tcp: churn 2.83 connections closed/s (170 in TIME_WAIT / 60 s, the lifetime fixed by the OS); the busiest destination 127.0.0.1 -> 127.0.0.1:5003 closes 2/s (120 in TIME_WAIT / 60 s) and sustains 900/s (900 ports / 1 s reuse delay: tcp_tw_reuse 2 reuses TIME_WAIT toward loopback): now at 0.2% of it; each destination has a budget of its own"
+check "churn: the busiest destination's own rate, against its reuse-aware budget" has "$out" "tcp: churn 2.83 connections closed/s (170 in TIME_WAIT / 60 s, the lifetime fixed by the OS); the busiest destination 127.0.0.1 -> 127.0.0.1:5003 closes 2/s (120 in TIME_WAIT / 60 s) and sustains about 900/s (900 ports / 1 s reuse delay: tcp_tw_reuse 2 reuses TIME_WAIT toward loopback): now at 0.2% of it; each destination has a budget of its own"
 check "churn: TIME_WAIT still older than 60 s? no: the test ran in time" [ $(( $(date +%s) - tw_start )) -lt 55 ]
 
 # IPv6: a process holding 7 ports from ::1 (when the namespace has IPv6).

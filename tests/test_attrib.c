@@ -428,7 +428,7 @@ static void test_render(void)
 		  "tcp:   127.0.0.2: 41 of 900 (4.6%), listening 0, PIDs 1\n"
 		  "tcp: churn 1.67 connections closed/s (100 in TIME_WAIT / 60 s, the lifetime "
 		  "fixed by the OS); the busiest destination 127.0.0.1 -> 127.0.0.1:5003 closes "
-		  "1.67/s (100 in TIME_WAIT / 60 s) and sustains 15/s (900 ports / 60 s, the "
+		  "1.67/s (100 in TIME_WAIT / 60 s) and sustains about 15/s (900 ports / 60 s, the "
 		  "TIME_WAIT lifetime): now at 11.1% of it; each destination has a budget of its "
 		  "own\n") != NULL,
 	   "long output tables");
@@ -479,8 +479,9 @@ static void test_render(void)
 			  "tcp: churn 0.42 connections closed/s (100 in TIME_WAIT / 240 s, an "
 			  "estimated lifetime: the OS setting is out of range, ignored); the busiest "
 			  "destination 127.0.0.1 -> 127.0.0.1:5003 closes 0.42/s (100 in TIME_WAIT "
-			  "/ 240 s) and sustains 3.75/s (900 ports / 240 s, the TIME_WAIT lifetime): now "
-			  "at 11.1% of it; each destination has a budget of its own\n") != NULL,
+			  "/ 240 s) and sustains about 3.75/s (900 ports / 240 s, the TIME_WAIT "
+			  "lifetime): now at 11.1% of it; each destination has a budget of its own\n") !=
+			   NULL,
 		   "-v: the setting line, then the churn line that says it was ignored");
 		cfg.verbose = 0;
 		render(&res, &sb);
