@@ -13,9 +13,7 @@ set -u
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/integ_lib.sh"
 
-ICINGA2=$(command -v icinga2 || echo /usr/sbin/icinga2)
-[ -x "$ICINGA2" ] || skip_all "icinga2 not installed (Debian package icinga2)"
-need_cmd python3 python3
+integ_need_icinga2
 need_cmd curl curl
 need_cmd nsenter util-linux
 INTEG_TIMEOUT=${INTEG_TIMEOUT:-100} integ_enter_ns
