@@ -83,11 +83,11 @@ $(BIN): $(CLI_OBJS) $(LIBA)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIBA) $(LDLIBS)
 
 # Tests that exercise the CLI parser link its object directly.
-$(B)/tests/%: tests/%.c $(LIBA) $(B)/check_ephemeral/cli.o tests/tap.h
+$(B)/tests/%: tests/%.c $(LIBA) $(B)/check_ephemeral/cli.o tests/tap.h tests/sockrec.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests $(WARN) $(CFLAGS) -o $@ $< $(B)/check_ephemeral/cli.o $(LIBA) $(LDLIBS)
 
-$(B)/tests/sockpop: tests/helper/sockpop.c
+$(B)/tests/sockpop: tests/helper/sockpop.c tests/helper/helper.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $<
 

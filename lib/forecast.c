@@ -278,13 +278,34 @@ static void mark_total(size_t n, bool *gone, const bool *seen, struct forecast_d
 	}
 }
 
+/* The last `added` samples of st (this run's, all of one time) go before the samples of a later
+ * time that precede them (a concurrent run's), so that the file stays in time order, which
+ * forecast_parse requires. The others keep their order. */
+static void in_time_order(struct forecast_state *st, size_t added)
+{
+	size_t first = st->n - added, at = first;
+
+	if (added == 0) {
+		return;
+	}
+	while (at > 0 && st->s[at - 1].t > st->s[first].t) {
+		at--;
+	}
+	for (size_t k = 0; k < added; k++) {
+		struct forecast_sample tmp = st->s[first + k];
+
+		memmove(&st->s[at + k + 1], &st->s[at + k], (first - at) * sizeof(tmp));
+		st->s[at + k] = tmp;
+	}
+}
+
 int forecast_add(struct forecast_state *st, const struct forecast_sample *s, size_t n,
 		 struct forecast_drops *d, struct eph_err *err)
 {
 	struct forecast_drops none = { 0, 0, 0 };
 	struct forecast_slot *v = NULL;
 	bool *gone = NULL, *seen = NULL;
-	size_t old = 0, kept = 0;
+	size_t old = 0, kept = 0, added = 0;
 	int rc = -1;
 
 	d = d ? d : &none;
@@ -304,10 +325,12 @@ int forecast_add(struct forecast_state *st, const struct forecast_sample *s, siz
 		eph_err_set(err, "out of memory adding a sample");
 		goto out;
 	}
-	/* What can no longer count: out of the window, or later than now (the clock was set
-	 * back). */
+	/* What can no longer count: out of the window, or far later than now (the clock was set
+	 * back). A little later is a run that overlapped this one, took its time after it and
+	 * recorded first: it stays, or its sample would be lost. */
 	for (size_t i = 0; i < st->n; i++) {
-		if (st->s[i].t >= s[0].t - FORECAST_WINDOW_S && st->s[i].t <= s[0].t) {
+		if (st->s[i].t >= s[0].t - FORECAST_WINDOW_S &&
+		    st->s[i].t <= s[0].t + FORECAST_SLACK_S) {
 			st->s[old++] = st->s[i];
 		}
 	}
@@ -319,9 +342,11 @@ int forecast_add(struct forecast_state *st, const struct forecast_sample *s, siz
 	for (size_t i = 0; i < st->n; i++) {
 		if (!gone[i]) {
 			st->s[kept++] = st->s[i];
+			added += i >= old;
 		}
 	}
 	st->n = kept;
+	in_time_order(st, added);
 	rc = 0;
 out:
 	free(v);

@@ -39,6 +39,9 @@
 #define FORECAST_VERSION 1
 #define FORECAST_WINDOW_S 600   /* the rate is taken over the last 10 minutes */
 #define FORECAST_MIN_SPAN_S 1   /* ... from samples at least this far apart */
+/* A sample at most this far after a run's own time is a concurrent run's (it took its time
+ * later and recorded first), kept; one further ahead means the clock was set back. */
+#define FORECAST_SLACK_S 60
 #define FORECAST_MAX_SAMPLES 64 /* kept per namespace */
 #define FORECAST_MAX_TOTAL 4096 /* kept in all (with --netns, many namespaces) */
 #define FORECAST_NS_MAX 64      /* bytes of a namespace key, NUL included */
@@ -113,9 +116,9 @@ struct forecast_drops {
 };
 
 /* Adds one run's samples s[0..n-1] (all taken at s[0].t, one per namespace) to st, after dropping
- * the samples that can no longer count: older than FORECAST_WINDOW_S before that time, or later
- * than it (the clock was set back), and those of a namespace key whose inode (forecast_ns_key)
- * is in this run under another name. Then keeps the bounds: the oldest samples of a namespace
+ * the samples that can no longer count: older than FORECAST_WINDOW_S before that time, or more
+ * than FORECAST_SLACK_S later (the clock was set back), and those of a namespace key whose inode (forecast_ns_key)
+ * is in this run under another name; the new samples go in time order. Then keeps the bounds: the oldest samples of a namespace
  * beyond FORECAST_MAX_SAMPLES go, then, beyond FORECAST_MAX_TOTAL, the oldest of the
  * namespaces not in this run, then the oldest of all. d (may be NULL) counts what went. Returns
  * -1 with err set when a sample is not valid (a bad namespace key, a count out of range, times

@@ -67,7 +67,7 @@ $(WIN_RES): check_ephemeral/check_ephemeral.rc lib/eph.h
 	@mkdir -p $(dir $@)
 	$(WIN_WINDRES) $(WIN_RC_DEFS) -O coff -o $@ $<
 
-$(WB)/tests/%.exe: tests/%.c $(WIN_LIBA) $(WB)/check_ephemeral/cli.o tests/tap.h
+$(WB)/tests/%.exe: tests/%.c $(WIN_LIBA) $(WB)/check_ephemeral/cli.o tests/tap.h tests/sockrec.h
 	@mkdir -p $(dir $@)
 	$(WIN_CC) $(WIN_CPPFLAGS) -Itests $(WIN_WARN) $(WIN_CFLAGS) $(WIN_LDFLAGS) -o $@ $< \
 		$(WB)/check_ephemeral/cli.o $(WIN_LIBA) $(WIN_LDLIBS)

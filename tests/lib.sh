@@ -111,6 +111,68 @@ public_bin() {
 	echo "$d/check_ephemeral"
 }
 
+# The setup the namespace suites share. A suite calls work_dir and/or plugin_copy, then
+# `trap cleanup EXIT`; what it starts in the background it gives to track_pid (or starts with
+# start_helper), and cleanup stops exactly those PIDs and removes the directories made here.
+#   work_dir [MODE]       $work: a fresh directory (mktemp -d), chmod MODE when given (755 when a
+#                         user the suite switches to must reach the files in it)
+#   plugin_copy           $PLUGIN: public_bin's copy of the plugin, removed by cleanup
+#   track_pid PID...      cleanup (or stop_tracked) kills these processes, by PID
+#   stop_tracked          kills the tracked processes now, waits for them, forgets them
+#   start_helper NAME SECONDS CMD...: see below
+#   need_sockpop          $SOCKPOP: the population helper (a failed setup when it is not built)
+pids=""
+cleanup_dirs=()
+need_sockpop() {
+	SOCKPOP="$TOP/$B/tests/sockpop"
+	[ -x "$SOCKPOP" ] || setup_failed "$SOCKPOP is built (make check-build)"
+}
+work_dir() {
+	work=$(mktemp -d) || setup_failed "mktemp -d"
+	cleanup_dirs+=("$work")
+	[ -z "${1:-}" ] || chmod "$1" "$work" || setup_failed "chmod $1 $work"
+}
+plugin_copy() {
+	PLUGIN=$(public_bin) || setup_failed "a public copy of $BIN"
+	cleanup_dirs+=("$(dirname "$PLUGIN")")
+}
+track_pid() { pids="$pids $*"; }
+stop_tracked() {
+	local p
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	for p in $pids; do wait "$p" 2>/dev/null; done
+	pids=""
+}
+cleanup() {
+	local p
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	rm -rf "${cleanup_dirs[@]}"
+}
+
+# start_helper NAME SECONDS CMD...: runs a population helper (sockpop, proxyload, portholder)
+# in the background, stdout in $work/NAME.out, stderr in $work/NAME.err, tracked for cleanup;
+# waits at most SECONDS for its "ready" line. Sets pid: the PID a "ready PID" line names (the
+# helper's own, also when CMD is a setpriv in front of it), else the background job's. Returns
+# 1, with the helper's complaint as a diagnostic, when it dies or is not ready in time.
+start_helper() {
+	local name=$1 secs=$2 i
+	shift 2
+	"$@" >"$work/$name.out" 2>"$work/$name.err" &
+	pid=$!
+	track_pid "$pid"
+	for ((i = 0; i < secs * 10; i++)); do
+		if grep -qs '^ready' "$work/$name.out"; then
+			i=$(sed -n 's/^ready \([0-9][0-9]*\)$/\1/p' "$work/$name.out")
+			pid=${i:-$pid}
+			return 0
+		fi
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	diag "$name did not get ready: $(head -c 300 "$work/$name.err")"
+	return 1
+}
+
 # broken_pipe CMD...: runs CMD with stdout a pipe whose reader has already exited, and prints
 # CMD's exit status. No sleep: the reader (head -c0) is waited for before CMD starts.
 broken_pipe() {
@@ -161,6 +223,21 @@ try_netns() {
 		IN_NS=user exec timeout "$1" unshare -rn bash "$0"
 	fi
 	return 1
+}
+
+# enter_root_ns SECONDS WHY UNSHARE-FLAGS...: re-runs the calling suite, as root only, in the
+# namespaces unshare FLAGS make (e.g. -n -m --propagation private), at most SECONDS long, with
+# IN_NS=root. Skips the suite, saying WHY root is needed, when it cannot. Returns at once when
+# already inside.
+enter_root_ns() {
+	[ -n "${IN_NS:-}" ] && return 0
+	local secs=$1 why=$2
+	shift 2
+	[ "$(id -u)" = 0 ] || skip_all "$why need root (unshare $*)"
+	need_cmd unshare util-linux
+	need_cmd ip iproute2
+	unshare "$@" true 2>/dev/null || skip_all "cannot create the namespaces of unshare $* here"
+	IN_NS=root exec timeout "$secs" unshare "$@" bash "$0"
 }
 
 # netns_pool LO HI RESERVED: inside the suite's own namespace only: lo up, the namespace's

@@ -61,6 +61,17 @@ win_build() {
 	rm -f "$log"
 }
 
+# win_setup TARGET: the usual start of a suite that runs programs under wine: win_require,
+# win_isolate, make TARGET (its failure fails the suite), and a fresh prefix that win_cleanup
+# removes at exit.
+win_setup() {
+	win_require
+	win_isolate
+	win_build "$1" || setup_failed "make $1"
+	trap win_cleanup EXIT
+	win_prefix || setup_failed "fresh wine prefix"
+}
+
 # win_prefix: a fresh prefix in WINEPREFIX (~13 s); win_cleanup stops its wineserver (and
 # with it only the wine processes of this prefix) and deletes it.
 win_prefix() {

@@ -34,30 +34,15 @@ has() { # has TEXT LINE: TEXT holds LINE exactly as one line
 }
 hasnt() { ! grep -qF -- "$2" <<<"$1" || { echo "# unexpected: $2"; return 1; }; }
 
-tmp=$(mktemp -d)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
+work_dir
 trap cleanup EXIT
 
-# start NAME [setpriv args --] CMD...: runs a helper, waits (bounded) for "ready", sets $pid.
+# start NAME [setpriv args --] CMD...: runs a helper, waits (bounded) for "ready", sets $pid
+# (the helper's own PID, not setpriv's).
 start() {
-	local out="$tmp/$1.out"; shift
-	"$@" >"$out" 2>"$out.err" &
-	pids="$pids $!"
-	pid=$!
-	for _ in $(seq 1 100); do
-		if grep -qs '^ready' "$out"; then
-			pid=$(sed -n 's/^ready //p' "$out") # the helper's own PID, not setpriv's parent
-			return 0
-		fi
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "# helper $* did not get ready: $(cat "$out.err")"
-	return 1
+	local name=$1
+	shift
+	start_helper "$name" 10 "$@"
 }
 NOBODY="setpriv --reuid=nobody --regid=nogroup --clear-groups"
 
@@ -66,7 +51,7 @@ sysctl -qw net.ipv4.ip_local_port_range="40000 40999"
 sysctl -qw net.ipv4.ip_local_reserved_ports="40900-40999"
 # The kernel's defaults, stated: connect() reuses TIME_WAIT toward loopback after 1 s.
 sysctl -qw net.ipv4.tcp_tw_reuse=2 net.ipv4.tcp_timestamps=1
-chmod 755 "$tmp"
+chmod 755 "$work"
 
 # Listeners outside the range: the server ends of the connections do not count.
 start listener "$H" name listener listen 127.0.0.1 5001 listen 127.0.0.1 5002 ||
@@ -109,8 +94,8 @@ check "root: TIME_WAIT with no process toward it now" has "$out" "tcp:   120 in 
 
 # The same tables in JSON, and per local address in the history log.
 if command -v python3 >/dev/null; then
-	"$BIN" --top 5 -o json --log "$tmp/hist.csv" >"$tmp/out.json"
-	got=$(python3 - "$tmp/out.json" <<'PY'
+	"$BIN" --top 5 -o json --log "$work/hist.csv" >"$work/out.json"
+	got=$(python3 - "$work/out.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 a = d["attribution"]["tcp"]
@@ -139,14 +124,14 @@ laddr 127.0.0.2 30 900 3.3 0 2
 churn 2 900 60 fixed"
 	check "json: the same tables, number by number" [ "$got" = "$want" ] || printf '# got:\n%s\n' "$got" | sed 's/^/# /'
 	# The tables with real owners follow the schema (exit 2: python3-jsonschema missing).
-	msg=$(python3 tests/json_schema.py docs/check_ephemeral.schema.json "$tmp/out.json")
+	msg=$(python3 tests/json_schema.py docs/check_ephemeral.schema.json "$work/out.json")
 	src=$?
 	check "json with --top tables: follows docs/check_ephemeral.schema.json (2: no jsonschema; got $src)" \
 		test "$src" = 0 -o "$src" = 2
 	[ -n "$msg" ] && sed 's/^/# /' <<<"$msg"
 	lo=$(( A < Bp ? A : Bp )) hi=$(( A < Bp ? Bp : A ))
 	check "--log: a row per local address with its PIDs" eval \
-		'grep -q ",127.0.0.1,151,900,16.8,1,$A,tcp\$" "$tmp/hist.csv" && grep -q ",127.0.0.2,30,900,3.3,0,$lo $hi,tcp\$" "$tmp/hist.csv"'
+		'grep -q ",127.0.0.1,151,900,16.8,1,$A,tcp\$" "$work/hist.csv" && grep -q ",127.0.0.2,30,900,3.3,0,$lo $hi,tcp\$" "$work/hist.csv"'
 else
 	skip "json: the same tables, number by number" "python3 missing (Debian package python3)"
 	skip "--log: a row per local address with its PIDs" "python3 missing (Debian package python3)"

@@ -9,39 +9,24 @@
 set -u
 . "$TOP/tests/lib.sh"
 
-if [ -z "${IN_NS:-}" ]; then
-	[ "$(id -u)" = 0 ] || skip_all "fault tests need root (unshare -n -m)"
-	need_cmd unshare util-linux
-	need_cmd ip iproute2
-	unshare -n -m true 2>/dev/null || skip_all "cannot create network and mount namespaces here"
-	[ -f "$TOP/$B/tests/faultshim.so" ] || setup_failed "$B/tests/faultshim.so is built (make check-build)"
-	IN_NS=1 exec timeout 300 unshare -n -m --propagation private bash "$0"
-fi
+enter_root_ns 300 "fault tests" -n -m --propagation private
 
 # From here on: our own network and mount namespaces. Nothing below touches the host.
-ip link set lo up
-echo "40000 40099" >/proc/sys/net/ipv4/ip_local_port_range
-echo "" >/proc/sys/net/ipv4/ip_local_reserved_ports
 SHIM="$TOP/$B/tests/faultshim.so"
+[ -f "$SHIM" ] || setup_failed "$B/tests/faultshim.so is built (make check-build)"
+netns_pool 40000 40099 ""
 # With make asan the plugin is an ASan build: the shim is preloaded ahead of its runtime.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
-PLUGIN=$(public_bin)
-work=$(mktemp -d)
-chmod 755 "$work"
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	rm -rf "$work" "$(dirname "$PLUGIN")"
-}
+plugin_copy
+work_dir 755
 trap cleanup EXIT
 
-"$TOP/$B/tests/sockpop" -l 240 server,127.0.0.1,5000 server,::1,5000 listen,127.0.0.1,40050 \
-	est,127.0.0.1,5000,12 tw,127.0.0.1,5000,4 est,::1,5000,3 \
-	>"$work/pop" 2>"$work/pop.err" &
-pids="$pids $!"
-wait_for "$work/pop" '^ready' 20 || echo "# sockpop: $(cat "$work/pop.err")"
-used=$(awk '$1=="sock" && $2=="tcp" && $5>=40000 && $5<=40099 {print $5}' "$work/pop" | sort -u | wc -l)
-grep -q '^ready' "$work/pop" && [ "$used" -gt 15 ]
+start_helper pop 20 "$TOP/$B/tests/sockpop" -l 240 server,127.0.0.1,5000 server,::1,5000 \
+	listen,127.0.0.1,40050 est,127.0.0.1,5000,12 tw,127.0.0.1,5000,4 est,::1,5000,3
+ready=$?
+used=$(awk '$1=="sock" && $2=="tcp" && $5>=40000 && $5<=40099 {print $5}' "$work/pop.out" |
+	sort -u | wc -l)
+[ "$ready" = 0 ] && [ "$used" -gt 15 ]
 ok $? "population built ($used TCP ports of 40000-40099 in use)"
 
 # fault SPEC ARGS...: runs the plugin with the shim; sets out, first, rc.

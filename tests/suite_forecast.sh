@@ -12,16 +12,9 @@ set -u
 enter_netns 300
 
 netns_pool 40000 40099 40090-40099
-SOCKPOP="$TOP/$B/tests/sockpop"
-PLUGIN=$(public_bin)
-[ -x "$SOCKPOP" ] || { echo "# $SOCKPOP is missing: run make check-build"; ok 1 "sockpop built"; done_testing; exit 1; }
-work=$(mktemp -d)
-chmod 755 "$work"
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	rm -rf "$work" "$(dirname "$PLUGIN")"
-}
+need_sockpop
+plugin_copy
+work_dir 755
 trap cleanup EXIT
 unset NAGIOS_PLUGIN_STATE_DIRECTORY
 
@@ -29,13 +22,8 @@ unset NAGIOS_PLUGIN_STATE_DIRECTORY
 start() {
 	local name=$1
 	shift
-	"$SOCKPOP" -l 240 "$@" >"$work/$name.out" 2>"$work/$name.err" &
-	pids="$pids $!"
-	eval "pid_$name=$!"
-	if ! wait_for "$work/$name.out" '^ready' 20; then
-		echo "# sockpop $name did not get ready: $(cat "$work/$name.err")"
-		return 1
-	fi
+	start_helper "$name" 20 "$SOCKPOP" -l 240 "$@" || return 1
+	eval "pid_$name=\$pid"
 }
 
 # samples FILE: the sample lines of a state file.
@@ -216,6 +204,16 @@ is "$(samples "$csf" | awk '{print $2, $3, $4}' | sort -u)" "- $used -" "each sa
 out=$("$PLUGIN" --state-dir "$csd" -v)
 ok "$([[ "$out" != *"was ignored"* ]] && echo 0 || echo 1)" "the file left by concurrent runs reads back valid"
 is "$(ls -A "$csd" | grep -vc '\.state\(\.lock\)\?$')" 0 "no temporary files left behind"
+
+# --- A run that overlapped this one, took its time a few seconds later and recorded first: its
+# sample is kept, and this run's goes before it (the file stays in time order). Before, the
+# later sample was taken for a clock set back and dropped: a lost update under concurrency.
+history "$sf" "100 20 -" "-5 25 -"
+"$PLUGIN" --state-dir "$sd" >/dev/null
+is "$(samples "$sf" | wc -l)" 3 "a concurrent run's later sample is kept beside this run's"
+is "$(samples "$sf" | awk '{print $3}' | tail -n 1)" 25 "and stays last: the file is in time order"
+out=$("$PLUGIN" --state-dir "$sd" -v)
+ok "$([[ "$out" != *"was ignored"* ]] && echo 0 || echo 1)" "that file reads back valid"
 
 # --- A corrupt file and a foreign one: ignored with a note, replaced, never UNKNOWN.
 printf 'check_ephemeral forecast 1\nkey proto=tcp families=ipv4,ipv6 range=os\n17x 1 2\n' >"$sf"

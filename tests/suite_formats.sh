@@ -17,28 +17,16 @@ need_cmd python3 python3
 enter_netns 200
 
 netns_pool 40000 40099 40090-40099
-SOCKPOP="$TOP/$B/tests/sockpop"
-PLUGIN=$(public_bin)
+need_sockpop
 DATA="$TOP/tests/data/formats"
-[ -x "$SOCKPOP" ] || { echo "# $SOCKPOP is missing: run make check-build"; ok 1 "sockpop built"; done_testing; exit 1; }
-work=$(mktemp -d)
-chmod 755 "$work"
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	rm -rf "$work" "$(dirname "$PLUGIN")"
-}
+plugin_copy
+work_dir 755
 trap cleanup EXIT
 
-"$SOCKPOP" -l 170 server,127.0.0.1,5000 listen,127.0.0.1,40050 est,127.0.0.1,5000,10 \
-	tw,127.0.0.1,5000,5 bound,127.0.0.1,4 udp,127.0.0.1,3 >"$work/pop.out" 2>"$work/pop.err" &
-pids=$!
-if ! wait_for "$work/pop.out" '^ready' 20; then
-	echo "# sockpop: $(cat "$work/pop.err")"
-	ok 1 "population built"
-	done_testing
-	exit 1
-fi
+start_helper pop 20 "$SOCKPOP" -l 170 server,127.0.0.1,5000 listen,127.0.0.1,40050 \
+	est,127.0.0.1,5000,10 tw,127.0.0.1,5000,5 bound,127.0.0.1,4 udp,127.0.0.1,3 ||
+	setup_failed "population built"
+pop_pid=$pid
 run() { "$PLUGIN" "$@"; }
 
 # The population is what the numbers below assume (a failure here explains the others).
@@ -333,9 +321,9 @@ tcpn='(20,90,22.2|15,90,16.7),1'
 # The whole host ("*"), then each local address with the PIDs that hold its ports: here all
 # sockets are sockpop's, on 127.0.0.1.
 like "$(sed -n 2p "$log")" "^$host,$iso,\\*,$tcpn,,tcp$" "--log: tcp line for the host (20 of 90, 1 listener)"
-like "$(sed -n 3p "$log")" "^$host,$iso,127\\.0\\.0\\.1,$tcpn,$pids,tcp$" "--log: tcp line for 127.0.0.1 with sockpop's PID"
+like "$(sed -n 3p "$log")" "^$host,$iso,127\\.0\\.0\\.1,$tcpn,$pop_pid,tcp$" "--log: tcp line for 127.0.0.1 with sockpop's PID"
 like "$(sed -n 4p "$log")" "^$host,$iso,\\*,3,90,3.3,,,udp$" "--log: udp line for the host"
-like "$(sed -n 5p "$log")" "^$host,$iso,127\\.0\\.0\\.1,3,90,3.3,,$pids,udp$" "--log: udp line for 127.0.0.1"
+like "$(sed -n 5p "$log")" "^$host,$iso,127\\.0\\.0\\.1,3,90,3.3,,$pop_pid,udp$" "--log: udp line for 127.0.0.1"
 like "$(sed -n 6p "$log")" "^$host,$iso,\\*,$tcpn,,tcp$" "--log: second run appended"
 is "$(cut -d, -f2 "$log" | sed -n '2,5p' | sort -u | wc -l)" 1 "--log: one time stamp for all lines of a run"
 run --top 0 --log "$work/log/top0.csv" >/dev/null
@@ -352,7 +340,7 @@ wait $cpids
 is "$(grep -c '^Computer,' "$log2")" 1 "--log, 12 concurrent runs: one header"
 is "$(head -n 1 "$log2")" "$hdr" "--log, 12 concurrent runs: header first"
 is "$(grep -cE "^$host,$iso,\\*,$tcpn,,tcp$" "$log2")" 12 "--log, 12 concurrent runs: 12 whole host lines"
-is "$(grep -cE "^$host,$iso,127\\.0\\.0\\.1,$tcpn,$pids,tcp$" "$log2")" 12 "--log, 12 concurrent runs: 12 whole address lines"
+is "$(grep -cE "^$host,$iso,127\\.0\\.0\\.1,$tcpn,$pop_pid,tcp$" "$log2")" 12 "--log, 12 concurrent runs: 12 whole address lines"
 is "$(grep -c '' "$log2")" 25 "--log, 12 concurrent runs: nothing else"
 : >"$work/log/empty.csv"
 run --log "$work/log/empty.csv" >/dev/null

@@ -40,12 +40,7 @@ netns_pool 40000 40099 ""
 SHIM="$TOP/$B/tests/faultshim.so"
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 P="$TOP/$BIN"
-work=$(mktemp -d)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	rm -rf "$work"
-}
+work_dir
 trap cleanup EXIT
 
 # run ARGS...: the plugin; sets out, first, rc and ms (wall time).
@@ -87,7 +82,7 @@ like "$out" '"stage": "writing --output-file", "message": "[^"]*fifo is a FIFO' 
 # A target that becomes a FIFO while the run stalls: the timeout does not replace it.
 EPH_FAULT=stall LD_PRELOAD="$SHIM" "$P" -t 2 --output-file "$work/later" >"$work/later.out" &
 pid=$!
-pids="$pids $pid"
+track_pid "$pid"
 sleep 0.5
 mkfifo "$work/later"
 wait "$pid"
@@ -137,7 +132,7 @@ ok $? "--log on a FIFO: refused at once, not at -t 5 ($ms ms)"
 # A FIFO with a reader would accept the open: fstat refuses it just the same.
 sleep 10 <"$work/fifo" &
 reader=$!
-pids="$pids $reader"
+track_pid "$reader"
 run -t 5 --log "$work/fifo"
 like "$rc/$first" "^3/.*the log $work/fifo is a FIFO" "--log on a FIFO with a reader: refused"
 kill "$reader" 2>/dev/null
@@ -155,7 +150,7 @@ lines=$(wc -l <"$log")
 # One process (killed by its PID below) holds the lock, as a careless reader of the log would.
 perl -MFcntl=:flock -e 'open(my $f, "<", $ARGV[0]) or die; flock($f, LOCK_EX) or die; sleep 30' "$log" &
 holder=$!
-pids="$pids $holder"
+track_pid "$holder"
 sleep 0.3
 run -t 10 --log "$log"
 like "$rc/$first" "^3/EPHEMERAL UNKNOWN - writing the log: the log $log is locked by another process \\(waited [0-9]+ ms\\); find it with lslocks" \
@@ -203,7 +198,7 @@ stop() {
 	EPH_FAULT=stall EPH_FAULT_LOG="$flog" LD_PRELOAD="$SHIM" perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die' \
 		"$P" -t 10 -o "$fmt" --output-file "$file" >"$work/stop.out" 2>&1 &
 	pid=$!
-	pids="$pids $pid"
+	track_pid "$pid"
 	wait_for "$flog" stall 5 || echo "# the run did not reach the stall"
 	kill -s "$sig" "$pid"
 	wait "$pid"
@@ -282,7 +277,7 @@ perl -MSocket -e '$0 = "evil\xe2\x80\xaegnp"; socket(my $s, PF_INET, SOCK_STREAM
 	bind($s, pack_sockaddr_in(40050, inet_aton("127.0.0.1"))) or die; listen($s, 5) or die;
 	$| = 1; print "ready\n"; sleep 30' >"$work/rlo" &
 rlo=$!
-pids="$pids $rlo"
+track_pid "$rlo"
 wait_for "$work/rlo" ready 5
 [ "$(head -c 7 "/proc/$rlo/comm")" = $'evil\xe2\x80\xae' ]
 ok $? "a process named evil<U+202E>gnp holds port 40050"
@@ -300,7 +295,7 @@ rm -f "$work/fault.log"
 EPH_FAULT=stall EPH_FAULT_LOG="$work/fault.log" LD_PRELOAD="$SHIM" perl -e '$SIG{HUP} = "IGNORE"; exec @ARGV or die' \
 	"$P" -t 2 >"$work/hup.out" 2>&1 &
 pid=$!
-pids="$pids $pid"
+track_pid "$pid"
 wait_for "$work/fault.log" stall 5
 kill -HUP "$pid"
 wait "$pid"
@@ -312,7 +307,7 @@ is "$?/$(cat "$work/hup.out")" "3/EPHEMERAL UNKNOWN - timed out after 2 s while 
 # CRITICAL is worse: the state stands, with a note that the log was not written.
 "$TOP/$B/tests/sockpop" -l 120 server,127.0.0.1,5000 fill,127.0.0.1,5000 >"$work/pop" 2>"$work/pop.err" &
 pop=$!
-pids="$pids $pop"
+track_pid "$pop"
 wait_for "$work/pop" '^ready' 20 || echo "# sockpop: $(cat "$work/pop.err")"
 run -t 5
 like "$rc/$first" "^2/EPHEMERAL CRITICAL - tcp 100 of 100 ports in use \(100\.0%\)" "the pool filled: CRITICAL"
@@ -369,7 +364,7 @@ rm -f "$work/fault.log"
 EPH_FAULT=stalllog EPH_FAULT_LOG="$work/fault.log" LD_PRELOAD="$SHIM" \
 	"$P" -t 10 --log "$work/crit.csv" --output-file "$work/term.txt" >"$work/term.out" 2>&1 &
 pid=$!
-pids="$pids $pid"
+track_pid "$pid"
 wait_for "$work/fault.log" stalllog 5 || echo "# the run did not reach the stalled log"
 kill -TERM "$pid"
 wait "$pid"
@@ -387,7 +382,7 @@ log="$work/locked.csv"
 : >"$log"
 perl -MFcntl=:flock -e 'open(my $f, "<", $ARGV[0]) or die; flock($f, LOCK_EX) or die; $| = 1; print "locked\n"; sleep 30' "$log" >"$work/lock.out" &
 holder=$!
-pids="$pids $holder"
+track_pid "$holder"
 wait_for "$work/lock.out" locked 5 || echo "# the lock holder did not start"
 run -t 10 --log "$log"
 is "$rc/${first%% |*}" "2/$crit_head, the log was not written" \

@@ -9,25 +9,12 @@
 set -u
 . "$TOP/tests/lib.sh"
 
-if [ -z "${IN_NS:-}" ]; then
-	[ "$(id -u)" = 0 ] || skip_all "limit tests need root (unshare -n)"
-	need_cmd unshare util-linux
-	need_cmd ip iproute2
-	unshare -n true 2>/dev/null || skip_all "cannot create a network namespace here"
-	IN_NS=1 exec timeout 600 unshare -n bash "$0"
-fi
+enter_root_ns 600 "limit tests" -n
 
-ip link set lo up
-echo "40000 60999" >/proc/sys/net/ipv4/ip_local_port_range
-echo "" >/proc/sys/net/ipv4/ip_local_reserved_ports
-SOCKPOP="$TOP/$B/tests/sockpop"
-PLUGIN=$(public_bin)
-work=$(mktemp -d)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	rm -rf "$work" "$(dirname "$PLUGIN")"
-}
+netns_pool 40000 60999 ""
+need_sockpop
+plugin_copy
+work_dir
 trap cleanup EXIT
 # ASan reserves terabytes of shadow memory: an address-space limit cannot apply to that build.
 asan=0
@@ -35,18 +22,9 @@ nm "$PLUGIN" 2>/dev/null | grep -q __asan_init && asan=1
 ldd "$PLUGIN" 2>/dev/null | grep -q libasan && asan=1
 
 start() { # start NAME ARGS...: sockpop in the background until "ready" (or until it dies)
-	local name=$1 pid i
+	local name=$1
 	shift
-	"$SOCKPOP" -l 400 "$@" >"$work/$name.out" 2>"$work/$name.err" &
-	pid=$!
-	pids="$pids $pid"
-	for ((i = 0; i < 2400; i++)); do
-		grep -q '^ready' "$work/$name.out" && return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "# sockpop $name did not get ready: $(head -c 300 "$work/$name.err")"
-	return 1
+	start_helper "$name" 240 "$SOCKPOP" -l 400 "$@"
 }
 # run LIMITS ARGS...: the plugin in a subshell with the given ulimit commands ("" for none).
 run() {
@@ -86,9 +64,7 @@ for limits in "true" "ulimit -n 8" "ulimit -v 16384" "ulimit -n 8 && ulimit -v 1
 done
 rss1=""
 [ $have_time = 1 ] && rss1=$(rss -w 99 -c 100)
-kill $pids 2>/dev/null
-wait 2>/dev/null
-pids=""
+stop_tracked
 
 # 2. 20 000 distinct destinations, one connection each: 4 processes x 16 servers x 313 source
 #    addresses (the last ones fewer). The destination table holds 16 384: the tally keeps the
@@ -127,9 +103,7 @@ if [ $have_time = 1 ] && [ $asan = 0 ]; then
 else
 	skip "peak RSS" "no /usr/bin/time (Debian package time) or an ASan build"
 fi
-kill $pids 2>/dev/null
-wait 2>/dev/null
-pids=""
+stop_tracked
 
 # 3. Exhaustion: the 100 ports of 40000-40099 filled toward 127.0.0.2:6000.
 echo "40000 40099" >/proc/sys/net/ipv4/ip_local_port_range

@@ -24,15 +24,9 @@ mkdir -p /run/netns
 SOCKPOP="$TOP/$B/tests/sockpop"
 SHIM="$TOP/$B/tests/faultshim.so"
 [ -f "$SHIM" ] || { ok 1 "$SHIM built (make check-build)"; done_testing; exit 1; }
-PLUGIN=$(public_bin)
-work=$(mktemp -d)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$work" "$(dirname "$PLUGIN")"
-}
-trap cleanup EXIT
+plugin_copy
+work_dir
+trap 'stop_tracked; cleanup' EXIT
 host_range=$(cat /proc/sys/net/ipv4/ip_local_port_range)
 # The forecast's state files: the suite's own, never the host's default directory.
 mkdir "$work/state"
@@ -43,16 +37,10 @@ export NAGIOS_PLUGIN_STATE_DIRECTORY="$work/state"
 netns() {
 	local name=$1 host=$2 lo=$3 hi=$4
 	shift 4
-	unshare -n -u bash -c 'hostname "$1" && ip link set lo up &&
+	start_helper "$name" 20 unshare -n -u bash -c 'hostname "$1" && ip link set lo up &&
 		echo "$2 $3" >/proc/sys/net/ipv4/ip_local_port_range && shift 3 &&
-		exec "$0" -l 240 "$@"' "$SOCKPOP" "$host" "$lo" "$hi" "$@" \
-		>"$work/$name.out" 2>"$work/$name.err" &
-	ns_pid=$!
-	pids="$pids $ns_pid"
-	if ! wait_for "$work/$name.out" '^ready' 20; then
-		echo "# $name did not get ready: $(cat "$work/$name.err")"
-		return 1
-	fi
+		exec "$0" -l 240 "$@"' "$SOCKPOP" "$host" "$lo" "$hi" "$@" || return 1
+	ns_pid=$pid
 }
 
 netns blue blue-host 41000 41099 server,127.0.0.1,5000 est,127.0.0.1,5000,3 || { ok 1 "blue made"; done_testing; exit 1; }
@@ -190,7 +178,7 @@ is "$(awk -v k="$grow_key" '$2 == k {print $3, $4}' "$sf")" "10 -" "one sample o
 is "$(awk -v k="$flat_key" '$2 == k {print $3, $4}' "$sf")" "10 -" "one sample of fc-flat: 10 ports"
 ok "$([ "$(tail -n +3 "$sf" | wc -l)" -ge 4 ] && echo 0 || echo 1)" "one sample per namespace checked"
 nsenter -t "$fcg" -n -u "$SOCKPOP" -l 240 bound,127.0.0.1,20 >"$work/fcg2.out" 2>"$work/fcg2.err" &
-pids="$pids $!"
+track_pid $!
 wait_for "$work/fcg2.out" '^ready' 20
 ok $? "fc-grow grew by 20 bound sockets"
 sleep 1.2

@@ -11,27 +11,16 @@ enter_netns 300
 
 # From here on: inside our own network namespace. Nothing below touches the host's network.
 netns_pool 40000 40099 40090-40099
-SOCKPOP="$TOP/$B/tests/sockpop"
-PLUGIN=$(public_bin)
-[ -x "$SOCKPOP" ] || { echo "# $SOCKPOP is missing: run make check-build"; ok 1 "sockpop built"; done_testing; exit 1; }
-work=$(mktemp -d)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	rm -rf "$work" "$(dirname "$PLUGIN")"
-}
+need_sockpop
+plugin_copy
+work_dir
 trap cleanup EXIT
 
 # start NAME ARGS...: runs sockpop in the background, waits for "ready".
 start() {
 	local name=$1
 	shift
-	"$SOCKPOP" -l 240 "$@" >"$work/$name.out" 2>"$work/$name.err" &
-	pids="$pids $!"
-	if ! wait_for "$work/$name.out" '^ready' 20; then
-		echo "# sockpop $name did not get ready: $(cat "$work/$name.err")"
-		return 1
-	fi
+	start_helper "$name" 20 "$SOCKPOP" -l 240 "$@"
 }
 
 start pop server,127.0.0.1,5000 server,::1,5000 listen,127.0.0.1,40050 est,127.0.0.1,5000,10 tw,127.0.0.1,5000,5 \
@@ -147,9 +136,7 @@ fi
 
 # Exhaustion: fill the pool toward one destination until connect() fails. The plugin opens
 # no TCP/UDP socket, so it still works and must say CRITICAL with every port used.
-kill $pids 2>/dev/null
-wait 2>/dev/null
-pids=""
+stop_tracked
 start fill server,127.0.0.2,6000 fill,127.0.0.2,6000 || true
 fillline=$(grep '^fill' "$work/fill.out")
 is "$fillline" "fill 90 EADDRNOTAVAIL" "connect() ran out after the 90 ports of the pool"
@@ -164,9 +151,7 @@ fi
 # Dual stack: IPv6 sockets connecting to ::ffff:127.0.0.2 take their ports from the same
 # IPv4 4-tuple space as the IPv4 sockets toward 127.0.0.2: 30 IPv4 connections, then dual-stack
 # ones until connect() fails, and the plugin must see one destination holding all 90 ports.
-kill $pids 2>/dev/null
-wait 2>/dev/null
-pids=""
+stop_tracked
 start dual server,127.0.0.2,6000 est,127.0.0.2,6000,30 fill,::ffff:127.0.0.2,6000 || true
 fillline=$(grep '^fill' "$work/dual.out")
 is "$fillline" "fill 60 EADDRNOTAVAIL" "dual-stack connect() ran out after the 60 ports IPv4 left"

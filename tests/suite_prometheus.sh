@@ -20,14 +20,8 @@ id prometheus >/dev/null 2>&1 || skip_all "no user prometheus (Debian package pr
 enter_netns 120
 
 netns_pool 40000 40099 40090-40099
-PLUGIN=$(public_bin)
-work=$(mktemp -d)
-chmod 755 "$work"
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	rm -rf "$work" "$(dirname "$PLUGIN")"
-}
+plugin_copy
+work_dir 755
 trap cleanup EXIT
 
 # --- the units ---------------------------------------------------------------------------
@@ -89,7 +83,7 @@ PY
 setpriv --reuid=prometheus --regid="$(id -g prometheus)" --clear-groups "$EXPORTER" \
 	--web.listen-address=127.0.0.1:9100 --collector.disable-defaults --collector.textfile \
 	--collector.textfile.directory="$dir" >"$work/exporter.log" 2>&1 &
-pids=$!
+track_pid $!
 m=$(scrape)
 ok $? "node_exporter (as user prometheus) answers on 127.0.0.1:9100"
 [ -n "$m" ] || sed 's/^/#   /' "$work/exporter.log" | tail -n 5
@@ -107,9 +101,7 @@ python3 -c "import sys, time; sys.exit(not (0 <= time.time() - float(sys.argv[1]
 ok $? "the timestamp is the time of the run"
 grep -q 'ephemeral_ports_by_state' <<<"$m"
 ok $(( ! $? )) "the old name ephemeral_ports_by_state is gone"
-kill "$pids" 2>/dev/null
-wait "$pids" 2>/dev/null
-pids=""
+stop_tracked
 
 # --- the alert rules --------------------------------------------------------------------
 if command -v promtool >/dev/null; then

@@ -16,15 +16,10 @@ SHIM="$TOP/$B/tests/faultshim.so"
 # With make asan the plugin is an ASan build: the shim is preloaded ahead of its runtime.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 PLUGIN="$TOP/$BIN"
-[ -x "$LOAD" ] || { echo "# $LOAD is missing: run make check-build"; ok 1 "proxyload built"; done_testing; exit 1; }
+[ -x "$LOAD" ] || setup_failed "$LOAD is built (make check-build)"
 ip link set lo up
 SYS=/proc/sys/net/ipv4
-work=$(mktemp -d)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	rm -rf "$work"
-}
+work_dir
 trap cleanup EXIT
 
 # pool N: the scenario's range (4N000-4N999, nothing reserved).
@@ -34,13 +29,7 @@ pool() { netns_pool "4${1}000" "4${1}999" ""; }
 start() {
 	local name=$1
 	shift
-	"$LOAD" "$@" >"$work/$name.out" 2>"$work/$name.err" &
-	pids="$pids $!"
-	if ! wait_for "$work/$name.out" '^ready' 20; then
-		echo "# proxyload $name did not get ready: $(cat "$work/$name.err")"
-		return 1
-	fi
-	pid=$(sed -n 's/^ready //p' "$work/$name.out")
+	start_helper "$name" 20 "$LOAD" "$@"
 }
 
 # The client closes first, the backends a moment later: settle waits (bounded, 10 s) until no

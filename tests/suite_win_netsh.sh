@@ -9,11 +9,7 @@ set -u
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/lib_win.sh"
 
-win_require
-win_isolate
-win_build windows-tests || { ok 1 "make windows-tests"; done_testing; exit 1; }
-trap win_cleanup EXIT
-win_prefix || { ok 1 "fresh wine prefix"; done_testing; exit 1; }
+win_setup windows-tests
 cp "$TOP/$WB/tests/helper/netsh.exe" "$WINEPREFIX/drive_c/windows/system32/netsh.exe"
 export WINEDLLOVERRIDES="$WINE_OVERRIDES;netsh.exe=n"
 

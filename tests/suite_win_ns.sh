@@ -21,26 +21,13 @@ SOCKPOP="$TOP/$B/tests/sockpop"
 win_build windows-exe || { ok 1 "make windows-exe"; done_testing; exit 1; }
 [ -x "$SOCKPOP" ] || make -s -C "$TOP" "$B/tests/sockpop" >/dev/null 2>&1
 [ -x "$SOCKPOP" ] || { ok 1 "sockpop built ($SOCKPOP)"; done_testing; exit 1; }
-work=$(mktemp -d)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	win_cleanup
-	rm -rf "$work"
-}
-trap cleanup EXIT
+work_dir
+trap 'cleanup; win_cleanup' EXIT
 win_prefix || { ok 1 "fresh wine prefix"; done_testing; exit 1; }
 
-"$SOCKPOP" -l 240 server,127.0.0.1,5000 server,::1,5000 listen,127.0.0.1,40050 \
-	est,127.0.0.1,5000,10 tw,127.0.0.1,5000,5 bound,127.0.0.1,4 udp,127.0.0.1,3 udp,::1,2 \
-	est,::1,5000,3 >"$work/pop.out" 2>"$work/pop.err" &
-pids="$pids $!"
-wait_for "$work/pop.out" '^ready' 20 || {
-	echo "# sockpop did not get ready: $(cat "$work/pop.err")"
-	ok 1 "population built"
-	done_testing
-	exit 1
-}
+start_helper pop 20 "$SOCKPOP" -l 240 server,127.0.0.1,5000 server,::1,5000 \
+	listen,127.0.0.1,40050 est,127.0.0.1,5000,10 tw,127.0.0.1,5000,5 bound,127.0.0.1,4 \
+	udp,127.0.0.1,3 udp,::1,2 est,::1,5000,3 || setup_failed "population built"
 pop="$work/pop.out"
 # Distinct ports in 40000-40099 of the sockets wine can see (not the bound-only ones).
 truth() {

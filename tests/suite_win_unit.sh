@@ -9,11 +9,7 @@ set -u
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/lib_win.sh"
 
-win_require
-win_isolate
-win_build windows-tests || { ok 1 "make windows-tests"; done_testing; exit 1; }
-trap win_cleanup EXIT
-win_prefix || { ok 1 "fresh wine prefix"; done_testing; exit 1; }
+win_setup windows-tests
 
 # Every unit test, renumbered into this stream as tests/suite_unit.sh does.
 cd "$TOP" || exit 2

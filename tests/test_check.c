@@ -12,6 +12,7 @@
 #include "check.h"
 #include "cli.h"
 #include "histlog.h"
+#include "sockrec.h"
 #include "tap.h"
 
 static volatile sig_atomic_t stage;    /* where the run says it is */
@@ -67,26 +68,14 @@ static int fake_reserved(enum eph_proto proto, struct portpool *pool, struct sys
 	return 0;
 }
 
+/* From 127.0.0.1 toward 10.0.0.R4 (none when R4 is 0). */
 static struct sock_rec sock(enum eph_proto proto, enum eph_state st, uint16_t lport, uint8_t r4,
 			    uint16_t rport, uint64_t inode)
 {
-	struct sock_rec r;
+	uint32_t raddr = r4 ? 0x0a000000u | r4 : 0;
+	struct sock_rec r = sockrec(proto, 4, st, lport, 0x7f000001, raddr, rport);
 
-	memset(&r, 0, sizeof(r));
-	r.proto = (uint8_t)proto;
-	r.family = 4;
-	r.state = st;
-	r.lport = lport;
-	r.rport = rport;
-	r.laddr[0] = 127;
-	r.laddr[3] = 1;
-	if (r4) {
-		r.raddr[0] = 10;
-		r.raddr[3] = r4;
-	}
 	r.inode = inode;
-	r.uid = 1000;
-	r.pid = EPH_OWNER_NONE;
 	return r;
 }
 

@@ -139,8 +139,17 @@ static void test_window(void)
 	s.used[EPH_TCP] = 700;
 	s.used[EPH_UDP] = -1;
 	ok(forecast_add(&st, &s, 1, NULL, NULL) == 0, "adding a sample");
-	ok(st.n == 4 && st.s[0].t == NOW - 600 && st.s[1].t == NOW - 300 && st.s[3].used[0] == 700,
-	   "adding drops the samples older than the window and later than now (clock set back)");
+	ok(st.n == 5 && st.s[0].t == NOW - 600 && st.s[1].t == NOW - 300 && st.s[2].used[0] == 600 &&
+		   st.s[3].used[0] == 700 && st.s[4].t == NOW + 5,
+	   "adding drops the samples older than the window; a concurrent run's 5 s later stays, "
+	   "and the new one goes before it, in time order");
+	st.s[4].t = NOW + 1 + FORECAST_SLACK_S + 1;
+	s.t = NOW + 1;
+	s.used[EPH_TCP] = 800;
+	/* NOW - 600 leaves the window of NOW + 1 as well. */
+	ok(forecast_add(&st, &s, 1, NULL, NULL) == 0 && st.n == 4 && st.s[3].t == NOW + 1 &&
+		   st.s[3].used[0] == 800 && st.s[2].used[0] == 700,
+	   "a sample further ahead than FORECAST_SLACK_S is dropped (the clock was set back)");
 	forecast_free(&st);
 }
 

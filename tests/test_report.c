@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "sockrec.h"
 #include "tap.h"
 
 static struct portpool pool;
@@ -36,25 +37,12 @@ static void config(enum eph_metric m, const char *w, const char *c, bool with_ud
 static void sock(struct tally *t, enum eph_proto proto, uint8_t family, enum eph_state st,
 		 uint16_t lport, uint8_t l4, uint8_t r4, uint16_t rport)
 {
-	struct sock_rec r;
+	/* IPv4 10.0.0.L4 toward 10.0.0.R4 (none when R4 is 0); IPv6 ::L4 toward ::R4. */
+	uint32_t net = family == 6 ? 0 : 0x0a000000u;
+	struct sock_rec r = sockrec(proto, family, st, lport, net | l4, r4 ? net | r4 : 0, rport);
 
-	memset(&r, 0, sizeof(r));
-	r.proto = proto;
-	r.family = family;
-	r.state = st;
-	r.lport = lport;
-	r.rport = rport;
-	if (family == 6) {
-		r.laddr[15] = l4;
-		r.raddr[15] = r4;
-	} else {
-		r.laddr[0] = 10;
-		r.laddr[3] = l4;
-		if (r4) {
-			r.raddr[0] = 10;
-			r.raddr[3] = r4;
-		}
-	}
+	r.uid = 0;
+	r.pid = 0;
 	tally_add(t, &r);
 }
 

@@ -11,6 +11,7 @@
 #include "histlog.h"
 #include "json.h"
 #include "report.h"
+#include "sockrec.h"
 #include "tap.h"
 
 static struct portpool pool;
@@ -20,22 +21,9 @@ static struct result res;
 
 static void add(enum eph_proto proto, enum eph_state st, uint16_t lport, uint16_t rport)
 {
-	struct sock_rec r;
+	struct sock_rec r = sockrec(proto, 4, st, lport, 0x7f000001, rport ? 0x7f000001 : 0, rport);
 
-	memset(&r, 0, sizeof(r));
-	r.proto = proto;
-	r.family = 4;
-	r.state = st;
-	r.lport = lport;
-	r.rport = rport;
-	r.laddr[0] = 127;
-	r.laddr[3] = 1;
-	if (rport) {
-		r.raddr[0] = 127;
-		r.raddr[3] = 1;
-	}
 	r.uid = 0;
-	r.pid = EPH_OWNER_NONE;
 	tally_add(proto == EPH_TCP ? &tt : &tu, &r);
 }
 

@@ -4,39 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sockrec.h"
 #include "tally.h"
 #include "tap.h"
 
 static struct portpool pool;
 static struct tally t;
 
-static struct sock_rec rec(enum eph_proto proto, uint8_t family, enum eph_state state,
-			   uint16_t lport, uint32_t laddr, uint32_t raddr, uint16_t rport)
+static void add(struct sock_rec r)
 {
-	struct sock_rec r;
-
-	memset(&r, 0, sizeof(r));
-	r.proto = proto;
-	r.family = family;
-	r.state = state;
-	r.lport = lport;
-	r.rport = rport;
-	/* IPv4 in the first 4 bytes; for IPv6 the same number at the end (::a.b.c.d). */
-	for (int i = 0; i < 4; i++) {
-		uint8_t b = (uint8_t)(laddr >> (24 - 8 * i));
-		uint8_t c = (uint8_t)(raddr >> (24 - 8 * i));
-
-		r.laddr[family == 6 ? 12 + i : i] = b;
-		r.raddr[family == 6 ? 12 + i : i] = c;
-	}
-	r.uid = 1000;
-	r.pid = EPH_OWNER_NONE;
-	return r;
-}
-
-static void add(const struct sock_rec *r)
-{
-	if (tally_add(&t, r) != 0) {
+	if (tally_add(&t, &r) != 0) {
 		ok(0, "setup: tally_add");
 	}
 }
@@ -46,7 +23,7 @@ static void add(const struct sock_rec *r)
 static bool key_is(const struct dest_key *k, uint8_t family, uint32_t laddr, uint32_t raddr,
 		   uint16_t rport)
 {
-	struct sock_rec r = rec(EPH_TCP, family, EPH_TCP_ESTABLISHED, 1, laddr, raddr, rport);
+	struct sock_rec r = sockrec(EPH_TCP, family, EPH_TCP_ESTABLISHED, 1, laddr, raddr, rport);
 
 	return k->family == family && k->rport == rport &&
 	       memcmp(k->laddr, r.laddr, 16) == 0 && memcmp(k->raddr, r.raddr, 16) == 0;
@@ -61,38 +38,33 @@ static void population(size_t light, size_t heavy, bool heavy_first, bool medium
 {
 	size_t every = heavy ? light / heavy : 0, h = 0, m = 0;
 	uint16_t port = 32768;
-	struct sock_rec r;
 
 #define NEXT_PORT() (port = (uint16_t)(port == 60999 ? 32768 : port + 1))
 	if (heavy_first) {
 		for (; h < heavy; h++) {
-			r = rec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, NEXT_PORT(), IP(10, 0, 0, 9),
-				IP(192, 0, 2, 1), 443);
-			add(&r);
+			add(sockrec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, NEXT_PORT(), IP(10, 0, 0, 9),
+				IP(192, 0, 2, 1), 443));
 		}
 	}
 	for (size_t i = 0; i < light; i++) {
 		/* Light destinations: 10.x.y.z:80, one socket each. */
-		r = rec(EPH_TCP, 4, (i & 1) ? EPH_TCP_TIME_WAIT : EPH_TCP_ESTABLISHED, NEXT_PORT(),
-			IP(10, 0, 0, 9), IP(10, 1 + (i >> 16), (i >> 8) & 255, i & 255), 80);
-		add(&r);
+		add(sockrec(EPH_TCP, 4, (i & 1) ? EPH_TCP_TIME_WAIT : EPH_TCP_ESTABLISHED,
+			    NEXT_PORT(), IP(10, 0, 0, 9),
+			    IP(10, 1 + (i >> 16), (i >> 8) & 255, i & 255), 80));
 		if (!heavy_first && h < heavy && every && i % every == every / 2) {
-			r = rec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, NEXT_PORT(), IP(10, 0, 0, 9),
-				IP(192, 0, 2, 1), 443);
-			add(&r);
+			add(sockrec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, NEXT_PORT(), IP(10, 0, 0, 9),
+				IP(192, 0, 2, 1), 443));
 			h++;
 		}
 		if (medium && m < 30 && i % (light / 30) == 7) {
-			r = rec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, NEXT_PORT(), IP(10, 0, 0, 9),
-				IP(198, 51, 100, 1 + (uint32_t)(m % 3)), 8443);
-			add(&r);
+			add(sockrec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, NEXT_PORT(), IP(10, 0, 0, 9),
+				IP(198, 51, 100, 1 + (uint32_t)(m % 3)), 8443));
 			m++;
 		}
 	}
 	for (; h < heavy; h++) {
-		r = rec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, NEXT_PORT(), IP(10, 0, 0, 9),
-			IP(192, 0, 2, 1), 443);
-		add(&r);
+		add(sockrec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, NEXT_PORT(), IP(10, 0, 0, 9),
+			IP(192, 0, 2, 1), 443));
 	}
 #undef NEXT_PORT
 }
@@ -164,31 +136,19 @@ int main(void)
 	   "a fresh tally is empty and its (zero) destination figure exact");
 
 	/* Three sockets on one port: one port used, three sockets. */
-	r = rec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, 40001, IP(10, 0, 0, 9), IP(10, 0, 0, 1), 443);
-	add(&r);
-	r = rec(EPH_TCP, 4, EPH_TCP_TIME_WAIT, 40001, IP(10, 0, 0, 9), IP(10, 0, 0, 2), 443);
-	add(&r);
-	r = rec(EPH_TCP, 6, EPH_TCP_ESTABLISHED, 40001, IP(0, 0, 0, 1), IP(0, 0, 0, 1), 443);
-	add(&r);
-	r = rec(EPH_TCP, 4, EPH_TCP_LISTEN, 40002, 0, 0, 0);
-	add(&r);
-	r = rec(EPH_TCP, 4, EPH_BOUND, 40003, IP(10, 0, 0, 9), 0, 0);
-	add(&r);
-	r = rec(EPH_TCP, 4, EPH_TCP_CLOSE_WAIT, 40089, IP(10, 0, 0, 9), IP(10, 0, 0, 1), 443);
-	add(&r);
+	add(sockrec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, 40001, IP(10, 0, 0, 9), IP(10, 0, 0, 1), 443));
+	add(sockrec(EPH_TCP, 4, EPH_TCP_TIME_WAIT, 40001, IP(10, 0, 0, 9), IP(10, 0, 0, 2), 443));
+	add(sockrec(EPH_TCP, 6, EPH_TCP_ESTABLISHED, 40001, IP(0, 0, 0, 1), IP(0, 0, 0, 1), 443));
+	add(sockrec(EPH_TCP, 4, EPH_TCP_LISTEN, 40002, 0, 0, 0));
+	add(sockrec(EPH_TCP, 4, EPH_BOUND, 40003, IP(10, 0, 0, 9), 0, 0));
+	add(sockrec(EPH_TCP, 4, EPH_TCP_CLOSE_WAIT, 40089, IP(10, 0, 0, 9), IP(10, 0, 0, 1), 443));
 	/* Ignored: reserved, below, above the range, and another protocol. */
-	r = rec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, 40090, IP(10, 0, 0, 9), IP(10, 0, 0, 1), 443);
-	add(&r);
-	r = rec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, 40099, IP(10, 0, 0, 9), IP(10, 0, 0, 1), 443);
-	add(&r);
-	r = rec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, 39999, IP(10, 0, 0, 9), IP(10, 0, 0, 1), 443);
-	add(&r);
-	r = rec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, 40100, IP(10, 0, 0, 9), IP(10, 0, 0, 1), 443);
-	add(&r);
-	r = rec(EPH_TCP, 4, EPH_TCP_LISTEN, 22, 0, 0, 0);
-	add(&r);
-	r = rec(EPH_UDP, 4, EPH_UDP_SOCK, 40005, IP(10, 0, 0, 9), 0, 0);
-	add(&r);
+	add(sockrec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, 40090, IP(10, 0, 0, 9), IP(10, 0, 0, 1), 443));
+	add(sockrec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, 40099, IP(10, 0, 0, 9), IP(10, 0, 0, 1), 443));
+	add(sockrec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, 39999, IP(10, 0, 0, 9), IP(10, 0, 0, 1), 443));
+	add(sockrec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, 40100, IP(10, 0, 0, 9), IP(10, 0, 0, 1), 443));
+	add(sockrec(EPH_TCP, 4, EPH_TCP_LISTEN, 22, 0, 0, 0));
+	add(sockrec(EPH_UDP, 4, EPH_UDP_SOCK, 40005, IP(10, 0, 0, 9), 0, 0));
 
 	is_int(t.used_count, 4, "distinct ports: 40001, 40002, 40003, 40089");
 	is_int(t.sockets, 6, "sockets in the pool: 6");
@@ -212,7 +172,7 @@ int main(void)
 		   t.states[EPH_TCP_ESTABLISHED] == 0 && t.family[0] == 0 && t.dest_len == 0 &&
 		   tally_dest_max(&t, NULL, NULL) == 0,
 	   "reset forgets ports, sockets, states, families and destinations");
-	r = rec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, 40001, IP(10, 0, 0, 9), IP(10, 0, 0, 1), 443);
+	r = sockrec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, 40001, IP(10, 0, 0, 9), IP(10, 0, 0, 1), 443);
 	is_int(tally_sock_fn(&r, &t), 0, "tally_sock_fn counts a socket");
 	ok(t.used_count == 1 && t.sockets == 1 && tally_dest_max(&t, NULL, NULL) == 1,
 	   "counting starts over after a reset");
@@ -220,14 +180,10 @@ int main(void)
 
 	/* A UDP tally ignores TCP; connected UDP sockets have a peer. */
 	tally_init(&t, EPH_UDP, &pool);
-	r = rec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, 40001, IP(10, 0, 0, 9), IP(10, 0, 0, 1), 443);
-	add(&r);
-	r = rec(EPH_UDP, 4, EPH_UDP_SOCK, 40010, IP(10, 0, 0, 9), 0, 0);
-	add(&r);
-	r = rec(EPH_UDP, 6, EPH_UDP_SOCK, 40010, IP(0, 0, 0, 1), 0, 0);
-	add(&r);
-	r = rec(EPH_UDP, 4, EPH_UDP_SOCK, 40011, IP(10, 0, 0, 9), IP(8, 8, 8, 8), 53);
-	add(&r);
+	add(sockrec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, 40001, IP(10, 0, 0, 9), IP(10, 0, 0, 1), 443));
+	add(sockrec(EPH_UDP, 4, EPH_UDP_SOCK, 40010, IP(10, 0, 0, 9), 0, 0));
+	add(sockrec(EPH_UDP, 6, EPH_UDP_SOCK, 40010, IP(0, 0, 0, 1), 0, 0));
+	add(sockrec(EPH_UDP, 4, EPH_UDP_SOCK, 40011, IP(10, 0, 0, 9), IP(8, 8, 8, 8), 53));
 	ok(t.used_count == 2 && t.sockets == 3 && t.ignored == 1 && t.states[EPH_UDP_SOCK] == 3 &&
 		   t.peered == 1,
 	   "UDP: 2 ports, 3 sockets, TCP ignored, one connected");
@@ -236,29 +192,24 @@ int main(void)
 	/* Exact destination counts and their order. */
 	tally_init(&t, EPH_TCP, &pool);
 	for (uint16_t i = 0; i < 5; i++) {
-		r = rec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, (uint16_t)(40000 + i), IP(10, 0, 0, 9),
-			IP(10, 0, 0, 1), 443);
-		add(&r);
+		add(sockrec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, (uint16_t)(40000 + i), IP(10, 0, 0, 9),
+			IP(10, 0, 0, 1), 443));
 	}
 	for (uint16_t i = 0; i < 3; i++) {
-		r = rec(EPH_TCP, 4, EPH_TCP_TIME_WAIT, (uint16_t)(40010 + i), IP(10, 0, 0, 9),
-			IP(10, 0, 0, 2), 443);
-		add(&r);
+		add(sockrec(EPH_TCP, 4, EPH_TCP_TIME_WAIT, (uint16_t)(40010 + i), IP(10, 0, 0, 9),
+			IP(10, 0, 0, 2), 443));
 	}
 	for (uint16_t i = 0; i < 2; i++) {
-		r = rec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, (uint16_t)(40020 + i), IP(10, 0, 0, 9),
-			IP(10, 0, 0, 1), 80);
-		add(&r);
+		add(sockrec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, (uint16_t)(40020 + i), IP(10, 0, 0, 9),
+			IP(10, 0, 0, 1), 80));
 	}
 	/* Same remote, other local address: another destination for connect(). */
 	for (uint16_t i = 0; i < 4; i++) {
-		r = rec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, (uint16_t)(40030 + i), IP(10, 0, 0, 8),
-			IP(10, 0, 0, 1), 443);
-		add(&r);
+		add(sockrec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, (uint16_t)(40030 + i), IP(10, 0, 0, 8),
+			IP(10, 0, 0, 1), 443));
 	}
 	/* IPv6 ::10.0.0.1 is not the IPv4 10.0.0.1. */
-	r = rec(EPH_TCP, 6, EPH_TCP_ESTABLISHED, 40040, IP(10, 0, 0, 9), IP(10, 0, 0, 1), 443);
-	add(&r);
+	add(sockrec(EPH_TCP, 6, EPH_TCP_ESTABLISHED, 40040, IP(10, 0, 0, 9), IP(10, 0, 0, 1), 443));
 	n = tally_dest_max(&t, &k, &exact);
 	ok(n == 5 && exact && key_is(&k, 4, IP(10, 0, 0, 9), IP(10, 0, 0, 1), 443),
 	   "exact maximum 5 toward 10.0.0.1:443 (got %u)", (unsigned)n);
@@ -281,15 +232,14 @@ int main(void)
 	 * the kernel picks its port from the IPv4 4-tuple space. */
 	tally_init(&t, EPH_TCP, &pool);
 	for (uint16_t i = 0; i < 3; i++) {
-		r = rec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, (uint16_t)(40000 + i), IP(10, 0, 0, 9),
-			IP(10, 0, 0, 1), 443);
-		add(&r);
+		add(sockrec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, (uint16_t)(40000 + i), IP(10, 0, 0, 9),
+			IP(10, 0, 0, 1), 443));
 	}
 	for (uint16_t i = 0; i < 4; i++) {
-		r = rec(EPH_TCP, 6, i ? EPH_TCP_ESTABLISHED : EPH_TCP_TIME_WAIT,
+		r = sockrec(EPH_TCP, 6, i ? EPH_TCP_ESTABLISHED : EPH_TCP_TIME_WAIT,
 			(uint16_t)(40010 + i), IP(10, 0, 0, 9), IP(10, 0, 0, 1), 443);
 		r.laddr[10] = r.laddr[11] = r.raddr[10] = r.raddr[11] = 0xff;
-		add(&r);
+		add(r);
 	}
 	n = tally_dest_max(&t, &k, &exact);
 	ok(n == 7 && exact && key_is(&k, 4, IP(10, 0, 0, 9), IP(10, 0, 0, 1), 443),
@@ -303,9 +253,8 @@ int main(void)
 	/* Ties: a stable order by key, whatever the hash order. */
 	tally_init(&t, EPH_TCP, &pool);
 	for (uint32_t d = 20; d > 0; d--) {
-		r = rec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, (uint16_t)(40000 + d), IP(10, 0, 0, 9),
-			IP(10, 0, 0, d), 443);
-		add(&r);
+		add(sockrec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, (uint16_t)(40000 + d), IP(10, 0, 0, 9),
+			IP(10, 0, 0, d), 443));
 	}
 	n = tally_dest_top(&t, top, 3);
 	ok(n == 3 && key_is(&top[0].key, 4, IP(10, 0, 0, 9), IP(10, 0, 0, 1), 443) &&
@@ -318,12 +267,10 @@ int main(void)
 	pool_set_range(&pool, 32768, 60999);
 	tally_init(&t, EPH_TCP, &pool);
 	for (uint32_t i = 0; i < TALLY_DEST_MAX; i++) {
-		r = rec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, (uint16_t)(32768 + i), IP(10, 0, 0, 9),
-			IP(10, 1, i >> 8, i & 255), 80);
-		add(&r);
+		add(sockrec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, (uint16_t)(32768 + i), IP(10, 0, 0, 9),
+			IP(10, 1, i >> 8, i & 255), 80));
 	}
-	r = rec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, 60000, IP(10, 0, 0, 9), IP(10, 1, 0, 0), 80);
-	add(&r);
+	add(sockrec(EPH_TCP, 4, EPH_TCP_ESTABLISHED, 60000, IP(10, 0, 0, 9), IP(10, 1, 0, 0), 80));
 	n = tally_dest_max(&t, &k, &exact);
 	ok(!tally_needs_verify(&t) && n == 2 && exact &&
 		   key_is(&k, 4, IP(10, 0, 0, 9), IP(10, 1, 0, 0), 80),

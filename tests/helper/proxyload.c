@@ -35,55 +35,21 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#define HELPER_NAME "proxyload"
+#include "helper.h"
+
 #define MAX_N 70000
 #define MAX_CONNS 8192 /* connections a backend serves at once */
 
-static void die(const char *what)
+/* A port: a usage error "bad address or port" unless a whole number of 0-65535. */
+static unsigned parse_port(const char *port)
 {
-	fprintf(stderr, "proxyload: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static void usage(const char *msg)
-{
-	fprintf(stderr, "proxyload: %s (see the header of tests/helper/proxyload.c)\n", msg);
-	exit(1);
-}
-
-static socklen_t parse_addr(const char *addr, const char *port, struct sockaddr_storage *sa)
-{
-	struct sockaddr_in *s4 = (struct sockaddr_in *)sa;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)sa;
-	char *end;
-	unsigned long p = strtoul(port ? port : "", &end, 10);
-
-	if (!addr || !port || *end || p > 65535) {
-		usage("bad address or port");
-	}
-	memset(sa, 0, sizeof(*sa));
-	if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)p);
-		return sizeof(*s4);
-	}
-	if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)p);
-		return sizeof(*s6);
-	}
-	usage("bad address");
-	return 0;
+	return helper_number(port, 65535, "address or port");
 }
 
 static unsigned parse_n(const char *s)
 {
-	char *end;
-	unsigned long n = strtoul(s ? s : "", &end, 10);
-
-	if (!s || *end || n > MAX_N) {
-		usage("bad count");
-	}
-	return (unsigned)n;
+	return helper_number(s, MAX_N, "count");
 }
 
 /* The backend: accept, and close each connection once its client has closed. */
@@ -101,7 +67,7 @@ static void serve(int lfd)
 			if (errno == EINTR) {
 				continue;
 			}
-			die("backend poll");
+			helper_die("backend poll");
 		}
 		for (nfds_t i = n; i-- > 1;) {
 			char buf[64];
@@ -132,20 +98,20 @@ static void serve(int lfd)
 static void backend(const char *addr, const char *port)
 {
 	struct sockaddr_storage sa;
-	socklen_t len = parse_addr(addr, port, &sa);
+	socklen_t len = helper_sockaddr(addr, parse_port(port), &sa);
 	int one = 1, fd = socket(sa.ss_family, SOCK_STREAM, 0);
 	pid_t pid;
 
 	if (fd < 0) {
-		die("socket");
+		helper_die("socket");
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&sa, len) < 0 || listen(fd, 4096) < 0) {
-		die("backend bind/listen");
+		helper_die("backend bind/listen");
 	}
 	pid = fork();
 	if (pid < 0) {
-		die("fork");
+		helper_die("fork");
 	}
 	if (pid == 0) {
 		serve(fd);
@@ -160,16 +126,9 @@ static int connect_one(const struct sockaddr_storage *sa, socklen_t len)
 	int fd = socket(sa->ss_family, SOCK_STREAM, 0);
 
 	if (fd < 0) {
-		die("socket");
+		helper_die("socket");
 	}
-	if (connect(fd, (const struct sockaddr *)sa, len) < 0) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	return fd;
+	return helper_connect(fd, sa, len);
 }
 
 static const char *errname(int e)
@@ -208,18 +167,18 @@ int main(int argc, char **argv)
 		} else if ((strcmp(c, "hold") == 0 || strcmp(c, "close") == 0) && i + 3 < argc) {
 			unsigned n = parse_n(argv[i + 3]);
 
-			len = parse_addr(argv[i + 1], argv[i + 2], &sa);
+			len = helper_sockaddr(argv[i + 1], parse_port(argv[i + 2]), &sa);
 			for (unsigned k = 0; k < n; k++) {
 				int fd = connect_one(&sa, len);
 
 				if (fd < 0) {
-					die(c);
+					helper_die(c);
 				}
 				if (c[0] == 'c') {
 					char b;
 
 					if (read(fd, &b, 1) != 1) {
-						die("waiting for the backend to accept");
+						helper_die("waiting for the backend to accept");
 					}
 					close(fd);
 				}
@@ -229,12 +188,12 @@ int main(int argc, char **argv)
 			unsigned n = 0;
 			int e = 0;
 
-			len = parse_addr(argv[i + 1], "0", &sa);
+			len = helper_sockaddr(argv[i + 1], 0, &sa);
 			for (; n < MAX_N; n++) {
 				int fd = socket(sa.ss_family, SOCK_DGRAM, 0);
 
 				if (fd < 0) {
-					die("socket");
+					helper_die("socket");
 				}
 				if (bind(fd, (struct sockaddr *)&sa, len) < 0) {
 					e = errno;
@@ -245,7 +204,7 @@ int main(int argc, char **argv)
 			printf("udpfill %u %s\n", n, errname(e));
 			i += 1;
 		} else {
-			usage("unknown command or missing arguments");
+			helper_usage("unknown command or missing arguments");
 		}
 	}
 	printf("ready %d\n", (int)getpid());

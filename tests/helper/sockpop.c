@@ -37,6 +37,9 @@
 #define IP_BIND_ADDRESS_NO_PORT 24
 #endif
 
+#define HELPER_NAME "sockpop"
+#include "helper.h"
+
 #define MAX_SERVERS 16
 #define MAX_N 100000
 
@@ -49,40 +52,6 @@ struct server {
 static struct server servers[MAX_SERVERS];
 static int nservers;
 
-static void die(const char *what)
-{
-	fprintf(stderr, "sockpop: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static void usage(const char *msg)
-{
-	fprintf(stderr, "sockpop: %s (see the header of tests/helper/sockpop.c)\n", msg);
-	exit(1);
-}
-
-static int parse_addr(const char *addr, unsigned port, struct sockaddr_storage *sa, socklen_t *len)
-{
-	struct sockaddr_in *s4 = (struct sockaddr_in *)sa;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)sa;
-
-	memset(sa, 0, sizeof(*sa));
-	if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)port);
-		*len = sizeof(*s4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
-		*len = sizeof(*s6);
-		return 0;
-	}
-	usage("bad address");
-	return -1;
-}
-
 static void print_sock(int fd, const char *proto, const char *kind)
 {
 	struct sockaddr_storage l, r;
@@ -91,7 +60,7 @@ static void print_sock(int fd, const char *proto, const char *kind)
 	unsigned lp = 0, rp = 0;
 
 	if (getsockname(fd, (struct sockaddr *)&l, &ll) < 0) {
-		die("getsockname");
+		helper_die("getsockname");
 	}
 	if (getpeername(fd, (struct sockaddr *)&r, &rl) < 0) {
 		rl = 0;
@@ -136,7 +105,7 @@ static struct server *find_server(const struct sockaddr_storage *sa)
 			return &servers[i];
 		}
 	}
-	usage("connect target is not a server created before");
+	helper_usage("connect target is not a server created before");
 	return NULL;
 }
 
@@ -147,7 +116,7 @@ static int accept_one(struct server *s)
 
 	if (poll(&p, 1, 5000) != 1) {
 		errno = ETIMEDOUT;
-		die("accept (no connection arrived)");
+		helper_die("accept (no connection arrived)");
 	}
 	return accept(s->fd, NULL, NULL);
 }
@@ -158,38 +127,41 @@ static int connect_one(const struct sockaddr_storage *sa, socklen_t len, const c
 	int fd = socket(sa->ss_family, SOCK_STREAM, 0);
 
 	if (fd < 0) {
-		die("socket");
+		helper_die("socket");
 	}
 	if (src) {
 		struct sockaddr_storage ss;
 		socklen_t sl;
 		int one = 1;
 
-		parse_addr(src, 0, &ss, &sl);
+		sl = helper_sockaddr(src, 0, &ss);
 		setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
 		if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
-			die("bind source");
+			helper_die("bind source");
 		}
 	}
-	if (connect(fd, (const struct sockaddr *)sa, len) < 0) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	return fd;
+	return helper_connect(fd, sa, len);
 }
 
 static unsigned parse_n(const char *s)
 {
-	char *end;
-	unsigned long n = strtoul(s ? s : "", &end, 10);
+	return helper_number(s, MAX_N, "count or port");
+}
 
-	if (!s || *end || n > MAX_N) {
-		usage("bad count or port");
+/* N sockets of TYPE (SOCK_STREAM or SOCK_DGRAM) bound to ADDR port 0, printed as PROTO KIND. */
+static void bind_n(const char *addr, unsigned n, int type, const char *proto, const char *kind)
+{
+	struct sockaddr_storage sa;
+	socklen_t len = helper_sockaddr(addr, 0, &sa);
+
+	for (unsigned i = 0; i < n; i++) {
+		int fd = socket(sa.ss_family, type, 0);
+
+		if (fd < 0 || bind(fd, (struct sockaddr *)&sa, len) < 0) {
+			helper_die(type == SOCK_DGRAM ? "udp bind" : "bind");
+		}
+		print_sock(fd, proto, kind);
 	}
-	return (unsigned)n;
 }
 
 static void on_term(int sig)
@@ -223,7 +195,7 @@ int main(int argc, char **argv)
 			f[nf++] = t;
 		}
 		if (nf == 0) {
-			usage("empty command");
+			helper_usage("empty command");
 		}
 		if (strcmp(f[0], "name") == 0 && f[1]) {
 			prctl(PR_SET_NAME, f[1], 0, 0, 0);
@@ -232,17 +204,17 @@ int main(int argc, char **argv)
 			int one = 1;
 
 			if (nservers == MAX_SERVERS) {
-				usage("too many servers");
+				helper_usage("too many servers");
 			}
-			parse_addr(f[1], parse_n(f[2]), &s->sa, &s->len);
+			s->len = helper_sockaddr(f[1], parse_n(f[2]), &s->sa);
 			s->fd = socket(s->sa.ss_family, SOCK_STREAM, 0);
 			if (s->fd < 0) {
-				die("socket");
+				helper_die("socket");
 			}
 			setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 			if (bind(s->fd, (struct sockaddr *)&s->sa, s->len) < 0 ||
 			    listen(s->fd, 4096) < 0) {
-				die("bind/listen");
+				helper_die("bind/listen");
 			}
 			print_sock(s->fd, "tcp", f[0][0] == 's' ? "server" : "listen");
 			if (f[0][0] == 's') {
@@ -255,18 +227,18 @@ int main(int argc, char **argv)
 			bool tw = f[0][0] == 't';
 			struct server *s;
 
-			parse_addr(f[1], parse_n(f[2]), &sa, &len);
+			len = helper_sockaddr(f[1], parse_n(f[2]), &sa);
 			s = find_server(&sa);
 			for (unsigned i = 0; i < n; i++) {
 				int c = connect_one(&sa, len, f[4]), a;
 				char b;
 
 				if (c < 0) {
-					die("connect");
+					helper_die("connect");
 				}
 				a = accept_one(s);
 				if (a < 0) {
-					die("accept");
+					helper_die("accept");
 				}
 				print_sock(c, "tcp", tw ? "tw" : "est");
 				if (!tw) {
@@ -280,52 +252,26 @@ int main(int argc, char **argv)
 
 					if (poll(&p, 1, 5000) != 1 || read(a, &b, 1) != 0) {
 						errno = EPROTO;
-						die("waiting for the client's FIN");
+						helper_die("waiting for the client's FIN");
 					}
 				}
 				close(a);
 			}
 		} else if (strcmp(f[0], "bound") == 0 && f[2]) {
-			unsigned n = parse_n(f[2]);
-
-			for (unsigned i = 0; i < n; i++) {
-				struct sockaddr_storage sa;
-				socklen_t len;
-				int fd;
-
-				parse_addr(f[1], 0, &sa, &len);
-				fd = socket(sa.ss_family, SOCK_STREAM, 0);
-				if (fd < 0 || bind(fd, (struct sockaddr *)&sa, len) < 0) {
-					die("bind");
-				}
-				print_sock(fd, "tcp", "bound");
-			}
+			bind_n(f[1], parse_n(f[2]), SOCK_STREAM, "tcp", "bound");
 		} else if (strcmp(f[0], "udp") == 0 && f[2]) {
-			unsigned n = parse_n(f[2]);
-
-			for (unsigned i = 0; i < n; i++) {
-				struct sockaddr_storage sa;
-				socklen_t len;
-				int fd;
-
-				parse_addr(f[1], 0, &sa, &len);
-				fd = socket(sa.ss_family, SOCK_DGRAM, 0);
-				if (fd < 0 || bind(fd, (struct sockaddr *)&sa, len) < 0) {
-					die("udp bind");
-				}
-				print_sock(fd, "udp", "udp");
-			}
+			bind_n(f[1], parse_n(f[2]), SOCK_DGRAM, "udp", "udp");
 		} else if (strcmp(f[0], "udpconn") == 0 && f[3]) {
 			unsigned n = parse_n(f[3]);
 			struct sockaddr_storage sa;
 			socklen_t len;
 
-			parse_addr(f[1], parse_n(f[2]), &sa, &len);
+			len = helper_sockaddr(f[1], parse_n(f[2]), &sa);
 			for (unsigned i = 0; i < n; i++) {
 				int fd = socket(sa.ss_family, SOCK_DGRAM, 0);
 
 				if (fd < 0 || connect(fd, (struct sockaddr *)&sa, len) < 0) {
-					die("udp connect");
+					helper_die("udp connect");
 				}
 				print_sock(fd, "udp", "udpconn");
 			}
@@ -336,7 +282,7 @@ int main(int argc, char **argv)
 			struct server *s;
 			int e = 0;
 
-			parse_addr(f[1], parse_n(f[2]), &sa, &len);
+			len = helper_sockaddr(f[1], parse_n(f[2]), &sa);
 			s = find_server(&sa);
 			for (unsigned i = 0; i < 70000; i++) {
 				int c = connect_one(&sa, len, NULL);
@@ -346,14 +292,14 @@ int main(int argc, char **argv)
 					break;
 				}
 				if (accept_one(s) < 0) {
-					die("accept");
+					helper_die("accept");
 				}
 				print_sock(c, "tcp", "fill");
 				n++;
 			}
 			printf("fill %u %s\n", n, e == EADDRNOTAVAIL ? "EADDRNOTAVAIL" : strerrorname_np(e) ? strerrorname_np(e) : "none");
 		} else {
-			usage("unknown command");
+			helper_usage("unknown command");
 		}
 		free(arg);
 	}
