@@ -76,3 +76,11 @@ readme_block() {
 		inb { print }
 	' "$TOP/README.md"
 }
+
+# integ_need_icinga2: sets ICINGA2 (the icinga2 program, with python3 to read what it wrote),
+# or skips the suite, naming the Debian package.
+integ_need_icinga2() {
+	ICINGA2=$(command -v icinga2 || echo /usr/sbin/icinga2)
+	[ -x "$ICINGA2" ] || skip_all "icinga2 not installed (Debian package icinga2)"
+	need_cmd python3 python3
+}

@@ -12,9 +12,7 @@ set -u
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/integ_lib.sh"
 
-ICINGA2=$(command -v icinga2 || echo /usr/sbin/icinga2)
-[ -x "$ICINGA2" ] || skip_all "icinga2 not installed (Debian package icinga2)"
-need_cmd python3 python3
+integ_need_icinga2
 integ_enter_ns
 
 integ_populate || { ok 1 "population built"; done_testing; exit 1; }
@@ -153,27 +151,32 @@ out=$("$ICINGA2" daemon -C -c "$C/windows-icinga2.conf" "${WDEFS[@]}" 2>&1)
 rc=$?
 is "$rc" 0 "icinga2 daemon -C accepts the Windows rules with an agent host"
 [ "$rc" = 0 ] || echo "$out" | grep -iE 'critical|error' | head -n 10 | sed 's/^/#   /'
-# attrs NAME: "command_endpoint=...;ephemeral_command=..." of a service, from the object cache.
+# attrs NAME: "check_command=...;command_endpoint=..." of a service, from the object cache.
 attrs() {
 	"$ICINGA2" object list -DCacheDir="$C/wcache" --type Service --name "$1" 2>/dev/null |
-		sed -n 's/^ *\* \(command_endpoint\|ephemeral_command\) = "\(.*\)"$/\1=\2/p' | paste -sd ';'
+		sed -n 's/^ *\* \(check_command\|command_endpoint\) = "\(.*\)"$/\1=\2/p' | paste -sd ';'
 }
 for svc in ephemeral-ports ephemeral-ports-dest; do
-	is "$(attrs "winhost01!$svc")" 'command_endpoint=winhost01;ephemeral_command=C:\Program Files\check_ephemeral\check_ephemeral.exe' \
-		"Windows $svc: runs on the agent, with the installed exe"
+	is "$(attrs "winhost01!$svc")" 'check_command=ephemeral-windows;command_endpoint=winhost01' \
+		"Windows $svc: runs on the agent, with the installed exe (ephemeral-windows)"
 done
-is "$(attrs 'localhost!ephemeral-ports')" 'command_endpoint=' "the monitoring server's own ephemeral-ports: local, no program override"
+is "$(attrs 'localhost!ephemeral-ports')" 'check_command=ephemeral;command_endpoint=' "the monitoring server's own ephemeral-ports: local"
 for svc in ephemeral-ports ephemeral-ports-dest; do
-	is "$(attrs "web01!$svc")" 'command_endpoint=web01' "Linux agent host $svc: runs on the agent (PluginDir's plugin there)"
+	is "$(attrs "web01!$svc")" 'check_command=ephemeral;command_endpoint=web01' "Linux agent host $svc: runs on the agent (PluginDir's plugin there)"
 done
 # A host without an agent gets no local-check service (it would carry the master's numbers).
 is "$("$ICINGA2" object list -DCacheDir="$C/wcache" --type Service 2>/dev/null | grep -c "Object 'noagent01!")" 0 \
 	"Linux host without an agent: no ephemeral service applies"
 is "$("$ICINGA2" object list -DCacheDir="$C/wcache" --type Service 2>/dev/null | grep -c "^Object '")" 10 \
 	"10 services: localhost 2 + 3 test, remote 1 (NRPE), winhost01 2, web01 2, noagent01 none"
+# The program is the CheckCommand's command, evaluated on the node that runs the check (a
+# custom variable would be resolved on the master: tests/suite_icinga2_agent.sh).
 like "$("$ICINGA2" object list -DCacheDir="$C/wcache" --type CheckCommand --name ephemeral 2>/dev/null)" \
-	"ephemeral_command = \"$(dirname "$PLUGIN")/check_ephemeral\"" \
-	"the CheckCommand's ephemeral_command defaults to PluginDir + /check_ephemeral"
+	"command = \[ \"$(dirname "$PLUGIN")/check_ephemeral\" \]" \
+	"CheckCommand ephemeral: command PluginDir + /check_ephemeral"
+like "$("$ICINGA2" object list -DCacheDir="$C/wcache" --type CheckCommand --name ephemeral-windows 2>/dev/null)" \
+	'command = \[ "C:\\Program Files\\check_ephemeral\\check_ephemeral.exe" \]' \
+	"CheckCommand ephemeral-windows: command the installed exe"
 
 # The core, briefly: wait until each of the 5 local services ran its plugin, then stop it.
 "$ICINGA2" daemon -x notice -c "$C/icinga2.conf" "${DEFS[@]}" >"$W/icinga2.log" 2>&1 &
