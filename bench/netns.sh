@@ -111,6 +111,9 @@ stop_all() {
 	for p in "${PIDS[@]}"; do
 		wait "$p" 2>/dev/null || true
 	done
+	# The next case writes the same file names: a "ready" left in one would pass wait_ready
+	# before that case's process has even started.
+	rm -f "${OUTS[@]}"
 	PIDS=() FIRST=() OUTS=()
 }
 cleanup() {
@@ -154,6 +157,9 @@ PER_PROC=$(((nofile - 64) / 2))
 # holding the first min(CONNS, PER_PROC) connections.
 pop_first() {
 	local k=$1 c=$(($2 < PER_PROC ? $2 : PER_PROC)) out="$WORK/pop-$1-0"
+	# Made empty here, not by the background job's redirection, which may come after
+	# wait_ready has read the file.
+	: >"$out"
 	unshare -n -u bash -c 'hostname "bench-$1" && ip link set lo up &&
 		echo "$2 $3" >/proc/sys/net/ipv4/ip_local_port_range && shift 3 &&
 		exec "$0" "$@"' "$BUILD/sockpop" "$k" "$LO" "$HI" -l "$LIFETIME" \
@@ -170,6 +176,7 @@ pop_rest() {
 	while [ "$left" -gt 0 ]; do
 		c=$((left < PER_PROC ? left : PER_PROC))
 		out="$WORK/pop-$k-$j"
+		: >"$out"
 		nsenter --net="/proc/${FIRST[k]}/ns/net" "$BUILD/sockpop" -l "$LIFETIME" \
 			"server,127.0.0.1,$((5000 + j))" "est,127.0.0.1,$((5000 + j)),$c" >"$out" 2>&1 &
 		PIDS+=($!)
